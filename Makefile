@@ -1,0 +1,44 @@
+# Everything a fresh machine needs: `make test` and `make demo` install on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Debian packages the project needs (document converters, fonts, the browser for digest tests).
+DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei
+
+.PHONY: install system-deps test lint demo bench clean
+
+# Installs only what is missing; a no-op on a machine that has everything.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+bench: install
+	$(BIN)/python bench/check_bench.py
+
+demo: install
+	$(BIN)/nianbao check tests/fixtures/seeds/*.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,108 @@
+"""Read reports and run the rule catalogue: the monitor's public entry points.
+
+``read_report`` turns bytes into a Report; ``check_reports`` runs every rule
+on a set of reports, giving the cross-report rules (XREF.CARRYOVER,
+XREF.COPIED) the others of the set as context. Storage and the crawler call
+these; the command line is a thin shell around ``check_paths``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from monitor.errors import UnreadableInput
+from monitor.extract import extract_report
+from monitor.model import Finding, Level, Report
+from monitor.readers import read_document, read_path
+from monitor.rules import Publication, RuleContext, run_rules
+
+
+@dataclass
+class CheckOptions:
+    """Overrides a user (or the sites registry) gives for the reports being checked."""
+
+    year: int | None = None
+    level: Level | None = None
+    published: date | None = None
+    agency: str | None = None
+    deadline: str | None = None  # "MM-DD", overrides the level's statutory deadline
+    today: date | None = None
+
+
+@dataclass
+class CheckResult:
+    path: str
+    report: Report | None = None
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+
+def read_report(
+    data: bytes, path: str, options: CheckOptions | None = None, content_type: str | None = None
+) -> Report:
+    """Read one report from its bytes. Raises UnreadableInput naming ``path``."""
+    doc = read_document(data, path, content_type)
+    return extract_report(doc, options or CheckOptions())
+
+
+def read_report_file(path: str | Path, options: CheckOptions | None = None) -> Report:
+    return extract_report(read_path(path), options or CheckOptions())
+
+
+def publication_of(report: Report, options: CheckOptions) -> Publication | None:
+    """The publication facts for a report: the option wins, then a date the document states."""
+    if options.published:
+        return Publication(options.published, "--published")
+    if report.published:
+        return Publication(report.published, report.published_source)
+    return None
+
+
+def _previous_and_peers(report: Report, others: Sequence[Report]) -> tuple[Report | None, list[Report]]:
+    previous = None
+    peers = []
+    for other in others:
+        if other is report or report.year is None or other.year is None:
+            continue
+        same_agency = bool(report.agency) and other.agency == report.agency
+        if same_agency and other.year == report.year - 1:
+            previous = other
+        elif not same_agency and other.year == report.year:
+            peers.append(other)
+    return previous, peers
+
+
+def check_reports(reports: Sequence[Report], options: CheckOptions | None = None) -> list[list[Finding]]:
+    """Run every rule on each report, with the rest of the set as cross-report context."""
+    options = options or CheckOptions()
+    results = []
+    for report in reports:
+        previous, peers = _previous_and_peers(report, reports)
+        ctx = RuleContext(
+            publication=publication_of(report, options),
+            previous=previous,
+            peers=peers,
+            deadline_override=options.deadline,
+            today=options.today,
+        )
+        results.append(run_rules(report, ctx))
+    return results
+
+
+def check_paths(paths: Sequence[str], options: CheckOptions | None = None) -> list[CheckResult]:
+    """Read and check files; an unreadable file gives a result with ``error`` set, the rest go on."""
+    options = options or CheckOptions()
+    results = [CheckResult(p) for p in paths]
+    readable: list[tuple[CheckResult, Report]] = []
+    for result in results:
+        try:
+            result.report = read_report_file(result.path, options)
+            readable.append((result, result.report))
+        except UnreadableInput as exc:
+            result.error = str(exc)
+    for (result, _), findings in zip(readable, check_reports([r for _, r in readable], options), strict=True):
+        result.findings = findings
+    return results

@@ -1,0 +1,246 @@
+"""Align the rows of tables 2, 3 and 4 to the template's rows and columns.
+
+Rows are recognised by their labels, not by position: PDF-to-text output
+breaks rows across pages, splits header cells over lines and shifts cells.
+A row's values are the cells after its last label cell, fitted to the
+number of columns the template gives that row (surplus empty cells at either
+end dropped; a missing cell becomes blank, which the rules report, never 0).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.extract.normalize import compact, has_cjk
+from monitor.extract.sections import Layout
+from monitor.model import PLACEHOLDERS, Cell, Table
+from monitor.readers.base import Line
+from monitor.template import (
+    TABLE3_COLUMNS,
+    TABLE3_GROUPS,
+    TABLE3_ROWS,
+    TABLE4_COLUMNS,
+    TABLE4_ROW,
+    TEMPLATE_2019_MARKERS,
+    TEMPLATE_2021_MARKERS,
+    Block,
+    table2_blocks,
+    table2_row_key,
+    table3_required_rows,
+)
+
+_TABLE3_HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽", "法人或其他组织", "科研机构")
+_TABLE4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉", "直接起诉")
+_OTHER_SUBROW = re.compile(r"^(3[.、]?)?其[他它]$")
+_NUMERIC_TOKEN = re.compile(r"^[+-]?[\d,]+(\.\d+)?$")
+
+
+@dataclass
+class RowMatch:
+    key: str
+    label_end: int  # index of the last label cell
+    line: int
+
+
+def _is_value_cell(text: str) -> bool:
+    t = compact(text)
+    return not t or t in PLACEHOLDERS or bool(_NUMERIC_TOKEN.match(t)) or not has_cjk(t)
+
+
+def fit(cells: Sequence[str], width: int) -> list[str]:
+    """Fit the value cells of a row to ``width`` columns, dropping surplus empty cells at the ends."""
+    tail = [c.strip() for c in cells]
+    while len(tail) > width and not tail[-1]:
+        tail.pop()
+    while len(tail) > width and not tail[0]:
+        tail.pop(0)
+    if len(tail) > width:
+        # Still too many: keep the window holding the most non-empty cells (leftmost on ties).
+        best = max(range(len(tail) - width + 1), key=lambda i: (sum(bool(c) for c in tail[i : i + width]), -i))
+        tail = tail[best : best + width]
+    return tail + [""] * (width - len(tail))
+
+
+def split_paragraph_row(text: str) -> list[str] | None:
+    """A table row flattened into one line of text ("行政许可 627", "一、本年新收… 0 0 0 0 0 0 0")."""
+    tokens = text.split()
+    if len(tokens) < 2:
+        return None
+    values: list[str] = []
+    while tokens and _is_value_cell(tokens[-1]) and (compact(tokens[-1]) or True):
+        values.insert(0, tokens.pop())
+    if not tokens or not values or not has_cjk(tokens[-1]):
+        return None
+    return [" ".join(tokens), *values]
+
+
+def row_cells(line: Line) -> list[str] | None:
+    if line.cells is not None:
+        return line.cells
+    return split_paragraph_row(line.text)
+
+
+# --- template detection -------------------------------------------------------
+
+
+def detect_template(lines: Sequence[Line], year: int | None) -> tuple[str | None, str | None]:
+    """'2019' or '2021' with the phrase that decided it; by year when the table says nothing."""
+    for line in lines:
+        text = compact(line.text)
+        for marker in TEMPLATE_2019_MARKERS:
+            if marker in text:
+                return "2019", line.text.strip()
+    for line in lines:
+        text = compact(line.text)
+        for marker in TEMPLATE_2021_MARKERS:
+            if marker in text:
+                return "2021", line.text.strip()
+    if year is not None:
+        return ("2021" if year >= 2021 else "2019"), None
+    return None, None
+
+
+# --- table 2 --------------------------------------------------------------------
+
+
+def _table2_row(cells: Sequence[str], blocks: Sequence[Block]) -> tuple[Block, str, int] | None:
+    for idx in range(len(cells) - 1, -1, -1):
+        label = compact(cells[idx])
+        if not label or not has_cjk(label) or label in PLACEHOLDERS:
+            continue
+        for block in blocks:
+            for row in block.rows:
+                exact = row.key == "regulations"
+                if (exact and label == "规章") or (not exact and any(p in label for p in row.match)):
+                    return block, table2_row_key(block, row), idx
+    return None
+
+
+def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
+    blocks = table2_blocks(template)
+    table = Table("table2")
+    for i, line in enumerate(lines):
+        section = layout.section_of(i)
+        if layout.headings and section not in (0, 2):
+            continue
+        cells = row_cells(line)
+        if cells is None:
+            continue
+        if any("第二十条" in compact(c) for c in cells):
+            table.found = True
+        match = _table2_row(cells, blocks)
+        if match is None:
+            continue
+        block, key, label_end = match
+        if key in table.rows and any(c.raw for c in table.rows[key].values()):
+            continue
+        values = fit(cells[label_end + 1 :], len(block.columns))
+        table.rows[key] = {col.key: Cell.parse(v) for col, v in zip(block.columns, values, strict=True)}
+        table.lines[key] = i + 1
+        table.found = True
+    required = [table2_row_key(b, r) for b in blocks for r in b.rows]
+    table.missing_rows = [k for k in required if k not in table.rows] if table.found else required
+    return table
+
+
+# --- table 3 --------------------------------------------------------------------
+
+
+def _table3_match(cells: Sequence[str], group: str | None, seen_results: bool) -> tuple[str, int] | None:
+    """The row key of a table-3 row and the index of its last label cell."""
+    labels = [(i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and compact(c) not in PLACEHOLDERS]
+    if not labels:
+        return None
+    joined = "".join(t for _, t in labels)
+    if any(w in joined for w in _TABLE3_HEADER_WORDS):
+        return None
+    for idx, label in reversed(labels):
+        for row in TABLE3_ROWS:
+            if row.match and any(p in label for p in row.match):
+                return row.key, idx
+        if _OTHER_SUBROW.match(label) and group == "other":
+            return "other.other", idx
+        if "总计" in label and ("七" in label or seen_results):
+            return "results_total", idx
+    return None
+
+
+def _group_of(cells: Sequence[str]) -> str | None:
+    text = compact("".join(cells))
+    found = None
+    for group, phrases in TABLE3_GROUPS.items():
+        if group != "results" and any(p in text for p in phrases):
+            found = group
+    return found
+
+
+def read_table3(lines: Sequence[Line], layout: Layout, template: str) -> Table:
+    table = Table("table3")
+    group: str | None = None
+    seen_results = False
+    width = len(TABLE3_COLUMNS)
+    for i, line in enumerate(lines):
+        section = layout.section_of(i)
+        if layout.headings and section not in (0, 3):
+            continue
+        cells = row_cells(line)
+        if cells is None:
+            continue
+        if any(w in compact(line.text) for w in _TABLE3_HEADER_WORDS):
+            table.found = True
+        group = _group_of(cells) or group
+        match = _table3_match(cells, group, seen_results)
+        if match is None:
+            continue
+        key, label_end = match
+        if key.startswith("other."):
+            group = "other"
+        if key not in ("new", "carried_over"):
+            seen_results = True
+        if key in table.rows and any(c.raw for c in table.rows[key].values()):
+            continue
+        values = fit(cells[label_end + 1 :], width)
+        table.rows[key] = {col.key: Cell.parse(v) for col, v in zip(TABLE3_COLUMNS, values, strict=True)}
+        table.lines[key] = i + 1
+        table.found = True
+    required = table3_required_rows(template)
+    table.missing_rows = [k for k in required if k not in table.rows]
+    return table
+
+
+# --- table 4 --------------------------------------------------------------------
+
+
+def read_table4(lines: Sequence[Line], layout: Layout) -> Table:
+    table = Table("table4")
+    width = len(TABLE4_COLUMNS)
+    in_table = False
+    for i, line in enumerate(lines):
+        section = layout.section_of(i)
+        if layout.headings and section not in (0, 4):
+            if in_table:
+                break
+            continue
+        cells = row_cells(line)
+        if cells is None:
+            continue
+        text = compact(line.text)
+        if any(w in text for w in _TABLE4_HEADER_WORDS):
+            in_table = table.found = True
+            continue
+        if not (in_table or section == 4):
+            continue
+        if all(_is_value_cell(c) for c in cells) and sum(bool(c.strip()) for c in cells) >= 1:
+            values = fit(cells, width)
+            table.rows[TABLE4_ROW] = {col.key: Cell.parse(v) for col, v in zip(TABLE4_COLUMNS, values, strict=True)}
+            table.lines[TABLE4_ROW] = i + 1
+            table.found = True
+            break
+    if table.found and TABLE4_ROW not in table.rows:
+        # The header is there but no row of values: every cell is blank.
+        table.rows[TABLE4_ROW] = {col.key: Cell("") for col in TABLE4_COLUMNS}
+    if not table.found:
+        table.missing_rows = [TABLE4_ROW]
+    return table

@@ -1,0 +1,254 @@
+"""The report model: what one annual report says, as typed data.
+
+Everything the readers extract lands here; the rules read only this model,
+and storage keeps it as JSON (``Report.to_json()`` / ``Report.from_json()``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Level = Literal["department", "government", "township"]
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+# Cell kinds: a number, nothing at all, a placeholder standing where a number
+# is due ("/", "-", "无", "——"), or other text (e.g. "增 1" in the 2019 template).
+CellKind = Literal["number", "blank", "placeholder", "text"]
+PLACEHOLDERS = frozenset({"/", "-", "—", "——", "－", "无", "／", "--", "---", "空", "—-"})
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: the text as printed and the number it holds, if any."""
+
+    raw: str
+    value: float | int | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> Cell:
+        text = raw.strip()
+        compact = text.replace(" ", "").replace("\u3000", "")
+        if _NUMBER.match(compact):
+            cleaned = compact.replace(",", "")
+            value: float | int = float(cleaned) if "." in cleaned else int(cleaned)
+            return cls(text, value)
+        return cls(text, None)
+
+    @property
+    def kind(self) -> CellKind:
+        if self.value is not None:
+            return "number"
+        if not self.raw:
+            return "blank"
+        if self.raw.replace(" ", "") in PLACEHOLDERS:
+            return "placeholder"
+        return "text"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"raw": self.raw, "value": self.value}
+
+
+@dataclass
+class Table:
+    """A standard table aligned to the template: rows[row_key][col_key] -> Cell.
+
+    ``found`` is False when the table could not be located at all; rows the
+    template requires but the report lacks are listed in ``missing_rows``.
+    ``lines`` gives, per row key, the source line number it was read from.
+    """
+
+    key: str
+    found: bool = False
+    rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    missing_rows: list[str] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def cell(self, row: str, col: str) -> Cell | None:
+        return self.rows.get(row, {}).get(col)
+
+    def value(self, row: str, col: str) -> float | int | None:
+        c = self.cell(row, col)
+        return c.value if c else None
+
+    def has_numbers(self) -> bool:
+        return any(c.value is not None for cols in self.rows.values() for c in cols.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "rows": {r: {c: cell.to_json() for c, cell in cols.items()} for r, cols in self.rows.items()},
+            "missing_rows": list(self.missing_rows),
+            "lines": dict(self.lines),
+        }
+
+    @classmethod
+    def from_json(cls, key: str, data: dict[str, Any]) -> Table:
+        rows = {
+            r: {c: Cell(v["raw"], v["value"]) for c, v in cols.items()} for r, cols in data["rows"].items()
+        }
+        return cls(key, data["found"], rows, list(data["missing_rows"]), dict(data.get("lines", {})))
+
+
+@dataclass
+class Section:
+    """One of the six sections: its heading as printed, its text, where it starts."""
+
+    number: int
+    heading: str
+    text: str
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DatedText:
+    """A date found in the report together with the text it was read from."""
+
+    date: date
+    quote: str
+    line: int = 0
+    precision: Literal["day", "month"] = "day"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "quote": self.quote, "line": self.line, "precision": self.precision}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> DatedText | None:
+        if not data:
+            return None
+        return cls(date.fromisoformat(data["date"]), data["quote"], data.get("line", 0), data.get("precision", "day"))
+
+
+@dataclass
+class Period:
+    """The stated statistics period (统计期限)."""
+
+    start: date
+    end: date
+    quote: str
+    line: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "quote": self.quote, "line": self.line}
+
+
+@dataclass
+class Report:
+    """One annual report as read from one document."""
+
+    path: str
+    format: str  # text | html | docx | pdf | doc
+    title: str | None = None
+    letterhead: str | None = None
+    agency: str | None = None
+    agency_source: str | None = None  # heading | letterhead | signature | body | option
+    heading_agency: str | None = None  # the agency as named in the heading (title + letterhead)
+    year: int | None = None
+    year_source: str | None = None  # title | body | option
+    level: Level = "department"
+    level_source: str = "default"  # name | option | default
+    template: str | None = None  # "2019" | "2021"
+    template_evidence: str | None = None
+    sections: dict[int, Section] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    signature_agency: str | None = None
+    signed: DatedText | None = None
+    period: Period | None = None
+    fee_statement: str | None = None
+    published: date | None = None
+    published_source: str | None = None
+    image_only: bool = False
+    body_text: str = ""
+    lines: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def section_text(self, number: int) -> str:
+        s = self.sections.get(number)
+        return s.text if s else ""
+
+    def narrative(self) -> str:
+        """The prose of the report: every section except the tables' rows."""
+        return "\n".join(s.text for _, s in sorted(self.sections.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "title": self.title,
+            "letterhead": self.letterhead,
+            "agency": self.agency,
+            "agency_source": self.agency_source,
+            "heading_agency": self.heading_agency,
+            "year": self.year,
+            "year_source": self.year_source,
+            "level": self.level,
+            "level_source": self.level_source,
+            "template": self.template,
+            "template_evidence": self.template_evidence,
+            "published": self.published.isoformat() if self.published else None,
+            "published_source": self.published_source,
+            "signed": self.signed.to_json() if self.signed else None,
+            "signature_agency": self.signature_agency,
+            "period": self.period.to_json() if self.period else None,
+            "fee_statement": self.fee_statement,
+            "image_only": self.image_only,
+            "sections": {str(n): s.to_json() for n, s in sorted(self.sections.items())},
+            "tables": {k: t.to_json() for k, t in sorted(self.tables.items())},
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        period = data.get("period")
+        return cls(
+            path=data["path"],
+            format=data["format"],
+            title=data.get("title"),
+            letterhead=data.get("letterhead"),
+            agency=data.get("agency"),
+            agency_source=data.get("agency_source"),
+            heading_agency=data.get("heading_agency"),
+            year=data.get("year"),
+            year_source=data.get("year_source"),
+            level=data.get("level", "department"),
+            level_source=data.get("level_source", "default"),
+            template=data.get("template"),
+            template_evidence=data.get("template_evidence"),
+            published=date.fromisoformat(data["published"]) if data.get("published") else None,
+            published_source=data.get("published_source"),
+            signed=DatedText.from_json(data.get("signed")),
+            signature_agency=data.get("signature_agency"),
+            period=(
+                Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"]),
+                       period["quote"], period.get("line", 0))
+                if period
+                else None
+            ),
+            fee_statement=data.get("fee_statement"),
+            image_only=data.get("image_only", False),
+            sections={int(n): Section(**s) for n, s in data.get("sections", {}).items()},
+            tables={k: Table.from_json(k, t) for k, t in data.get("tables", {}).items()},
+            meta=dict(data.get("meta", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one report, with the evidence to verify it."""
+
+    code: str
+    severity: Severity
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    # What the finding is about, beyond code+site+year (e.g. the table cell); part of its fingerprint.
+    subject: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "evidence": self.evidence}

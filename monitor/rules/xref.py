@@ -1,0 +1,174 @@
+"""XREF.*: the narrative against the tables, and the report against other reports."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from monitor.extract.normalize import compact, halfwidth, letters_only
+from monitor.model import Finding, Report
+from monitor.rules.evidence import cell_ref, quote
+from monitor.rules.registry import RuleContext, finding, rule
+from monitor.template import (
+    SECTION_TITLES,
+    TABLE3_COLUMNS,
+    TABLE3_ROWS,
+    TABLE4_COLUMNS,
+    TABLE4_GROUPS,
+)
+
+_NO_APPLICATIONS = re.compile(
+    r"(未|没有|无)(收到|接到|受理|发生)[^。；，,]{0,16}?(依申请公开|政府信息公开申请|公开申请|申请件|申请|办件)"
+)
+_COUNT_APPLICATIONS = re.compile(
+    r"(?:共|累计|全年|本年度?)?(?:收到|受理|新收|接收|接到)[^。；，,\d]{0,20}?申请[^。；，,\d]{0,6}?(\d+)\s*(?:件|个|条|宗)"
+)
+_NOT_CORRECTED = re.compile(r"(未|没有|无)[^。；，,]{0,30}?(被纠错|被纠正|纠错)")
+_NO_REVIEW = re.compile(r"(未|没有|无)(发生|收到|涉及)[^。；]{0,12}?(行政复议|行政诉讼)")
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(p, 0, start) for p in "。；\n") + 1
+    rights = [i for p in "。；\n" if (i := text.find(p, end)) != -1]
+    return text[left : (min(rights) + 1) if rights else len(text)].strip()
+
+
+@rule("XREF.TEXT_TABLE", "warning", "文字与表格矛盾")
+def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
+    text = halfwidth(report.narrative())
+    t3, t4 = report.tables.get("table3"), report.tables.get("table4")
+    found = []
+    new_total = t3.value("new", "total") if t3 and t3.found else None
+    if new_total is not None:
+        m = _NO_APPLICATIONS.search(text)
+        if m and new_total > 0:
+            found.append(finding(
+                "XREF.TEXT_TABLE",
+                f"正文称未收到政府信息公开申请，但表三本年新收申请总计为{new_total:g}",
+                {"quote": quote(_sentence(text, m.start(), m.end())),
+                 "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total"))},
+                subject="applications",
+            ))
+        for m in _COUNT_APPLICATIONS.finditer(text):
+            stated = int(m.group(1))
+            if stated != new_total and not (t3 and stated == (new_total + (t3.value("carried_over", "total") or 0))):
+                found.append(finding(
+                    "XREF.TEXT_TABLE",
+                    f"正文称收到申请{stated}件，但表三本年新收申请总计为{new_total:g}",
+                    {"quote": quote(_sentence(text, m.start(), m.end())),
+                     "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total"))},
+                    subject="application_count",
+                ))
+                break
+    if t4 and t4.found:
+        corrected = sum(t4.value("cases", f"{g}.corrected") or 0 for g, _ in TABLE4_GROUPS)
+        totals = sum(t4.value("cases", f"{g}.total") or 0 for g, _ in TABLE4_GROUPS)
+        m = _NOT_CORRECTED.search(text)
+        if m and corrected > 0:
+            found.append(finding(
+                "XREF.TEXT_TABLE",
+                f"正文称未被纠错，但表四“结果纠正”合计为{corrected:g}",
+                {"quote": quote(_sentence(text, m.start(), m.end())),
+                 "cells": [cell_ref(report, "table4", "cases", f"{g}.corrected") for g, _ in TABLE4_GROUPS]},
+                subject="corrected",
+            ))
+        m = _NO_REVIEW.search(text)
+        if m and totals > 0 and not found:
+            found.append(finding(
+                "XREF.TEXT_TABLE",
+                f"正文称未发生行政复议、行政诉讼，但表四总计合计为{totals:g}",
+                {"quote": quote(_sentence(text, m.start(), m.end())),
+                 "cells": [cell_ref(report, "table4", "cases", f"{g}.total") for g, _ in TABLE4_GROUPS]},
+                subject="review_cases",
+            ))
+    return found
+
+
+@rule("XREF.CARRYOVER", "error", "上年结转数不符")
+def carryover(report: Report, ctx: RuleContext) -> list[Finding]:
+    prev = ctx.previous
+    t3 = report.tables.get("table3")
+    p3 = prev.tables.get("table3") if prev else None
+    if prev is None or not t3 or not t3.found or not p3 or not p3.found:
+        return []
+    mismatches = []
+    for col in TABLE3_COLUMNS:
+        now, before = t3.value("carried_over", col.key), p3.value("carried_forward", col.key)
+        if now is not None and before is not None and now != before:
+            mismatches.append((col, now, before))
+    if not mismatches:
+        return []
+    col, now, before = next(((c, n, b) for c, n, b in mismatches if c.key == "total"), mismatches[0])
+    return [finding(
+        "XREF.CARRYOVER",
+        f"表三“上年结转”{col.label}为{now:g}，而{prev.year}年度报告“结转下年度继续办理”为{before:g}",
+        {"previous_report": prev.path, "previous_year": prev.year,
+         "columns": {c.label: {"本年上年结转": n, "上年结转下年度": b} for c, n, b in mismatches},
+         "cell": cell_ref(report, "table3", "carried_over", col.key, t3.cell("carried_over", col.key))},
+        subject="table3.carried_over",
+    )]
+
+
+# --- copying ---------------------------------------------------------------------
+
+_SHINGLE = 10
+_COPY_SHARE = 0.6
+_MIN_SHINGLES = 60
+# The template's own wording is never copying: headings, table labels, the standard sentences.
+_BOILERPLATE = (
+    *SECTION_TITLES.values(),
+    *(r.label for r in TABLE3_ROWS),
+    *(c.label for c in TABLE4_COLUMNS),
+    "按照《国务院办公厅关于印发〈政府信息公开信息处理费管理办法〉的通知》（国办函〔2020〕109号）规定的按件、按量收费标准，"
+    "本年度没有产生信息公开处理费",
+    "本报告依据《中华人民共和国政府信息公开条例》（国务院令第711号，以下简称新《条例》）和《国务院办公厅政府信息公开与"
+    "政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求",
+    "本年度报告中所列数据的统计期限自2023年1月1日起至2023年12月31日止",
+    "坚持以习近平新时代中国特色社会主义思想为指导",
+    "公开为常态、不公开为例外",
+    "主动公开情况依申请公开情况政府信息管理情况政府信息公开平台建设情况监督保障情况",
+)
+
+
+def _normalised_prose(report: Report, names: tuple[str, ...]) -> str:
+    text = compact(report.section_text(1) + report.section_text(5))
+    for name in names:
+        if name:
+            text = text.replace(compact(name), "")
+    return re.sub(r"\d", "0", letters_only(text))
+
+
+def _shingles(text: str) -> set[str]:
+    return {text[i : i + _SHINGLE] for i in range(len(text) - _SHINGLE + 1)}
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_shingles() -> frozenset[str]:
+    return frozenset(s for phrase in _BOILERPLATE for s in _shingles(re.sub(r"\d", "0", letters_only(compact(phrase)))))
+
+
+def copied_share(report: Report, other: Report) -> float:
+    """Share of this report's own narrative (sections 一 and 五, template wording excluded) found in ``other``."""
+    names = tuple(n for n in (report.agency, report.heading_agency, other.agency, other.heading_agency) if n)
+    mine = _shingles(_normalised_prose(report, names)) - _boilerplate_shingles()
+    theirs = _shingles(_normalised_prose(other, names))
+    if len(mine) < _MIN_SHINGLES:
+        return 0.0
+    return len(mine & theirs) / len(mine)
+
+
+@rule("XREF.COPIED", "warning", "照搬照抄")
+def copied(report: Report, ctx: RuleContext) -> list[Finding]:
+    candidates = ([("上一年度", ctx.previous)] if ctx.previous else []) + [("同年度其他机关", p) for p in ctx.peers]
+    found = []
+    for kind, other in candidates:
+        share = copied_share(report, other)
+        if share >= _COPY_SHARE:
+            found.append(finding(
+                "XREF.COPIED",
+                f"正文（总体情况、存在问题部分）有{share:.0%}与{other.agency or other.path}{other.year}年度报告相同（{kind}）",
+                {"other_report": other.path, "other_agency": other.agency, "other_year": other.year,
+                 "share": round(share, 3), "compared": "第一、五部分正文（不含模板固定表述）"},
+                subject=f"{kind}:{other.agency or other.path}:{other.year}",
+            ))
+    return found

@@ -1,0 +1,139 @@
+"""`nianbao check`: read report files and print their findings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from monitor.check import CheckOptions, CheckResult, check_paths
+from monitor.model import SEVERITY_ORDER, Finding, Report
+from monitor.rules.evidence import EVIDENCE_LABELS
+from nianbao.cli.options import DATE
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL_NAMES = {"department": "部门", "government": "政府", "township": "乡镇（街道）"}
+SOURCE_NAMES = {"heading": "标题", "letterhead": "文头", "signature": "落款", "body": "正文", "option": "参数",
+                "title": "标题", "name": "机关名称", "default": "默认"}
+
+
+def report_json(result: CheckResult) -> dict[str, Any]:
+    """The JSON object `check --json` prints for one input (a public contract)."""
+    report, out = result.report, {"path": result.path}
+    assert report is not None
+    data = report.to_json()
+    out.update(
+        {
+            "format": report.format,
+            "title": report.title,
+            "agency": report.agency,
+            "agency_source": report.agency_source,
+            "year": report.year,
+            "level": report.level,
+            "template": report.template,
+            "published": data["published"],
+            "signed": report.signed.date.isoformat() if report.signed else None,
+            "signature": data["signed"],
+            "signature_agency": report.signature_agency,
+            "period": data["period"],
+            "fee_statement": report.fee_statement,
+            "image_only": report.image_only,
+            "sections": data["sections"],
+            "tables": data["tables"],
+            "findings": [f.to_json() for f in sorted(result.findings, key=_order)],
+        }
+    )
+    return out
+
+
+def _order(f: Finding) -> tuple[int, str]:
+    return SEVERITY_ORDER[f.severity], f.code
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    parts = []
+    for key, value in evidence.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{EVIDENCE_LABELS.get(key, key)}：{value}")
+    text = "；".join(parts)
+    return text if len(text) <= 400 else text[:399] + "…"
+
+
+def _describe(report: Report) -> list[str]:
+    period = f"{report.period.start}至{report.period.end}" if report.period else "未写明"
+    return [
+        f"  标题：{report.title or '（未找到）'}",
+        f"  机关：{report.agency or '（未识别）'}（来自{SOURCE_NAMES.get(report.agency_source or '', '—')}）"
+        f"  年度：{report.year or '（未识别）'}  层级：{LEVEL_NAMES.get(report.level, report.level)}"
+        f"  模板：{(report.template + '年版') if report.template else '未识别'}",
+        f"  落款：{report.signed.date if report.signed else '无'}  统计期限：{period}"
+        f"  发布日期：{report.published or '未知'}",
+    ]
+
+
+def print_text(result: CheckResult) -> None:
+    report = result.report
+    assert report is not None
+    click.echo(result.path)
+    for line in _describe(report):
+        click.echo(line)
+    if not result.findings:
+        click.echo("  未发现问题")
+    for severity in ("error", "warning", "info"):
+        group = [f for f in result.findings if f.severity == severity]
+        if not group:
+            continue
+        click.echo(f"  {SEVERITY_NAMES[severity]}（{len(group)}）")
+        for f in sorted(group, key=_order):
+            click.echo(f"    {f.code}  {f.message}")
+            click.echo(f"        依据：{_evidence_text(f.evidence)}")
+    click.echo("")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report, one per line.")
+@click.option("--year", type=int, help="The year the reports cover (default: from each title).")
+@click.option("--level", type=click.Choice(["department", "government", "township"]),
+              help="Department or government (default: inferred from the agency name).")
+@click.option("--published", type=DATE, help="The date the report was published (enables PUB.LATE).")
+@click.option("--agency", help="The publishing agency (default: from the heading, signature or body).")
+def check(paths: tuple[str, ...], as_json: bool, year: int | None, level: str | None,
+          published: Any, agency: str | None) -> None:
+    """Read annual reports (text, HTML, DOCX, PDF, DOC) and run every rule on them.
+
+    \b
+    Reports passed together are compared with each other (XREF.CARRYOVER for
+    the same agency's consecutive years, XREF.COPIED across agencies).
+    Exit status: 0 when every input was read, 2 when one could not be.
+
+    \b
+    Examples:
+      nianbao check report.txt
+      nianbao check 2023.pdf 2024.pdf --json
+      nianbao check report.html --published 2024-02-03 --level department
+    """
+    options = CheckOptions(year=year, level=level, published=published, agency=agency)  # type: ignore[arg-type]
+    results = check_paths(list(paths), options)
+    failed = False
+    for result in results:
+        if result.error:
+            failed = True
+            click.echo(f"nianbao: 错误：{result.error}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(report_json(result), ensure_ascii=False))
+        else:
+            print_text(result)
+    sys.stdout.flush()
+    if failed:
+        sys.exit(2)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(check)
