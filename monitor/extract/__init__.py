@@ -43,7 +43,9 @@ def _heading_agency(title: str | None, letterhead: str | None) -> str | None:
 def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
     report = Report(path=doc.path, format=doc.format, image_only=doc.image_only, meta=dict(doc.meta))
     report.lines = [ln.text for ln in doc.lines]
-    if doc.meta.get("pubdate"):
+    if options.published:
+        report.published, report.published_source = options.published, "--published"
+    elif doc.meta.get("pubdate"):
         try:
             report.published = date.fromisoformat(doc.meta["pubdate"][:10])
             report.published_source = doc.meta.get("pubdate_source", "document")

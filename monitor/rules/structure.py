@@ -132,7 +132,11 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
             continue
         count = sum(len(v) for v in by_row.values())
         rows = {
-            row_label(key, row, tmpl): ("整行空白" if len(cols) == len(table.rows[row]) else "、".join(cols))
+            row_label(key, row, tmpl): (
+                "整行空白"
+                if len(cols) == len(table.rows[row]) and not any(c.raw for c in table.rows[row].values())
+                else "、".join(cols)
+            )
             for row, cols in by_row.items()
         }
         if count == total:

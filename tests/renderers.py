@@ -1,0 +1,91 @@
+"""Render a seed-style text report into other formats, for tests that plant defects.
+
+The text format (tab- or pipe-separated rows between paragraphs) is edited to
+plant a defect, then rendered as a portal HTML page or a Word document so the
+same defect is checked through every reader. PDF renderings of the seeds are
+committed fixtures (tests/fixtures/renderings/).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+from monitor.readers.text import parse_text
+
+SEEDS = {
+    "000": "000_b28c53098f8ab8fe",
+    "001": "001_898f82200a7ede38",
+    "002": "002_713013ca6148f03b",
+    "003": "003_a50e7d005bc805e1",
+    "004": "004_8a5c167a3bf215e4",
+}
+
+
+def _blocks(text: str) -> list[tuple[str, list]]:
+    """Group the text's lines into ("p", [text]) and ("table", [cells...]) blocks."""
+    doc = parse_text(text, "<render>")
+    blocks: list[tuple[str, list]] = []
+    for line in doc.lines:
+        if line.is_row:
+            if blocks and blocks[-1][0] == "table":
+                blocks[-1][1].append(line.cells)
+            else:
+                blocks.append(("table", [line.cells]))
+        elif line.text.strip():
+            blocks.append(("p", [line.text.strip("#* ")]))
+    return blocks
+
+
+def to_html(text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None) -> bytes:
+    """A TRS-style portal article page with the report in div.TRS_Editor."""
+    body = []
+    for kind, content in _blocks(text):
+        if kind == "p":
+            body.append(f"<p>{html.escape(content[0])}</p>")
+        else:
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>" for cells in content
+            )
+            body.append(f'<table border="1" cellspacing="0">{rows}</table>')
+    meta = f'<meta name="PubDate" content="{pubdate} 10:00">' if pubdate else ""
+    shown = f"发布时间：{pubdate} 10:00 来源：办公室" if pubdate else "来源：办公室"
+    page = f"""<!DOCTYPE html><html><head><meta charset="{charset}">
+<meta name="ArticleTitle" content="{html.escape(title)}">{meta}
+<title>{html.escape(title)}_政府信息公开年报_示例区人民政府</title></head>
+<body><div class="header"><a href="/">网站首页</a> | 无障碍浏览 | 长者模式</div>
+<div class="crumb">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>
+<div class="info">{shown} 浏览次数：12 字号：[ 大 中 小 ]</div>
+<div class="TRS_Editor">{"".join(body)}</div>
+<div class="footer">打印本页 关闭窗口 分享到：</div></body></html>"""
+    return page.encode(charset)
+
+
+def to_docx(text: str) -> bytes:
+    from docx import Document
+
+    document = Document()
+    for kind, content in _blocks(text):
+        if kind == "p":
+            document.add_paragraph(content[0])
+            continue
+        width = max(len(cells) for cells in content)
+        table = document.add_table(rows=len(content), cols=width)
+        table.style = "Table Grid"
+        for r, cells in enumerate(content):
+            for c, value in enumerate(cells):
+                table.cell(r, c).text = value
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def render(text: str, fmt: str, **kwargs: str) -> tuple[bytes, str]:
+    """(bytes, file suffix) of ``text`` rendered as ``fmt``: text, html or docx."""
+    if fmt == "text":
+        return text.encode("utf-8"), ".txt"
+    if fmt == "html":
+        return to_html(text, **kwargs), ".html"
+    if fmt == "docx":
+        return to_docx(text), ".docx"
+    raise ValueError(fmt)
