@@ -117,13 +117,20 @@ class DatedText:
     precision: Literal["day", "month"] = "day"
 
     def to_json(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "quote": self.quote, "line": self.line, "precision": self.precision}
+        return {
+            "date": self.date.isoformat(),
+            "quote": self.quote,
+            "line": self.line,
+            "precision": self.precision,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DatedText | None:
         if not data:
             return None
-        return cls(date.fromisoformat(data["date"]), data["quote"], data.get("line", 0), data.get("precision", "day"))
+        return cls(
+            date.fromisoformat(data["date"]), data["quote"], data.get("line", 0), data.get("precision", "day")
+        )
 
 
 @dataclass
@@ -136,7 +143,12 @@ class Period:
     line: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "quote": self.quote, "line": self.line}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "quote": self.quote,
+            "line": self.line,
+        }
 
 
 @dataclass
@@ -226,8 +238,12 @@ class Report:
             signed=DatedText.from_json(data.get("signed")),
             signature_agency=data.get("signature_agency"),
             period=(
-                Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"]),
-                       period["quote"], period.get("line", 0))
+                Period(
+                    date.fromisoformat(period["start"]),
+                    date.fromisoformat(period["end"]),
+                    period["quote"],
+                    period.get("line", 0),
+                )
                 if period
                 else None
             ),
@@ -251,4 +267,9 @@ class Finding:
     subject: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message, "evidence": self.evidence}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "evidence": self.evidence,
+        }

@@ -56,8 +56,15 @@ TABLE2_2021: tuple[Block, ...] = (
     Block(
         "20_1",
         "第二十条第（一）项",
-        (Row("regulations", "规章", ("规章",)), Row("normative_documents", "行政规范性文件", ("规范性文件",))),
-        (Column("issued", "本年制发件数"), Column("repealed", "本年废止件数"), Column("in_force", "现行有效件数")),
+        (
+            Row("regulations", "规章", ("规章",)),
+            Row("normative_documents", "行政规范性文件", ("规范性文件",)),
+        ),
+        (
+            Column("issued", "本年制发件数"),
+            Column("repealed", "本年废止件数"),
+            Column("in_force", "现行有效件数"),
+        ),
     ),
     Block("20_5", "第二十条第（五）项", (Row("licensing", "行政许可", ("行政许可",)),), _DECISIONS_2021),
     Block(
@@ -79,14 +86,19 @@ TABLE2_2019: tuple[Block, ...] = (
         "20_1",
         "第二十条第（一）项",
         (Row("regulations", "规章", ("规章",)), Row("normative_documents", "规范性文件", ("规范性文件",))),
-        (Column("produced", "本年新制作数量"), Column("published", "本年新公开数量"),
-         Column("total_public", "对外公开总数量")),
+        (
+            Column("produced", "本年新制作数量"),
+            Column("published", "本年新公开数量"),
+            Column("total_public", "对外公开总数量"),
+        ),
     ),
     Block(
         "20_5",
         "第二十条第（五）项",
-        (Row("licensing", "行政许可", ("行政许可",)),
-         Row("other_services", "其他对外管理服务事项", ("其他对外管理服务事项", "对外管理服务"))),
+        (
+            Row("licensing", "行政许可", ("行政许可",)),
+            Row("other_services", "其他对外管理服务事项", ("其他对外管理服务事项", "对外管理服务")),
+        ),
         _ITEMS_2019,
     ),
     Block(
@@ -157,9 +169,16 @@ TABLE3_ROWS: tuple[Row, ...] = (
     Row("not_processed.publications", "3.要求提供公开出版物", ("公开出版物",)),
     Row("not_processed.mass_requests", "4.无正当理由大量反复申请", ("大量反复",)),
     Row("not_processed.confirmation", "5.要求行政机关确认或重新出具已获取信息", ("重新出具", "确认或")),
-    Row("other.no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", ("逾期不补正",)),
-    Row("other.fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-        ("缴纳费用", "收费通知")),
+    Row(
+        "other.no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        ("逾期不补正",),
+    ),
+    Row(
+        "other.fee_unpaid",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        ("缴纳费用", "收费通知"),
+    ),
     Row("other.other", "3.其他", ()),  # matched by position: "其他" inside group （六）
     Row("other", "（六）其他处理", ("其他处理",)),  # the 2019 template's single row
     Row("results_total", "（七）总计", ()),  # matched as "总计" inside the results block
@@ -171,8 +190,14 @@ TABLE3_ROW_INDEX = {r.key: r for r in TABLE3_ROWS}
 _RESULTS_COMMON = tuple(
     r.key for r in TABLE3_ROWS if r.key.startswith(("denied.", "unavailable.", "not_processed."))
 )
-TABLE3_RESULT_ROWS_2021 = ("granted", "partly_granted", *_RESULTS_COMMON,
-                           "other.no_correction", "other.fee_unpaid", "other.other")
+TABLE3_RESULT_ROWS_2021 = (
+    "granted",
+    "partly_granted",
+    *_RESULTS_COMMON,
+    "other.no_correction",
+    "other.fee_unpaid",
+    "other.other",
+)
 TABLE3_RESULT_ROWS_2019 = ("granted", "partly_granted", *_RESULTS_COMMON, "other")
 
 

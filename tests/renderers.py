@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+from functools import lru_cache
 
 from monitor.readers.text import parse_text
 
@@ -37,7 +38,9 @@ def _blocks(text: str) -> list[tuple[str, list]]:
     return blocks
 
 
-def to_html(text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None) -> bytes:
+def to_html(
+    text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None
+) -> bytes:
     """A TRS-style portal article page with the report in div.TRS_Editor."""
     body = []
     for kind, content in _blocks(text):
@@ -72,14 +75,16 @@ def to_docx(text: str) -> bytes:
         width = max(len(cells) for cells in content)
         table = document.add_table(rows=len(content), cols=width)
         table.style = "Table Grid"
-        for r, cells in enumerate(content):
-            for c, value in enumerate(cells):
-                table.cell(r, c).text = value
+        # Row by row: python-docx's table.cell(r, c) rescans the whole table on every call.
+        for row, cells in zip(table.rows, content, strict=True):
+            for cell, value in zip(row.cells, cells, strict=False):
+                cell.text = value
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
+@lru_cache(maxsize=256)  # many tests render the same clean report
 def render(text: str, fmt: str, **kwargs: str) -> tuple[bytes, str]:
     """(bytes, file suffix) of ``text`` rendered as ``fmt``: text, html or docx."""
     if fmt == "text":

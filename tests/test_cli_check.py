@@ -32,19 +32,38 @@ def test_json_contract() -> None:
     objects = [json.loads(line) for line in out.splitlines()]
     assert [o["path"] for o in objects] == [seed_path("001"), seed_path("003")]
     first = objects[0]
-    for key in ("path", "agency", "year", "level", "template", "published", "signed", "period", "sections",
-                "tables", "findings"):
+    for key in (
+        "path",
+        "agency",
+        "year",
+        "level",
+        "template",
+        "published",
+        "signed",
+        "period",
+        "sections",
+        "tables",
+        "findings",
+    ):
         assert key in first
     assert (first["agency"], first["year"], first["level"], first["template"]) == (
-        "赣州经开区机关事务管理中心", 2023, "department", "2021")
+        "赣州经开区机关事务管理中心",
+        2023,
+        "department",
+        "2021",
+    )
     assert first["signed"] == "2023-01-29"
     assert first["period"]["start"] == "2023-01-01" and first["period"]["end"] == "2023-12-31"
     assert set(first["sections"]) == {"1", "2", "3", "4", "5", "6"}
     assert first["tables"]["table3"]["rows"]["new"]["total"] == {"raw": "0", "value": 0}
     assert first["tables"]["table4"]["rows"]["cases"]["review.corrected"] == {"raw": "0", "value": 0}
     assert first["findings"] == [
-        {"code": "DATE.SIGNATURE_YEAR", "severity": "error", "message": first["findings"][0]["message"],
-         "evidence": first["findings"][0]["evidence"]}
+        {
+            "code": "DATE.SIGNATURE_YEAR",
+            "severity": "error",
+            "message": first["findings"][0]["message"],
+            "evidence": first["findings"][0]["evidence"],
+        }
     ]
     assert objects[1]["tables"]["table3"]["rows"]["new"]["total"] == {"raw": "", "value": None}
 
@@ -54,7 +73,9 @@ def test_flags_reach_the_rules() -> None:
     obj = json.loads(out)
     assert code == 0 and obj["published"] == "2024-02-05"
     assert "PUB.LATE" in {f["code"] for f in obj["findings"]}
-    code, out, _ = run("check", "--json", "--published", "2024-02-05", "--level", "government", seed_path("000"))
+    code, out, _ = run(
+        "check", "--json", "--published", "2024-02-05", "--level", "government", seed_path("000")
+    )
     assert "PUB.LATE" not in {f["code"] for f in json.loads(out)["findings"]}
     code, out, _ = run("check", "--json", "--year", "2022", "--agency", "某机关", seed_path("000"))
     obj = json.loads(out)
@@ -110,8 +131,10 @@ def test_script_in_title_is_kept_as_text(tmp_path: Path) -> None:
     page = tmp_path / "x.html"
     body = (SEED_DIR / f"{SEEDS['000']}.txt").read_text(encoding="utf-8")
     paragraphs = "".join(f"<p>{line}</p>" for line in body.splitlines() if "\t" not in line)
-    page.write_text(f"<html><head><title><script>alert(1)</script>年报</title></head><body>{paragraphs}</body></html>",
-                    encoding="utf-8")
+    page.write_text(
+        f"<html><head><title><script>alert(1)</script>年报</title></head><body>{paragraphs}</body></html>",
+        encoding="utf-8",
+    )
     code, out, err = run("check", "--json", str(page))
     assert code == 0, err
     obj = json.loads(out)
@@ -124,5 +147,7 @@ def test_console_script_and_python_m() -> None:
     assert exe, "the nianbao console script is installed with the package"
     proc = subprocess.run([exe, "check", seed_path("002")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "卫滨区教育局" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "nianbao", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nianbao", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "check" in proc.stdout

@@ -45,7 +45,14 @@ def test_a_sentence_is_not_a_signature_date() -> None:
 
 
 def test_chinese_numbers() -> None:
-    assert [chinese_number(x) for x in ("一", "十", "十二", "二十", "二十五", "三十一")] == [1, 10, 12, 20, 25, 31]
+    assert [chinese_number(x) for x in ("一", "十", "十二", "二十", "二十五", "三十一")] == [
+        1,
+        10,
+        12,
+        20,
+        25,
+        31,
+    ]
     assert chinese_number("二〇二四") == 2024
     assert chinese_number("abc") is None
 

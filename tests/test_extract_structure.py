@@ -26,7 +26,10 @@ from monitor.model import Report
         ("（一）主动公开情况", None),
         ("一是加强组织领导。", None),
         ("一、本年新收政府信息公开申请数量", None),
-        ("二、主动公开政府信息情况。今年以来我局坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实", None),
+        (
+            "二、主动公开政府信息情况。今年以来我局坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实",
+            None,
+        ),
     ],
 )
 def test_heading_variants(line: str, number: int | None) -> None:
@@ -71,8 +74,12 @@ def _read(text: str, **options: object) -> Report:
 
 
 def test_options_override_what_the_report_says() -> None:
-    report = _read("某区人民政府2023年政府信息公开工作年度报告\n一、总体情况\n2023年，我区……",
-                   year=2022, level="department", agency="另一机关")
+    report = _read(
+        "某区人民政府2023年政府信息公开工作年度报告\n一、总体情况\n2023年，我区……",
+        year=2022,
+        level="department",
+        agency="另一机关",
+    )
     assert (report.year, report.level, report.agency) == (2022, "department", "另一机关")
     assert report.level_source == "option"
 

@@ -118,8 +118,17 @@ def test_signature_year(fmt: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "signature", ["二〇二四年一月二十九日", "二○二四年一月二十九日", "二O二四年一月二十九日", "二零二四年一月二十九日",
-                  "2024 年 1 月 29 日", "2024-01-29", "2024年1月", "2024129"]
+    "signature",
+    [
+        "二〇二四年一月二十九日",
+        "二○二四年一月二十九日",
+        "二O二四年一月二十九日",
+        "二零二四年一月二十九日",
+        "2024 年 1 月 29 日",
+        "2024-01-29",
+        "2024年1月",
+        "2024129",
+    ],
 )
 def test_signature_forms_are_read(signature: str) -> None:
     report = read(CLEAN.replace("2024年1月29日", signature), "text")
@@ -148,7 +157,9 @@ def test_year_inconsistent(fmt: str) -> None:
     assert "YEAR.INCONSISTENT" in codes(base, fmt)
     assert "YEAR.INCONSISTENT" not in codes(seed("002"), fmt)
     # The statistics period decides when it is stated.
-    wrong_period = CLEAN.replace("统计期限自2023年1月1日起至2023年12月31日止", "统计期限自2022年1月1日起至2022年12月31日止")
+    wrong_period = CLEAN.replace(
+        "统计期限自2023年1月1日起至2023年12月31日止", "统计期限自2022年1月1日起至2022年12月31日止"
+    )
     assert {"YEAR.INCONSISTENT", "DATE.PERIOD_MISMATCH"} <= codes(wrong_period, fmt)
 
 
@@ -164,7 +175,9 @@ def test_section_missing(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_section_empty(fmt: str) -> None:
-    text = drop_lines(CLEAN, "2023年，区机关事务管理中心政务信息公开工作虽", "2024年，区机关事务管理中心将采取")
+    text = drop_lines(
+        CLEAN, "2023年，区机关事务管理中心政务信息公开工作虽", "2024年，区机关事务管理中心将采取"
+    )
     text = text.replace("## 五、存在的主要问题及改进情况", "## 五、存在的主要问题及改进情况\n\n无")
     found = [f for f in findings(text, fmt) if f.code == "STRUCT.SECTION_EMPTY"]
     assert len(found) == 1 and found[0].evidence["quote"] == "无"
@@ -200,7 +213,11 @@ def test_blank_cells(fmt: str, mark: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_old_template(fmt: str) -> None:
-    text = seed("003").replace("经开区教育局 2020 年度", "经开区教育局 2021 年度").replace("2020 年，区教育局", "2021 年，区教育局")
+    text = (
+        seed("003")
+        .replace("经开区教育局 2020 年度", "经开区教育局 2021 年度")
+        .replace("2020 年，区教育局", "2021 年，区教育局")
+    )
     text = text.replace("2021年1月26日", "2022年1月26日")
     found = {f.code: f for f in findings(text, fmt)}
     assert "STRUCT.OLD_TEMPLATE" in found
@@ -211,13 +228,17 @@ def test_old_template(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_agency_missing(fmt: str) -> None:
     assert "STRUCT.AGENCY_MISSING" in codes(seed("004"), fmt)
-    fixed = seed("004").replace("教体局2021年政府信息公开工作年度报告", "郑县教育体育局2021年政府信息公开工作年度报告")
+    fixed = seed("004").replace(
+        "教体局2021年政府信息公开工作年度报告", "郑县教育体育局2021年政府信息公开工作年度报告"
+    )
     assert "STRUCT.AGENCY_MISSING" not in codes(fixed, fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_fee_statement_missing(fmt: str) -> None:
-    text = replace_line(CLEAN, "按照《国务院办公厅关于印发〈政府信息公开信息处理费", "本单位无其他需要报告的事项。")
+    text = replace_line(
+        CLEAN, "按照《国务院办公厅关于印发〈政府信息公开信息处理费", "本单位无其他需要报告的事项。"
+    )
     assert "STRUCT.FEE_STATEMENT_MISSING" in codes(text, fmt)
     assert "STRUCT.FEE_STATEMENT_MISSING" not in codes(CLEAN, fmt)
     # Reports before 2021 predate the fee rule.
@@ -254,7 +275,9 @@ def test_t3_row_total(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_t4_total(fmt: str) -> None:
-    text = CLEAN.replace("0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0", "1\t0\t0\t0\t2\t0\t0\t0\t0\t0\t0\t1\t0\t0\t1")
+    text = CLEAN.replace(
+        "0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0", "1\t0\t0\t0\t2\t0\t0\t0\t0\t0\t0\t1\t0\t0\t1"
+    )
     found = [f for f in findings(text, fmt) if f.code == "CALC.T4_TOTAL"]
     assert [f.evidence["group"] for f in found] == ["review"]
     assert "CALC.T4_TOTAL" not in codes(CLEAN, fmt)
@@ -275,7 +298,9 @@ def test_invalid_number(fmt: str, value: str, problem: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_text_table(fmt: str) -> None:
-    says_none = CLEAN_WITH_APPLICATIONS.replace("共收到政府信息公开申请3件，均已按时办结", "未收到政府信息公开申请")
+    says_none = CLEAN_WITH_APPLICATIONS.replace(
+        "共收到政府信息公开申请3件，均已按时办结", "未收到政府信息公开申请"
+    )
     found = [f for f in findings(says_none, fmt) if f.code == "XREF.TEXT_TABLE"]
     assert len(found) == 1 and "未收到政府信息公开申请" in found[0].evidence["quote"]
     says_five = CLEAN_WITH_APPLICATIONS.replace("申请3件", "申请5件")
@@ -305,7 +330,11 @@ def test_carryover(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["text", "docx"])
 def test_copied(fmt: str) -> None:
     original = read(seed("000"), fmt, name="a")
-    copy_text = seed("000").replace("赣州经开区教体服务中心", "赣州经开区城市管理局").replace("赣州经济技术开发区教体服务中心", "赣州经济技术开发区城市管理局")
+    copy_text = (
+        seed("000")
+        .replace("赣州经开区教体服务中心", "赣州经开区城市管理局")
+        .replace("赣州经济技术开发区教体服务中心", "赣州经济技术开发区城市管理局")
+    )
     copy = read(copy_text, fmt, name="b")
     other = read(seed("001"), fmt, name="c")
     results = check_reports([original, copy, other])
@@ -322,7 +351,11 @@ def test_copied(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_late(fmt: str) -> None:
     found = [f for f in findings(CLEAN, fmt, published=date(2024, 2, 5)) if f.code == "PUB.LATE"]
-    assert len(found) == 1 and found[0].evidence["deadline"] == "2024-01-31" and found[0].evidence["days_late"] == 5
+    assert (
+        len(found) == 1
+        and found[0].evidence["deadline"] == "2024-01-31"
+        and found[0].evidence["days_late"] == 5
+    )
     assert "PUB.LATE" not in codes(CLEAN, fmt, published=date(2024, 1, 31))
     # A government's deadline is March 31.
     assert "PUB.LATE" not in codes(CLEAN, fmt, published=date(2024, 3, 1), level="government")
@@ -330,9 +363,9 @@ def test_late(fmt: str) -> None:
 
 def test_date_unknown_needs_a_publication_context() -> None:
     report = read(CLEAN, "text")
-    assert [f.code for f in run_rules(report, RuleContext(publication=Publication(url="http://x.gov.cn/a.html")))] == [
-        "PUB.DATE_UNKNOWN"
-    ]
+    assert [
+        f.code for f in run_rules(report, RuleContext(publication=Publication(url="http://x.gov.cn/a.html")))
+    ] == ["PUB.DATE_UNKNOWN"]
     assert run_rules(report, RuleContext(publication=Publication(date(2024, 1, 30)))) == []
     assert run_rules(report, RuleContext()) == []
 

@@ -13,12 +13,30 @@ from datetime import date
 
 from monitor.extract.normalize import halfwidth
 
-_CN_DIGITS = {"〇": 0, "○": 0, "O": 0, "o": 0, "零": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3,
-              "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "O": 0,
+    "o": 0,
+    "零": 0,
+    "Ｏ": 0,
+    "0": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN = "〇○Oo零Ｏ一二三四五六七八九十"
 
 _ARABIC = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")
-_CHINESE = re.compile(rf"(?P<y>[{_CN}]{{4}})\s*年\s*(?P<m>[{_CN}]{{1,3}})\s*月(?:\s*(?P<d>[{_CN}]{{1,3}})\s*日)?")
+_CHINESE = re.compile(
+    rf"(?P<y>[{_CN}]{{4}})\s*年\s*(?P<m>[{_CN}]{{1,3}})\s*月(?:\s*(?P<d>[{_CN}]{{1,3}})\s*日)?"
+)
 _ISO = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?!\d)")
 _LOST = re.compile(r"^(?P<digits>(?:19|20)\d{4,6})$")
 
@@ -38,8 +56,8 @@ def chinese_number(text: str) -> int | None:
         return None
     if "十" in text:
         tens, _, units = text.partition("十")
-        t = _CN_DIGITS.get(tens, None) if tens else 1
-        u = _CN_DIGITS.get(units, None) if units else 0
+        t = _CN_DIGITS.get(tens) if tens else 1
+        u = _CN_DIGITS.get(units) if units else 0
         if t is None or u is None:
             return None
         return t * 10 + u
@@ -116,7 +134,7 @@ def whole_line_date(line: str) -> FoundDate | None:
     if not text:
         return None
     found = find_dates(text)
-    if len(found) == 1 and found[0].start == 0 and _DATE_ONLY_TAIL.match(text[found[0].end:]):
+    if len(found) == 1 and found[0].start == 0 and _DATE_ONLY_TAIL.match(text[found[0].end :]):
         return found[0]
     d = lost_characters_date(text)
     if d:

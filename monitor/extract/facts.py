@@ -15,8 +15,28 @@ from monitor.readers.base import Line
 # A name carries its region when it contains a place-level word (赣州经开区…, 卫滨区…, 郑县…).
 _REGION = re.compile(r"(省|市|区|县|州|盟|旗|镇|乡|街道|自治|国家|国务院|中华人民共和国|中国|全国|兵团|新区)")
 _AGENCY_SUFFIX = (
-    "人民政府", "政府", "办事处", "委员会", "管理委员会", "管委会", "局", "委", "厅", "办公室", "办", "中心",
-    "院", "署", "部", "站", "所", "处", "队", "馆", "会", "公署",
+    "人民政府",
+    "政府",
+    "办事处",
+    "委员会",
+    "管理委员会",
+    "管委会",
+    "局",
+    "委",
+    "厅",
+    "办公室",
+    "办",
+    "中心",
+    "院",
+    "署",
+    "部",
+    "站",
+    "所",
+    "处",
+    "队",
+    "馆",
+    "会",
+    "公署",
 )
 _AGENCY_IN_TEXT = re.compile(
     r"[\u4e00-\u9fff]{2,24}?(?:人民政府|办事处|管理委员会|委员会|管委会|办公室|服务中心|中心|局|厅|委|署|院|公署)"
@@ -102,7 +122,9 @@ def infer_level(agency: str | None) -> Level | None:
 
 def looks_like_agency(text: str) -> bool:
     t = compact(text)
-    return 3 <= len(t) <= 30 and has_cjk(t) and t.endswith(_AGENCY_SUFFIX) and not re.search(r"[。，,；;：:]", t)
+    return (
+        3 <= len(t) <= 30 and has_cjk(t) and t.endswith(_AGENCY_SUFFIX) and not re.search(r"[。，,；;：:]", t)
+    )
 
 
 def find_signature(lines: Sequence[Line], after: int) -> tuple[str | None, DatedText | None, list[int]]:
@@ -118,8 +140,10 @@ def find_signature(lines: Sequence[Line], after: int) -> tuple[str | None, Dated
         if found is None:
             # "赣州经开区机关事务管理中心 2023年1月29日" on one line
             dates = find_dates(text)
-            if dates and dates[-1].end >= len(halfwidth(text).rstrip("。. ")) - 1 and looks_like_agency(
-                text[: dates[-1].start]
+            if (
+                dates
+                and dates[-1].end >= len(halfwidth(text).rstrip("。. ")) - 1
+                and looks_like_agency(text[: dates[-1].start])
             ):
                 found = dates[-1]
                 agency = compact(text[: dates[-1].start])
@@ -192,7 +216,9 @@ def fee_statement(section_six: str) -> str | None:
     return None
 
 
-_OPENING_YEAR = re.compile(r"(?:截至|截止)?\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:底|末|以来|全年|，|,|、|里|中|内|我|本)")
+_OPENING_YEAR = re.compile(
+    r"(?:截至|截止)?\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:底|末|以来|全年|，|,|、|里|中|内|我|本)"
+)
 
 
 def opening_year(section_one: str) -> tuple[int, str] | None:

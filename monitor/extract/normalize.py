@@ -7,6 +7,7 @@ carry meaning; PDF converters insert them between characters), quotes vanish.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
@@ -15,10 +16,12 @@ _PUNCT = re.compile(r"[\s\u3000，。、；：！？,.;:!?（）()\[\]【】《�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=16384)
 def halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH).replace("\u3000", " ")
 
 
+@lru_cache(maxsize=16384)  # table labels repeat in every report: cache their normal form
 def compact(text: str) -> str:
     """Half-width, no spaces, no quotes or markdown emphasis: for matching labels."""
     return _SPACES.sub("", halfwidth(text)).translate(_QUOTES)

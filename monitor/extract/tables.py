@@ -58,7 +58,9 @@ def fit(cells: Sequence[str], width: int) -> list[str]:
         tail.pop(0)
     if len(tail) > width:
         # Still too many: keep the window holding the most non-empty cells (leftmost on ties).
-        best = max(range(len(tail) - width + 1), key=lambda i: (sum(bool(c) for c in tail[i : i + width]), -i))
+        best = max(
+            range(len(tail) - width + 1), key=lambda i: (sum(bool(c) for c in tail[i : i + width]), -i)
+        )
         tail = tail[best : best + width]
     return tail + [""] * (width - len(tail))
 
@@ -150,7 +152,9 @@ def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
 
 def _table3_match(cells: Sequence[str], group: str | None, seen_results: bool) -> tuple[str, int] | None:
     """The row key of a table-3 row and the index of its last label cell."""
-    labels = [(i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and compact(c) not in PLACEHOLDERS]
+    labels = [
+        (i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and compact(c) not in PLACEHOLDERS
+    ]
     if not labels:
         return None
     joined = "".join(t for _, t in labels)
@@ -234,7 +238,9 @@ def read_table4(lines: Sequence[Line], layout: Layout) -> Table:
             continue
         if all(_is_value_cell(c) for c in cells) and sum(bool(c.strip()) for c in cells) >= 1:
             values = fit(cells, width)
-            table.rows[TABLE4_ROW] = {col.key: Cell.parse(v) for col, v in zip(TABLE4_COLUMNS, values, strict=True)}
+            table.rows[TABLE4_ROW] = {
+                col.key: Cell.parse(v) for col, v in zip(TABLE4_COLUMNS, values, strict=True)
+            }
             table.lines[TABLE4_ROW] = i + 1
             table.found = True
             break

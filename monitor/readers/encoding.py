@@ -43,8 +43,11 @@ def looks_binary(data: bytes) -> bool:
 
 def decode_text(data: bytes, path: str, header: str | None = None) -> tuple[str, str]:
     """Decode to str, returning (text, encoding); raise UnreadableInput for binary data."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
     if looks_binary(data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# Importing the rule modules registers their rules.
+from monitor.rules import calc, dates, publication, structure, xref  # noqa: F401
 from monitor.rules.registry import (
     REGISTRY,
     SITE_CODES,
@@ -13,9 +15,6 @@ from monitor.rules.registry import (
     rule,
     run_rules,
 )
-
-# Importing the rule modules registers their rules.
-from monitor.rules import calc, dates, publication, structure, xref  # noqa: E402,F401
 
 __all__ = [
     "REGISTRY",

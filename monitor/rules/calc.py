@@ -39,18 +39,28 @@ def t3_balance(report: Report, ctx: RuleContext) -> list[Finding]:
         return []
     found = []
     for col in TABLE3_COLUMNS:
-        v = _values(table, [(r, col.key) for r in ("new", "carried_over", "results_total", "carried_forward")])
+        v = _values(
+            table, [(r, col.key) for r in ("new", "carried_over", "results_total", "carried_forward")]
+        )
         if v is None or abs((v[0] + v[1]) - (v[2] + v[3])) < 1e-9:
             continue
-        found.append(finding(
-            "CALC.T3_BALANCE",
-            f"表三“{col.label}”列：本年新收{_fmt(v[0])}+上年结转{_fmt(v[1])}={_fmt(v[0] + v[1])}，"
-            f"而办理结果总计{_fmt(v[2])}+结转下年度{_fmt(v[3])}={_fmt(v[2] + v[3])}",
-            {"table": "table3", "column": col.key, "column_label": col.label,
-             "cells": [cell_ref(report, "table3", r, col.key, table.cell(r, col.key))
-                       for r in ("new", "carried_over", "results_total", "carried_forward")]},
-            subject=f"table3.{col.key}",
-        ))
+        found.append(
+            finding(
+                "CALC.T3_BALANCE",
+                f"表三“{col.label}”列：本年新收{_fmt(v[0])}+上年结转{_fmt(v[1])}={_fmt(v[0] + v[1])}，"
+                f"而办理结果总计{_fmt(v[2])}+结转下年度{_fmt(v[3])}={_fmt(v[2] + v[3])}",
+                {
+                    "table": "table3",
+                    "column": col.key,
+                    "column_label": col.label,
+                    "cells": [
+                        cell_ref(report, "table3", r, col.key, table.cell(r, col.key))
+                        for r in ("new", "carried_over", "results_total", "carried_forward")
+                    ],
+                },
+                subject=f"table3.{col.key}",
+            )
+        )
     return found
 
 
@@ -67,14 +77,22 @@ def t3_result_total(report: Report, ctx: RuleContext) -> list[Finding]:
         if parts is None or total is None or abs(sum(parts) - total) < 1e-9:
             continue
         nonzero = [f"{row_label('table3', r)}={_fmt(v)}" for r, v in zip(rows, parts, strict=True) if v]
-        found.append(finding(
-            "CALC.T3_RESULT_TOTAL",
-            f"表三“{col.label}”列：（七）总计为{_fmt(total)}，各项办理结果之和为{_fmt(sum(parts))}",
-            {"table": "table3", "column": col.key, "total": cell_ref(report, "table3", "results_total", col.key,
-                                                                     table.cell("results_total", col.key)),
-             "sum": sum(parts), "nonzero_parts": nonzero},
-            subject=f"table3.{col.key}",
-        ))
+        found.append(
+            finding(
+                "CALC.T3_RESULT_TOTAL",
+                f"表三“{col.label}”列：（七）总计为{_fmt(total)}，各项办理结果之和为{_fmt(sum(parts))}",
+                {
+                    "table": "table3",
+                    "column": col.key,
+                    "total": cell_ref(
+                        report, "table3", "results_total", col.key, table.cell("results_total", col.key)
+                    ),
+                    "sum": sum(parts),
+                    "nonzero_parts": nonzero,
+                },
+                subject=f"table3.{col.key}",
+            )
+        )
     return found
 
 
@@ -89,13 +107,22 @@ def t3_row_total(report: Report, ctx: RuleContext) -> list[Finding]:
         total = table.value(row, "total")
         if parts is None or total is None or abs(sum(parts) - total) < 1e-9:
             continue
-        found.append(finding(
-            "CALC.T3_ROW_TOTAL",
-            f"表三“{row_label('table3', row)}”行：总计为{_fmt(total)}，六类申请人之和为{_fmt(sum(parts))}",
-            {"table": "table3", "row": row, "line": table.lines.get(row),
-             "cells": {column_label("table3", c): table.rows[row][c].raw for c in (*TABLE3_APPLICANT_COLUMNS, "total")}},
-            subject=f"table3.{row}",
-        ))
+        found.append(
+            finding(
+                "CALC.T3_ROW_TOTAL",
+                f"表三“{row_label('table3', row)}”行：总计为{_fmt(total)}，六类申请人之和为{_fmt(sum(parts))}",
+                {
+                    "table": "table3",
+                    "row": row,
+                    "line": table.lines.get(row),
+                    "cells": {
+                        column_label("table3", c): table.rows[row][c].raw
+                        for c in (*TABLE3_APPLICANT_COLUMNS, "total")
+                    },
+                },
+                subject=f"table3.{row}",
+            )
+        )
     return found
 
 
@@ -111,13 +138,22 @@ def t4_total(report: Report, ctx: RuleContext) -> list[Finding]:
         total = table.value("cases", f"{group}.total")
         if parts is None or total is None or abs(sum(parts) - total) < 1e-9:
             continue
-        found.append(finding(
-            "CALC.T4_TOTAL",
-            f"表四“{label}”：总计为{_fmt(total)}，维持、纠正、其他、尚未审结之和为{_fmt(sum(parts))}",
-            {"table": "table4", "group": group, "line": table.lines.get("cases"),
-             "cells": {column_label("table4", k): table.rows["cases"][k].raw for k in (*keys, f"{group}.total")}},
-            subject=f"table4.{group}",
-        ))
+        found.append(
+            finding(
+                "CALC.T4_TOTAL",
+                f"表四“{label}”：总计为{_fmt(total)}，维持、纠正、其他、尚未审结之和为{_fmt(sum(parts))}",
+                {
+                    "table": "table4",
+                    "group": group,
+                    "line": table.lines.get("cases"),
+                    "cells": {
+                        column_label("table4", k): table.rows["cases"][k].raw
+                        for k in (*keys, f"{group}.total")
+                    },
+                },
+                subject=f"table4.{group}",
+            )
+        )
     return found
 
 
@@ -132,17 +168,23 @@ def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
         for row, col, cell, kind in numeric_cells(report, key):
             if cell.kind == "text":
                 bad.append((row, col, cell, "不是数字"))
-            elif cell.value is not None and kind == "count" and (cell.value < 0 or not float(cell.value).is_integer()):
+            elif (
+                cell.value is not None
+                and kind == "count"
+                and (cell.value < 0 or not float(cell.value).is_integer())
+            ):
                 bad.append((row, col, cell, "负数" if cell.value < 0 else "不是整数"))
             elif cell.value is not None and kind == "amount" and cell.value < 0:
                 bad.append((row, col, cell, "负数"))
         if bad:
             refs = [cell_ref(report, key, r, c, cell) | {"problem": why} for r, c, cell, why in bad]
-            found.append(finding(
-                "CALC.INVALID_NUMBER",
-                f"{refs[0]['where']}填写“{refs[0]['raw']}”，{refs[0]['problem']}"
-                + (f"；另有{len(refs) - 1}处" if len(refs) > 1 else ""),
-                {"table": key, "cells": refs[:40]},
-                subject=key,
-            ))
+            found.append(
+                finding(
+                    "CALC.INVALID_NUMBER",
+                    f"{refs[0]['where']}填写“{refs[0]['raw']}”，{refs[0]['problem']}"
+                    + (f"；另有{len(refs) - 1}处" if len(refs) > 1 else ""),
+                    {"table": key, "cells": refs[:40]},
+                    subject=key,
+                )
+            )
     return found

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from monitor.extract.facts import names_region
 from monitor.extract.normalize import letters_only
 from monitor.model import Cell, Finding, Report
-from monitor.rules.evidence import cell_ref, quote
+from monitor.rules.evidence import quote
 from monitor.rules.registry import RuleContext, finding, rule
 from monitor.template import SECTION_TITLES, TABLE_TITLES, column_label, row_label, table2_blocks
 
@@ -26,13 +26,17 @@ def section_missing(report: Report, ctx: RuleContext) -> list[Finding]:
         table = next((t for t, n in _TABLE_SECTION.items() if n == number), None)
         if table and report.tables.get(table) and report.tables[table].found:
             continue  # the heading is gone but the section's table is there
-        found.append(finding(
-            "STRUCT.SECTION_MISSING",
-            f"缺少第{_NUMERALS[number - 1]}部分“{title}”",
-            {"section": f"{_NUMERALS[number - 1]}、{title}",
-             "headings_found": [s.heading for _, s in sorted(report.sections.items())]},
-            subject=f"section{number}",
-        ))
+        found.append(
+            finding(
+                "STRUCT.SECTION_MISSING",
+                f"缺少第{_NUMERALS[number - 1]}部分“{title}”",
+                {
+                    "section": f"{_NUMERALS[number - 1]}、{title}",
+                    "headings_found": [s.heading for _, s in sorted(report.sections.items())],
+                },
+                subject=f"section{number}",
+            )
+        )
     return found
 
 
@@ -45,12 +49,18 @@ def section_empty(report: Report, ctx: RuleContext) -> list[Finding]:
             continue
         text = letters_only(section.text)
         if len(text) <= 1 or _EMPTY_WORDS.match(text):
-            found.append(finding(
-                "STRUCT.SECTION_EMPTY",
-                f"第{_NUMERALS[number - 1]}部分“{section.heading}”没有实质内容",
-                {"section": section.heading, "line": section.line, "quote": section.text.strip() or "（空白）"},
-                subject=f"section{number}",
-            ))
+            found.append(
+                finding(
+                    "STRUCT.SECTION_EMPTY",
+                    f"第{_NUMERALS[number - 1]}部分“{section.heading}”没有实质内容",
+                    {
+                        "section": section.heading,
+                        "line": section.line,
+                        "quote": section.text.strip() or "（空白）",
+                    },
+                    subject=f"section{number}",
+                )
+            )
     return found
 
 
@@ -60,7 +70,10 @@ def table_missing(report: Report, ctx: RuleContext) -> list[Finding]:
         finding(
             "STRUCT.TABLE_MISSING",
             f"未找到{TABLE_TITLES[key]}或无法读取其中的数字",
-            {"table": key, "section_heading": s.heading if (s := report.sections.get(_TABLE_SECTION[key])) else None},
+            {
+                "table": key,
+                "section_heading": s.heading if (s := report.sections.get(_TABLE_SECTION[key])) else None,
+            },
             subject=key,
         )
         for key in ("table2", "table3", "table4")
@@ -77,16 +90,21 @@ def rows_missing(report: Report, ctx: RuleContext) -> list[Finding]:
             continue
         labels = [row_label(key, r, tmpl) for r in table.missing_rows]
         if key == "table2":  # name the blocks (第二十条第（八）项) whose rows are all gone
-            blocks = [b.label for b in table2_blocks(tmpl)
-                      if all(f"{b.key}.{r.key}" in table.missing_rows for r in b.rows)]
+            blocks = [
+                b.label
+                for b in table2_blocks(tmpl)
+                if all(f"{b.key}.{r.key}" in table.missing_rows for r in b.rows)
+            ]
             if blocks:
                 labels = blocks + [lb for lb in labels if not any(lb.startswith(b) for b in blocks)]
-        found.append(finding(
-            "STRUCT.ROWS_MISSING",
-            f"{TABLE_TITLES[key]}缺少{len(table.missing_rows)}行：{'、'.join(labels[:4])}{'等' if len(labels) > 4 else ''}",
-            {"table": key, "missing_rows": table.missing_rows, "labels": labels, "template": tmpl},
-            subject=key,
-        ))
+        found.append(
+            finding(
+                "STRUCT.ROWS_MISSING",
+                f"{TABLE_TITLES[key]}缺少{len(table.missing_rows)}行：{'、'.join(labels[:4])}{'等' if len(labels) > 4 else ''}",
+                {"table": key, "missing_rows": table.missing_rows, "labels": labels, "template": tmpl},
+                subject=key,
+            )
+        )
     return found
 
 
@@ -141,13 +159,19 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
         }
         if count == total:
             rows = {"全表": f"全部{total}个单元格空白"}
-        found.append(finding(
-            "STRUCT.BLANK_CELLS",
-            f"{TABLE_TITLES[key]}有{count}个应填数字的单元格为空或填写“/”“-”“无”（共{total}个）",
-            {"table": key, "count": count, "rows": rows,
-             "lines": sorted({table.lines[r] for r in by_row if r in table.lines})},
-            subject=key,
-        ))
+        found.append(
+            finding(
+                "STRUCT.BLANK_CELLS",
+                f"{TABLE_TITLES[key]}有{count}个应填数字的单元格为空或填写“/”“-”“无”（共{total}个）",
+                {
+                    "table": key,
+                    "count": count,
+                    "rows": rows,
+                    "lines": sorted({table.lines[r] for r in by_row if r in table.lines}),
+                },
+                subject=key,
+            )
+        )
     return found
 
 
@@ -155,22 +179,27 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
 def old_template(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.year is None or report.year < 2021 or report.template != "2019":
         return []
-    return [finding(
-        "STRUCT.OLD_TEMPLATE",
-        f"{report.year}年度报告仍使用2019年版格式（国办公开办函〔2019〕60号），应使用2021年版（国办公开办函〔2021〕30号）",
-        {"quote": quote(report.template_evidence or ""), "year": report.year},
-    )]
+    return [
+        finding(
+            "STRUCT.OLD_TEMPLATE",
+            f"{report.year}年度报告仍使用2019年版格式（国办公开办函〔2019〕60号），应使用2021年版（国办公开办函〔2021〕30号）",
+            {"quote": quote(report.template_evidence or ""), "year": report.year},
+        )
+    ]
 
 
 @rule("STRUCT.AGENCY_MISSING", "warning", "标题未写明机关全称")
 def agency_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     if names_region(report.heading_agency):
         return []
-    return [finding(
-        "STRUCT.AGENCY_MISSING",
-        "标题未写明发布机关的地区和全称" + (f"（仅写“{report.heading_agency}”）" if report.heading_agency else ""),
-        {"title": report.title, "letterhead": report.letterhead, "agency_in_body": report.agency},
-    )]
+    return [
+        finding(
+            "STRUCT.AGENCY_MISSING",
+            "标题未写明发布机关的地区和全称"
+            + (f"（仅写“{report.heading_agency}”）" if report.heading_agency else ""),
+            {"title": report.title, "letterhead": report.letterhead, "agency_in_body": report.agency},
+        )
+    ]
 
 
 @rule("STRUCT.FEE_STATEMENT_MISSING", "warning", "未说明信息处理费")
@@ -178,8 +207,13 @@ def fee_statement_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.year is None or report.year < 2021 or report.fee_statement:
         return []
     six = report.sections.get(6)
-    return [finding(
-        "STRUCT.FEE_STATEMENT_MISSING",
-        "第六部分未说明信息处理费收取情况（国办函〔2020〕109号）",
-        {"section": six.heading if six else None, "quote": quote(six.text) if six else "（缺少第六部分）"},
-    )]
+    return [
+        finding(
+            "STRUCT.FEE_STATEMENT_MISSING",
+            "第六部分未说明信息处理费收取情况（国办函〔2020〕109号）",
+            {
+                "section": six.heading if six else None,
+                "quote": quote(six.text) if six else "（缺少第六部分）",
+            },
+        )
+    ]

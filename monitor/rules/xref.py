@@ -42,45 +42,67 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
     if new_total is not None:
         m = _NO_APPLICATIONS.search(text)
         if m and new_total > 0:
-            found.append(finding(
-                "XREF.TEXT_TABLE",
-                f"正文称未收到政府信息公开申请，但表三本年新收申请总计为{new_total:g}",
-                {"quote": quote(_sentence(text, m.start(), m.end())),
-                 "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total"))},
-                subject="applications",
-            ))
+            found.append(
+                finding(
+                    "XREF.TEXT_TABLE",
+                    f"正文称未收到政府信息公开申请，但表三本年新收申请总计为{new_total:g}",
+                    {
+                        "quote": quote(_sentence(text, m.start(), m.end())),
+                        "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total")),
+                    },
+                    subject="applications",
+                )
+            )
         for m in _COUNT_APPLICATIONS.finditer(text):
             stated = int(m.group(1))
-            if stated != new_total and not (t3 and stated == (new_total + (t3.value("carried_over", "total") or 0))):
-                found.append(finding(
-                    "XREF.TEXT_TABLE",
-                    f"正文称收到申请{stated}件，但表三本年新收申请总计为{new_total:g}",
-                    {"quote": quote(_sentence(text, m.start(), m.end())),
-                     "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total"))},
-                    subject="application_count",
-                ))
+            if stated != new_total and not (
+                t3 and stated == (new_total + (t3.value("carried_over", "total") or 0))
+            ):
+                found.append(
+                    finding(
+                        "XREF.TEXT_TABLE",
+                        f"正文称收到申请{stated}件，但表三本年新收申请总计为{new_total:g}",
+                        {
+                            "quote": quote(_sentence(text, m.start(), m.end())),
+                            "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total")),
+                        },
+                        subject="application_count",
+                    )
+                )
                 break
     if t4 and t4.found:
         corrected = sum(t4.value("cases", f"{g}.corrected") or 0 for g, _ in TABLE4_GROUPS)
         totals = sum(t4.value("cases", f"{g}.total") or 0 for g, _ in TABLE4_GROUPS)
         m = _NOT_CORRECTED.search(text)
         if m and corrected > 0:
-            found.append(finding(
-                "XREF.TEXT_TABLE",
-                f"正文称未被纠错，但表四“结果纠正”合计为{corrected:g}",
-                {"quote": quote(_sentence(text, m.start(), m.end())),
-                 "cells": [cell_ref(report, "table4", "cases", f"{g}.corrected") for g, _ in TABLE4_GROUPS]},
-                subject="corrected",
-            ))
+            found.append(
+                finding(
+                    "XREF.TEXT_TABLE",
+                    f"正文称未被纠错，但表四“结果纠正”合计为{corrected:g}",
+                    {
+                        "quote": quote(_sentence(text, m.start(), m.end())),
+                        "cells": [
+                            cell_ref(report, "table4", "cases", f"{g}.corrected") for g, _ in TABLE4_GROUPS
+                        ],
+                    },
+                    subject="corrected",
+                )
+            )
         m = _NO_REVIEW.search(text)
         if m and totals > 0 and not found:
-            found.append(finding(
-                "XREF.TEXT_TABLE",
-                f"正文称未发生行政复议、行政诉讼，但表四总计合计为{totals:g}",
-                {"quote": quote(_sentence(text, m.start(), m.end())),
-                 "cells": [cell_ref(report, "table4", "cases", f"{g}.total") for g, _ in TABLE4_GROUPS]},
-                subject="review_cases",
-            ))
+            found.append(
+                finding(
+                    "XREF.TEXT_TABLE",
+                    f"正文称未发生行政复议、行政诉讼，但表四总计合计为{totals:g}",
+                    {
+                        "quote": quote(_sentence(text, m.start(), m.end())),
+                        "cells": [
+                            cell_ref(report, "table4", "cases", f"{g}.total") for g, _ in TABLE4_GROUPS
+                        ],
+                    },
+                    subject="review_cases",
+                )
+            )
     return found
 
 
@@ -99,14 +121,19 @@ def carryover(report: Report, ctx: RuleContext) -> list[Finding]:
     if not mismatches:
         return []
     col, now, before = next(((c, n, b) for c, n, b in mismatches if c.key == "total"), mismatches[0])
-    return [finding(
-        "XREF.CARRYOVER",
-        f"表三“上年结转”{col.label}为{now:g}，而{prev.year}年度报告“结转下年度继续办理”为{before:g}",
-        {"previous_report": prev.path, "previous_year": prev.year,
-         "columns": {c.label: {"本年上年结转": n, "上年结转下年度": b} for c, n, b in mismatches},
-         "cell": cell_ref(report, "table3", "carried_over", col.key, t3.cell("carried_over", col.key))},
-        subject="table3.carried_over",
-    )]
+    return [
+        finding(
+            "XREF.CARRYOVER",
+            f"表三“上年结转”{col.label}为{now:g}，而{prev.year}年度报告“结转下年度继续办理”为{before:g}",
+            {
+                "previous_report": prev.path,
+                "previous_year": prev.year,
+                "columns": {c.label: {"本年上年结转": n, "上年结转下年度": b} for c, n, b in mismatches},
+                "cell": cell_ref(report, "table3", "carried_over", col.key, t3.cell("carried_over", col.key)),
+            },
+            subject="table3.carried_over",
+        )
+    ]
 
 
 # --- copying ---------------------------------------------------------------------
@@ -144,7 +171,9 @@ def _shingles(text: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _boilerplate_shingles() -> frozenset[str]:
-    return frozenset(s for phrase in _BOILERPLATE for s in _shingles(re.sub(r"\d", "0", letters_only(compact(phrase)))))
+    return frozenset(
+        s for phrase in _BOILERPLATE for s in _shingles(re.sub(r"\d", "0", letters_only(compact(phrase))))
+    )
 
 
 def copied_share(report: Report, other: Report) -> float:
@@ -159,16 +188,26 @@ def copied_share(report: Report, other: Report) -> float:
 
 @rule("XREF.COPIED", "warning", "照搬照抄")
 def copied(report: Report, ctx: RuleContext) -> list[Finding]:
-    candidates = ([("上一年度", ctx.previous)] if ctx.previous else []) + [("同年度其他机关", p) for p in ctx.peers]
+    candidates = ([("上一年度", ctx.previous)] if ctx.previous else []) + [
+        ("同年度其他机关", p) for p in ctx.peers
+    ]
     found = []
     for kind, other in candidates:
         share = copied_share(report, other)
         if share >= _COPY_SHARE:
-            found.append(finding(
-                "XREF.COPIED",
-                f"正文（总体情况、存在问题部分）有{share:.0%}与{other.agency or other.path}{other.year}年度报告相同（{kind}）",
-                {"other_report": other.path, "other_agency": other.agency, "other_year": other.year,
-                 "share": round(share, 3), "compared": "第一、五部分正文（不含模板固定表述）"},
-                subject=f"{kind}:{other.agency or other.path}:{other.year}",
-            ))
+            found.append(
+                finding(
+                    "XREF.COPIED",
+                    f"正文（总体情况、存在问题部分）有{share:.0%}"
+                    f"与{other.agency or other.path}{other.year}年度报告相同（{kind}）",
+                    {
+                        "other_report": other.path,
+                        "other_agency": other.agency,
+                        "other_year": other.year,
+                        "share": round(share, 3),
+                        "compared": "第一、五部分正文（不含模板固定表述）",
+                    },
+                    subject=f"{kind}:{other.agency or other.path}:{other.year}",
+                )
+            )
     return found

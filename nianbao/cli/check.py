@@ -15,8 +15,16 @@ from nianbao.cli.options import DATE
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 LEVEL_NAMES = {"department": "部门", "government": "政府", "township": "乡镇（街道）"}
-SOURCE_NAMES = {"heading": "标题", "letterhead": "文头", "signature": "落款", "body": "正文", "option": "参数",
-                "title": "标题", "name": "机关名称", "default": "默认"}
+SOURCE_NAMES = {
+    "heading": "标题",
+    "letterhead": "文头",
+    "signature": "落款",
+    "body": "正文",
+    "option": "参数",
+    "title": "标题",
+    "name": "机关名称",
+    "default": "默认",
+}
 
 
 def report_json(result: CheckResult) -> dict[str, Any]:
@@ -99,12 +107,21 @@ def print_text(result: CheckResult) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report, one per line.")
 @click.option("--year", type=int, help="The year the reports cover (default: from each title).")
-@click.option("--level", type=click.Choice(["department", "government", "township"]),
-              help="Department or government (default: inferred from the agency name).")
+@click.option(
+    "--level",
+    type=click.Choice(["department", "government", "township"]),
+    help="Department or government (default: inferred from the agency name).",
+)
 @click.option("--published", type=DATE, help="The date the report was published (enables PUB.LATE).")
 @click.option("--agency", help="The publishing agency (default: from the heading, signature or body).")
-def check(paths: tuple[str, ...], as_json: bool, year: int | None, level: str | None,
-          published: Any, agency: str | None) -> None:
+def check(
+    paths: tuple[str, ...],
+    as_json: bool,
+    year: int | None,
+    level: str | None,
+    published: Any,
+    agency: str | None,
+) -> None:
     """Read annual reports (text, HTML, DOCX, PDF, DOC) and run every rule on them.
 
     \b
