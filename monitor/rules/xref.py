@@ -157,33 +157,33 @@ _BOILERPLATE = (
 )
 
 
-def _normalised_prose(report: Report, names: tuple[str, ...]) -> str:
-    text = compact(report.section_text(1) + report.section_text(5))
+@lru_cache(maxsize=4096)
+def _prose_shingles(prose: str, names: tuple[str, ...]) -> frozenset[str]:
+    """Shingles of a report's prose without its own agency names (a copy swaps in its own), digits as 0."""
+    text = compact(prose)
     for name in names:
-        if name:
-            text = text.replace(compact(name), "")
-    return re.sub(r"\d", "0", letters_only(text))
+        text = text.replace(compact(name), "")
+    text = re.sub(r"\d", "0", letters_only(text))
+    return frozenset(text[i : i + _SHINGLE] for i in range(len(text) - _SHINGLE + 1))
 
 
-def _shingles(text: str) -> set[str]:
-    return {text[i : i + _SHINGLE] for i in range(len(text) - _SHINGLE + 1)}
+def _report_shingles(report: Report) -> frozenset[str]:
+    # Cached on the text: a report compared with many peers is shingled once.
+    names = tuple(sorted({n for n in (report.agency, report.heading_agency) if n}, key=len, reverse=True))
+    return _prose_shingles(report.section_text(1) + report.section_text(5), names)
 
 
 @lru_cache(maxsize=1)
 def _boilerplate_shingles() -> frozenset[str]:
-    return frozenset(
-        s for phrase in _BOILERPLATE for s in _shingles(re.sub(r"\d", "0", letters_only(compact(phrase))))
-    )
+    return frozenset().union(*(_prose_shingles(phrase, ()) for phrase in _BOILERPLATE))
 
 
 def copied_share(report: Report, other: Report) -> float:
     """Share of this report's own narrative (sections 一 and 五, template wording excluded) found in ``other``."""
-    names = tuple(n for n in (report.agency, report.heading_agency, other.agency, other.heading_agency) if n)
-    mine = _shingles(_normalised_prose(report, names)) - _boilerplate_shingles()
-    theirs = _shingles(_normalised_prose(other, names))
+    mine = _report_shingles(report) - _boilerplate_shingles()
     if len(mine) < _MIN_SHINGLES:
         return 0.0
-    return len(mine & theirs) / len(mine)
+    return len(mine & _report_shingles(other)) / len(mine)
 
 
 @rule("XREF.COPIED", "warning", "照搬照抄")

@@ -1,0 +1,62 @@
+"""The archive: the database and the document store of one data folder.
+
+``Archive.open(data_dir)`` is the entry point every caller starts from (the
+command line, the crawler's pipeline, the digest); it owns the connection,
+the blob store and the clock every timestamp comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+
+from sqlite_utils import Database
+
+from storage.blobs import BlobStore
+from storage.clock import Clock, iso, system_clock
+from storage.db import connect, connect_memory
+
+DB_NAME = "nianbao.db"
+BLOBS_DIR = "blobs"
+
+
+class Archive:
+    """One data folder: ``nianbao.db`` plus ``blobs/``."""
+
+    def __init__(self, db: Database, blobs: BlobStore, clock: Clock = system_clock) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.clock = clock
+
+    @classmethod
+    def open(cls, data_dir: str | Path, *, clock: Clock | None = None, durable: bool = True) -> Archive:
+        """Open the archive in ``data_dir``, creating and migrating it as needed."""
+        root = Path(data_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(
+            connect(root / DB_NAME), BlobStore(root / BLOBS_DIR, durable=durable), clock or system_clock
+        )
+
+    @classmethod
+    def in_memory(cls, blobs_dir: str | Path, *, clock: Clock | None = None) -> Archive:
+        """A throwaway archive (tests): database in memory, blobs in ``blobs_dir``."""
+        return cls(connect_memory(), BlobStore(blobs_dir, durable=False), clock or system_clock)
+
+    def now(self) -> str:
+        """The current time as the ISO string every table stores."""
+        return iso(self.clock())
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

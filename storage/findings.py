@@ -1,0 +1,196 @@
+"""The finding lifecycle: fingerprints, first/last seen, resolution, reopening.
+
+A finding is identified by its fingerprint (code + site + year + subject), so
+the same defect seen week after week is one row whose ``last_seen`` moves.
+Each check of a *scope* (what one run or one report could see) reconciles
+the scope's findings against what the check produced:
+
+- produced and unknown          -> inserted, event ``opened``
+- produced and resolved before  -> ``resolved_at`` cleared, ``reopened`` + 1, event ``reopened``
+- produced and open             -> ``last_seen`` (and message, evidence) updated
+- not produced, open, in scope  -> ``resolved_at`` set, event ``resolved`` — only
+  when the check could see it (``resolve_missing``; see ``storage.runs``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlite_utils import Database
+
+from monitor.model import Finding
+
+ScopeKind = Literal["report", "site", "crawl"]
+# Site-wide crawl health: what any run, even a failed one, can tell.
+CRAWL_SCOPE_CODES = frozenset({"CRAWL.UNREACHABLE", "CRAWL.BLOCKED", "CRAWL.NO_REPORT_COLUMN"})
+
+
+def fingerprint(code: str, site_id: str, year: int | None, subject: str = "") -> str:
+    """Stable identity of a finding: the same defect gets the same fingerprint every run."""
+    key = "\x1f".join([code, site_id, "" if year is None else str(year), subject])
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def scope_of_site_finding(code: str) -> ScopeKind:
+    """Scope of a finding a crawl records for a site (not from a report's rules)."""
+    return "crawl" if code in CRAWL_SCOPE_CODES else "site"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The findings one check is responsible for.
+
+    ``report`` scopes are per (site, year); ``site`` and ``crawl`` scopes cover
+    every year of the site.
+    """
+
+    site_id: str
+    kind: ScopeKind
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A finding as one check produced it, placed in the archive."""
+
+    finding: Finding
+    year: int | None
+    url: str | None = None
+    report_id: int | None = None
+
+
+@dataclass
+class Reconciled:
+    opened: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)
+
+    def add(self, other: Reconciled) -> None:
+        self.opened += other.opened
+        self.reopened += other.reopened
+        self.resolved += other.resolved
+        self.seen += other.seen
+
+
+def reconcile(
+    db: Database,
+    scope: Scope,
+    observed: Iterable[Observed],
+    *,
+    now: str,
+    run_id: int | None,
+    resolve_missing: bool,
+) -> Reconciled:
+    """Bring the scope's findings in line with ``observed``. Call inside a transaction."""
+    result = Reconciled()
+    produced: set[str] = set()
+    for item in observed:
+        f = item.finding
+        fp = fingerprint(f.code, scope.site_id, item.year, f.subject)
+        if fp in produced:
+            # Two findings of one check with one identity: the rule gave no subject to tell
+            # them apart. Keep the first; its evidence stands for both.
+            continue
+        produced.add(fp)
+        finding_id = _upsert(db, fp, scope, item, now=now, run_id=run_id, result=result)
+        if item.report_id is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO report_findings (report_id, finding_id, message, evidence)"
+                " VALUES (?, ?, ?, ?)",
+                [item.report_id, finding_id, f.message, _json(f.evidence)],
+            )
+    if resolve_missing:
+        where = "site_id = ? AND scope = ? AND resolved_at IS NULL"
+        params: list[object] = [scope.site_id, scope.kind]
+        if scope.kind == "report":
+            where += " AND year IS ?"
+            params.append(scope.year)
+        for row in db.execute(f"SELECT id, fingerprint FROM findings WHERE {where}", params).fetchall():
+            if row[1] in produced:
+                continue
+            db.execute("UPDATE findings SET resolved_at = ? WHERE id = ?", [now, row[0]])
+            _event(db, row[0], "resolved", now, run_id, None)
+            result.resolved.append(row[0])
+    return result
+
+
+def _upsert(
+    db: Database, fp: str, scope: Scope, item: Observed, *, now: str, run_id: int | None, result: Reconciled
+) -> int:
+    f = item.finding
+    url = item.url or _evidence_url(f)
+    existing = db.execute("SELECT id, resolved_at FROM findings WHERE fingerprint = ?", [fp]).fetchone()
+    if existing is None:
+        cursor = db.execute(
+            """INSERT INTO findings (fingerprint, site_id, year, code, subject, scope, severity, message,
+                   evidence, url, report_id, run_id, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                fp,
+                scope.site_id,
+                item.year,
+                f.code,
+                f.subject,
+                scope.kind,
+                f.severity,
+                f.message,
+                _json(f.evidence),
+                url,
+                item.report_id,
+                run_id,
+                now,
+                now,
+            ],
+        )
+        finding_id = int(cursor.lastrowid or 0)
+        _event(db, finding_id, "opened", now, run_id, item.report_id)
+        result.opened.append(finding_id)
+        return finding_id
+    finding_id, resolved_at = int(existing[0]), existing[1]
+    db.execute(
+        """UPDATE findings SET scope = ?, severity = ?, message = ?, evidence = ?, url = coalesce(?, url),
+               report_id = coalesce(?, report_id), run_id = coalesce(?, run_id), last_seen = ?,
+               resolved_at = NULL, reopened = reopened + ?
+           WHERE id = ?""",
+        [
+            scope.kind,
+            f.severity,
+            f.message,
+            _json(f.evidence),
+            url,
+            item.report_id,
+            run_id,
+            now,
+            1 if resolved_at else 0,
+            finding_id,
+        ],
+    )
+    if resolved_at:
+        _event(db, finding_id, "reopened", now, run_id, item.report_id)
+        result.reopened.append(finding_id)
+    else:
+        result.seen.append(finding_id)
+    return finding_id
+
+
+def _event(
+    db: Database, finding_id: int, event: str, now: str, run_id: int | None, report_id: int | None
+) -> None:
+    db.execute(
+        "INSERT INTO finding_events (finding_id, event, at, run_id, report_id) VALUES (?, ?, ?, ?, ?)",
+        [finding_id, event, now, run_id, report_id],
+    )
+
+
+def _evidence_url(f: Finding) -> str | None:
+    url = f.evidence.get("url") if isinstance(f.evidence, dict) else None
+    return str(url) if url else None
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

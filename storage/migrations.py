@@ -1,0 +1,184 @@
+"""The schema, as ordered migrations recorded in ``_sqlite_migrations``.
+
+Never edit a migration that has shipped: add the next one below it. The
+tables are meant to be read by people too (Datasette, the sqlite3 shell), so
+JSON columns hold readable JSON and every timestamp is an ISO string;
+docs/storage.md describes each table and column.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("nianbao")
+
+_SCHEMA_1 = """
+CREATE TABLE sites (
+    id TEXT PRIMARY KEY,
+    agency TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('department', 'government', 'township')),
+    region TEXT,
+    start_urls TEXT NOT NULL DEFAULT '[]',
+    allowed_domains TEXT NOT NULL DEFAULT '[]',
+    deadline TEXT,
+    first_year INTEGER,
+    obey_robots INTEGER NOT NULL DEFAULT 1,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    source TEXT,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    kind TEXT NOT NULL CHECK (kind IN ('crawl', 'ingest', 'reparse')),
+    batch TEXT,
+    status TEXT NOT NULL
+        CHECK (status IN ('running', 'ok', 'unreachable', 'blocked', 'no_report_column', 'error')),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    errors TEXT NOT NULL DEFAULT '[]',
+    findings_opened INTEGER NOT NULL DEFAULT 0,
+    findings_reopened INTEGER NOT NULL DEFAULT 0,
+    findings_resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_site ON runs(site_id, started_at);
+
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored_at TEXT NOT NULL
+);
+
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    url TEXT,
+    name TEXT,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    content_type TEXT,
+    size INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    origin TEXT NOT NULL CHECK (origin IN ('crawl', 'ingest')),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    first_run_id INTEGER REFERENCES runs(id),
+    last_run_id INTEGER REFERENCES runs(id),
+    replaces_id INTEGER REFERENCES documents(id)
+);
+CREATE UNIQUE INDEX documents_version ON documents(site_id, coalesce(url, ''), sha256);
+CREATE INDEX documents_url ON documents(url, last_seen);
+CREATE INDEX documents_sha256 ON documents(sha256);
+
+CREATE TABLE document_dates (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    source TEXT NOT NULL,
+    value TEXT NOT NULL,
+    quote TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    UNIQUE (document_id, source, value, quote)
+);
+
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    year INTEGER,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    run_id INTEGER REFERENCES runs(id),
+    agency TEXT,
+    title TEXT,
+    published TEXT,
+    published_source TEXT,
+    parser_version TEXT NOT NULL,
+    read_options TEXT NOT NULL DEFAULT '{}',
+    report_json TEXT,
+    parse_error TEXT,
+    recorded_at TEXT NOT NULL,
+    parsed_at TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    UNIQUE (site_id, document_id)
+);
+CREATE INDEX reports_site_year ON reports(site_id, year, checked_at);
+-- Covers the search for peers (other sites' current parsed reports of a year) without
+-- touching the wide rows that hold the JSON.
+CREATE INDEX reports_parsed ON reports(year, site_id, checked_at, id, parsed_at) WHERE report_json IS NOT NULL;
+
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    year INTEGER,
+    code TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    scope TEXT NOT NULL CHECK (scope IN ('report', 'site', 'crawl')),
+    severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '{}',
+    url TEXT,
+    report_id INTEGER REFERENCES reports(id),
+    run_id INTEGER REFERENCES runs(id),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    resolved_at TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    status TEXT GENERATED ALWAYS AS (CASE WHEN resolved_at IS NULL THEN 'open' ELSE 'resolved' END) VIRTUAL
+);
+CREATE INDEX findings_scope ON findings(site_id, scope, year);
+CREATE INDEX findings_code ON findings(code);
+
+CREATE TABLE finding_events (
+    id INTEGER PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    event TEXT NOT NULL CHECK (event IN ('opened', 'resolved', 'reopened')),
+    at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    report_id INTEGER REFERENCES reports(id)
+);
+CREATE INDEX finding_events_finding ON finding_events(finding_id, at);
+
+CREATE TABLE report_findings (
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (report_id, finding_id)
+);
+CREATE INDEX report_findings_finding ON report_findings(finding_id);
+
+-- Views for people reading the database in Datasette or the sqlite3 shell.
+CREATE VIEW latest_reports AS
+SELECT r.*, d.url, d.sha256
+FROM reports r JOIN documents d ON d.id = r.document_id
+WHERE r.id = (SELECT r2.id FROM reports r2 WHERE r2.site_id = r.site_id AND r2.year IS r.year
+              ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1);
+
+CREATE VIEW latest_runs AS
+SELECT r.* FROM runs r
+WHERE r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = r.site_id);
+
+CREATE VIEW open_findings AS
+SELECT f.site_id, s.agency, f.year, f.code, f.severity, f.message, f.url,
+       f.first_seen, f.last_seen, f.reopened, f.subject, f.evidence, f.id AS finding_id
+FROM findings f JOIN sites s ON s.id = f.site_id
+WHERE f.resolved_at IS NULL;
+"""
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    db.executescript(_SCHEMA_1)
+
+
+def migrate(db: Database) -> None:
+    """Apply every pending migration, each in its own transaction."""
+    migrations.apply(db)
+
+
+def schema_version(db: Database) -> str | None:
+    """Name of the last migration applied, or None for an empty database."""
+    applied = migrations.applied(db)
+    return applied[-1].name if applied else None

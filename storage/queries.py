@@ -1,0 +1,220 @@
+"""Read-only queries for the digest and ``nianbao findings``.
+
+Every function takes a sqlite-utils ``Database`` (``Archive.db``) and returns
+plain dataclasses; none writes, so they run while a crawl writes (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from storage.clock import CST, iso
+from storage.sites import Site, list_sites
+
+Status = Literal["open", "resolved", "all"]
+
+
+@dataclass
+class FindingRow:
+    id: int
+    fingerprint: str
+    site: str
+    agency: str
+    year: int | None
+    code: str
+    severity: str
+    message: str
+    evidence: dict[str, Any]
+    subject: str
+    scope: str
+    url: str | None
+    report_id: int | None
+    run_id: int | None
+    first_seen: str
+    last_seen: str
+    resolved_at: str | None
+    reopened: int
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunRow:
+    id: int
+    site_id: str
+    kind: str
+    batch: str | None
+    status: str
+    started_at: str
+    finished_at: str | None
+    counts: dict[str, Any]
+    errors: list[str]
+    findings_opened: int
+    findings_reopened: int
+    findings_resolved: int
+
+
+@dataclass
+class ReportRow:
+    id: int
+    site_id: str
+    agency: str  # the registry's name for the site
+    year: int | None
+    title: str | None
+    published: str | None
+    published_source: str | None
+    url: str | None
+    name: str | None
+    sha256: str
+    parser_version: str
+    parse_error: str | None
+    recorded_at: str
+    checked_at: str
+    open_findings: int
+
+
+@dataclass
+class WeekCount:
+    week_start: str  # Monday, ISO date
+    week_end: str  # Sunday, ISO date
+    open: int
+
+
+_FINDING_SELECT = """
+SELECT f.id, f.fingerprint, f.site_id AS site, s.agency, f.year, f.code, f.severity, f.message, f.evidence,
+       f.subject, f.scope, f.url, f.report_id, f.run_id, f.first_seen, f.last_seen, f.resolved_at,
+       f.reopened, f.status
+FROM findings f JOIN sites s ON s.id = f.site_id
+"""
+
+
+def findings(
+    db: Database,
+    *,
+    site_id: str | None = None,
+    code: str | None = None,
+    status: Status = "open",
+    year: int | None = None,
+    severity: str | None = None,
+) -> list[FindingRow]:
+    """Findings with their lifecycle, most severe and oldest first. ``code`` may be a prefix ("CALC.")."""
+    where, params = [], []
+    if site_id:
+        where.append("f.site_id = ?")
+        params.append(site_id)
+    if code:
+        where.append("(f.code = ? OR (substr(?, -1) = '.' AND f.code LIKE ? || '%'))")
+        params += [code, code, code]
+    if status != "all":
+        where.append("f.status = ?")
+        params.append(status)
+    if year is not None:
+        where.append("f.year = ?")
+        params.append(year)
+    if severity:
+        where.append("f.severity = ?")
+        params.append(severity)
+    sql = _FINDING_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += """ ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+               f.site_id, f.year, f.code, f.first_seen, f.id"""
+    return [_finding(row) for row in db.query(sql, params)]
+
+
+def finding_changes(db: Database, start: str, end: str) -> dict[str, list[FindingRow]]:
+    """Findings opened, reopened and resolved in [start, end) (ISO timestamps or dates)."""
+    out: dict[str, list[FindingRow]] = {}
+    for event in ("opened", "reopened", "resolved"):
+        sql = (
+            _FINDING_SELECT
+            + """ WHERE f.id IN (SELECT e.finding_id FROM finding_events e
+                                      WHERE e.event = ? AND e.at >= ? AND e.at < ?)
+                                    ORDER BY f.site_id, f.year, f.code"""
+        )
+        out[event] = [_finding(row) for row in db.query(sql, [event, start, end])]
+    return out
+
+
+def latest_runs(db: Database, *, kind: str | None = "crawl") -> dict[str, RunRow]:
+    """The latest run of each site (of ``kind``; None for any kind), by site id."""
+    sql = """SELECT * FROM runs r WHERE r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = r.site_id
+             AND (? IS NULL OR r2.kind = ?))"""
+    return {row["site_id"]: _run(row) for row in db.query(sql, [kind, kind])}
+
+
+def runs(db: Database, *, site_id: str | None = None, limit: int = 100) -> list[RunRow]:
+    sql = "SELECT * FROM runs" + (" WHERE site_id = ?" if site_id else "") + " ORDER BY id DESC LIMIT ?"
+    return [_run(row) for row in db.query(sql, [site_id, limit] if site_id else [limit])]
+
+
+def reports(
+    db: Database, *, site_id: str | None = None, year: int | None = None, current_only: bool = True
+) -> list[ReportRow]:
+    """Reports per site and year (the current version of each, or every version)."""
+    where, params = [], []
+    if current_only:
+        where.append("""r.id = (SELECT r2.id FROM reports r2
+                        WHERE r2.site_id = r.site_id AND r2.year IS r.year
+                        ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1)""")
+    if site_id:
+        where.append("r.site_id = ?")
+        params.append(site_id)
+    if year is not None:
+        where.append("r.year = ?")
+        params.append(year)
+    sql = f"""SELECT r.id, r.site_id, s.agency, r.year, r.title, r.published, r.published_source,
+                     d.url, d.name, d.sha256, r.parser_version, r.parse_error, r.recorded_at, r.checked_at,
+                     (SELECT count(*) FROM report_findings rf JOIN findings f ON f.id = rf.finding_id
+                      WHERE rf.report_id = r.id AND f.resolved_at IS NULL) AS open_findings
+              FROM reports r JOIN documents d ON d.id = r.document_id JOIN sites s ON s.id = r.site_id
+              {"WHERE " + " AND ".join(where) if where else ""}
+              ORDER BY r.site_id, r.year, r.id"""
+    return [ReportRow(**row) for row in db.query(sql, params)]
+
+
+def open_history(
+    db: Database, *, weeks: int = 12, today: date | None = None, severity: str | None = "error"
+) -> list[WeekCount]:
+    """Open findings (of ``severity``) at the end of each of the last ``weeks`` weeks, oldest first.
+
+    Computed from ``finding_events``, so a finding resolved and reopened counts
+    only in the weeks it was open.
+    """
+    today = today or datetime.now(CST).date()
+    monday = today - timedelta(days=today.weekday())
+    out = []
+    for back in range(weeks - 1, -1, -1):
+        start = monday - timedelta(weeks=back)
+        end = start + timedelta(days=7)
+        cutoff = iso(datetime.combine(end, time(0), CST))
+        (count,) = db.execute(
+            """SELECT count(*) FROM findings f WHERE (? IS NULL OR f.severity = ?) AND
+                 (SELECT e.event FROM finding_events e WHERE e.finding_id = f.id AND e.at < ?
+                  ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ('opened', 'reopened')""",
+            [severity, severity, cutoff],
+        ).fetchone()
+        out.append(WeekCount(start.isoformat(), (end - timedelta(days=1)).isoformat(), int(count)))
+    return out
+
+
+def sites(db: Database, *, enabled_only: bool = True) -> list[Site]:
+    return list_sites(db, enabled_only=enabled_only)
+
+
+def _finding(row: dict[str, Any]) -> FindingRow:
+    row = dict(row)
+    row["evidence"] = json.loads(row["evidence"] or "{}")
+    return FindingRow(**row)
+
+
+def _run(row: dict[str, Any]) -> RunRow:
+    row = dict(row)
+    row["counts"] = json.loads(row["counts"] or "{}")
+    row["errors"] = json.loads(row["errors"] or "[]")
+    return RunRow(**row)

@@ -1,0 +1,86 @@
+"""Readers (the digest, `nianbao findings`) work while a writer ingests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.cli import cli
+from storage import queries
+from storage.archive import Archive
+from storage.testing import BATCH_SCRIPT as BATCH
+from storage.testing import ROOT, make_batch
+
+
+@pytest.mark.slow
+def test_readers_while_a_writer_runs(tmp_path):
+    data, manifest, names = make_batch(tmp_path)
+    runner = CliRunner()
+    seen: list[int] = []
+    with subprocess.Popen(
+        [sys.executable, str(BATCH), str(data), str(manifest)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as writer:
+        reads_during_write = 0
+        with Archive.open(data) as long_lived:
+            while writer.poll() is None:
+                # A long-lived connection (the digest) and fresh ones (the command line).
+                rows = queries.findings(long_lived.db, status="all")
+                queries.open_history(long_lived.db, weeks=4, severity=None)
+                queries.latest_runs(long_lived.db, kind=None)
+                queries.reports(long_lived.db)
+                result = runner.invoke(cli, ["findings", "--json", "--status", "all", "--data", str(data)])
+                assert result.exit_code == 0, result.output
+                assert len(result.output.splitlines()) >= len(rows)
+                seen.append(len(rows))
+                if writer.poll() is None:
+                    reads_during_write += 1
+                time.sleep(0.05)
+        errors = writer.stderr.read() if writer.stderr else ""
+    assert writer.returncode == 0, errors
+    assert reads_during_write >= 5
+    assert seen == sorted(seen), "a reader saw findings disappear mid-write"
+    assert seen[0] < seen[-1] or len(seen) == 1
+    with Archive.open(data) as archive:
+        assert archive.db.execute("SELECT count(*) FROM reports").fetchone()[0] == len(names)
+        (row,) = queries.findings(archive.db, site_id="site-000", status="all")[:1]
+        assert json.dumps(row.to_json(), ensure_ascii=False)
+
+
+@pytest.mark.slow
+def test_two_writers_take_turns(tmp_path):
+    """Two crawler processes writing at once: BEGIN IMMEDIATE makes one wait, none fails."""
+    data, manifest, names = make_batch(tmp_path)
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    halves = [tmp_path / "even.tsv", tmp_path / "odd.tsv"]
+    halves[0].write_text("\n".join(lines[0::2]), encoding="utf-8")
+    halves[1].write_text("\n".join(lines[1::2]), encoding="utf-8")
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(BATCH), str(data), str(half)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for half in halves
+    ]
+    for writer in writers:
+        with writer:
+            errors = writer.stderr.read() if writer.stderr else ""
+            writer.wait(timeout=120)
+        assert writer.returncode == 0, errors
+    with Archive.open(data) as archive:
+        assert archive.db.execute("SELECT count(*) FROM reports").fetchone()[0] == len(names)
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
