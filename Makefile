@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Debian packages the project needs (document converters, fonts, the browser for digest tests).
-DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei
+DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei chromium libreoffice-writer-nogui
 
 .PHONY: install system-deps test lint demo bench clean
 
@@ -38,7 +38,7 @@ bench: install
 	$(BIN)/python bench/check_bench.py
 
 demo: install
-	$(BIN)/nianbao check tests/fixtures/seeds/*.txt
+	$(BIN)/python demo/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

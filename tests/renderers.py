@@ -12,6 +12,7 @@ import html
 import io
 from functools import lru_cache
 
+from demo.seedhtml import report_html
 from monitor.readers.text import parse_text
 
 SEEDS = {
@@ -38,19 +39,8 @@ def _blocks(text: str) -> list[tuple[str, list]]:
     return blocks
 
 
-def to_html(
-    text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None
-) -> bytes:
-    """A TRS-style portal article page with the report in div.TRS_Editor."""
-    body = []
-    for kind, content in _blocks(text):
-        if kind == "p":
-            body.append(f"<p>{html.escape(content[0])}</p>")
-        else:
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>" for cells in content
-            )
-            body.append(f'<table border="1" cellspacing="0">{rows}</table>')
+def to_html(text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None) -> bytes:
+    """A TRS-style portal article page with the report (rendered as the demo portal does) in div.TRS_Editor."""
     meta = f'<meta name="PubDate" content="{pubdate} 10:00">' if pubdate else ""
     shown = f"发布时间：{pubdate} 10:00 来源：办公室" if pubdate else "来源：办公室"
     page = f"""<!DOCTYPE html><html><head><meta charset="{charset}">
@@ -59,7 +49,7 @@ def to_html(
 <body><div class="header"><a href="/">网站首页</a> | 无障碍浏览 | 长者模式</div>
 <div class="crumb">当前位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>
 <div class="info">{shown} 浏览次数：12 字号：[ 大 中 小 ]</div>
-<div class="TRS_Editor">{"".join(body)}</div>
+<div class="TRS_Editor">{report_html(text)}</div>
 <div class="footer">打印本页 关闭窗口 分享到：</div></body></html>"""
     return page.encode(charset)
 

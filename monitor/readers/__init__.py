@@ -26,8 +26,7 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def sniff_format(data: bytes, name: str = "") -> str:
     """One of pdf, docx, doc, html, text, or 'binary' / 'zip' for what we cannot read."""
     head = data[:1024].lstrip()
-    if data[:1024].find(b"%PDF-") != -1:
-        return "pdf"
+    # Container signatures first: a zip or OLE file may store a PDF uncompressed near its start.
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(BytesIO(data)) as z:
@@ -38,6 +37,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
         return "zip"
     if data.startswith(_OLE):
         return "doc"
+    if data[:1024].find(b"%PDF-") != -1:
+        return "pdf"
     lowered = head[:1024].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or any(
         tag in lowered for tag in (b"<html", b"<body", b"<table", b"<div", b"<p>", b"<p ", b"<meta", b"<head")
