@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from monitor.deadlines import deadline_for
 from monitor.model import Finding, Report
+from monitor.names import LEVEL_NAMES
 from monitor.rules.registry import RuleContext, finding, rule
-
-LEVEL_NAMES = {"department": "部门", "government": "政府", "township": "乡镇（街道）"}
 
 
 @rule("PUB.LATE", "error", "逾期发布")

@@ -10,11 +10,9 @@ import click
 
 from monitor.check import CheckOptions, CheckResult, check_paths
 from monitor.model import SEVERITY_ORDER, Finding, Report
-from monitor.rules.evidence import EVIDENCE_LABELS
+from monitor.names import EVIDENCE_LABELS, LEVEL_NAMES, SEVERITY_NAMES
 from nianbao.cli.options import DATE
 
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
-LEVEL_NAMES = {"department": "部门", "government": "政府", "township": "乡镇（街道）"}
 SOURCE_NAMES = {
     "heading": "标题",
     "letterhead": "文头",

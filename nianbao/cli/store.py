@@ -14,12 +14,11 @@ from typing import Any
 import click
 
 from monitor.errors import NianbaoError
+from monitor.names import LEVEL_NAMES, SEVERITY_NAMES
 from nianbao.cli.options import DATE, data_option
 from storage.archive import Archive
 
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_NAMES = {"open": "未解决", "resolved": "已解决"}
-LEVEL_NAMES = {"department": "部门", "government": "政府", "township": "乡镇（街道）"}
 
 
 class Failure(click.ClickException):

@@ -1,0 +1,194 @@
+"""Crawl benchmark: many polite sites in parallel.
+
+Generates a portal of N sites (default 200), each its own loopback host
+(127.0.1.1, 127.0.1.2, …), serves them from one mock server process, and runs
+a real ``nianbao crawl`` (child process, full pipeline into a throwaway
+archive) with a per-site delay. Prints the wall time, pages per second, and the
+ratio of wall time to the ideal: the largest site's pages × the delay, which is
+what one polite site alone would need. Target: ratio ≤ 1.5.
+
+    .venv/bin/python bench/crawl_bench.py                 # 200 sites, 1 s delay
+    .venv/bin/python bench/crawl_bench.py --sites 400 --delay 0.5
+
+"Pages" are every HTTP request a site answered (robots.txt, list pages,
+report pages, attachments), counted by the mock server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from mockportal import MockPortal, loopback_binds  # noqa: E402
+from mockportal.build import _jiyue_list, _write, jiyue_detail, pdf_bytes, trs_detail  # noqa: E402
+from mockportal.content import NEWS_TITLES, national_metas, page  # noqa: E402
+
+from crawler.runner import run_crawl  # noqa: E402
+from storage.archive import Archive  # noqa: E402
+from storage.sites import Site, save_sites  # noqa: E402
+
+REGION = "青山"
+DEPARTMENTS = ["教育局", "卫生健康委员会", "司法局", "民政局", "财政局", "人力资源和社会保障局", "自然资源局",
+               "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局",
+               "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局", "信访局"]
+PDF = pdf_bytes("annual report attachment")
+
+
+def ip_of(n: int) -> str:
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
+
+
+def site_size(n: int) -> int:
+    """Reports on site n: most sites publish 3 (2021–2023), every seventh a second department's too."""
+    return 6 if n % 7 == 0 else 3
+
+
+def build_trs_site(root: Path, n: int) -> None:
+    agencies = [f"{REGION}市{DEPARTMENTS[(n + k) % len(DEPARTMENTS)]}" for k in range(site_size(n) // 3)]
+    items = []
+    for k, agency in enumerate(agencies):
+        for year in (2023, 2022, 2021):
+            day = 10 + (n + k + year) % 18
+            path = f"{year + 1}01/t{year + 1}01{day:02d}_{n:04d}{k}{year % 10}.shtml"
+            title = f"{agency}{year}年政府信息公开工作年度报告"
+            extra = ""
+            if year == 2023:
+                name = f"P0{year + 1}01{day:02d}{n:06d}{k}.pdf"
+                _write(root, f"zfxxgk/zfxxgknb/{year + 1}01/{name}", PDF)
+                extra = f'<p>附件：<a href="./{name}" appendix="true">{title}.pdf</a></p>'
+            _write(root, f"zfxxgk/zfxxgknb/{path}",
+                   trs_detail(title, agency, year, f"{year + 1}-01-{day:02d} 09:30", extra))
+            items.append(f'<li><a href="./{path}" title="{title}">{title}</a><span>{year + 1}-01-{day:02d}</span></li>')
+    items.insert(1, f'<li><a href="./202402/t20240201_{n}.shtml">{agencies[0]}2023年政府信息公开工作年度报告解读</a>'
+                    "<span>2024-02-01</span></li>")
+    for i, title in enumerate(NEWS_TITLES[:2]):
+        items.append(f'<li><a href="./202403/t2024030{i}_{n}.shtml">{title}</a><span>2024-03-0{i + 1}</span></li>')
+    per_page = 6
+    pages = [items[i:i + per_page] for i in range(0, len(items), per_page)]
+    for p, chunk in enumerate(pages):
+        name = "index.shtml" if p == 0 else f"index_{p}.shtml"
+        body = (f'<ul class="list">{"".join(chunk)}</ul>'
+                f'<script>createPageHTML({len(pages)}, {p}, "index", "shtml");</script>')
+        _write(root, f"zfxxgk/zfxxgknb/{name}",
+               page("政府信息公开年报", national_metas(f"{REGION}市", "政府信息公开年报"), body))
+
+
+def build_jiyue_site(root: Path, n: int) -> None:
+    agency = f"{REGION}区{DEPARTMENTS[n % len(DEPARTMENTS)]}"
+    col = "zfxxgk/zfxxgknb"
+    links = "".join(f'<a href="{y}n/index.html">{y}年</a>' for y in (2023, 2022, 2021))
+    _write(root, f"{col}/index.html", _jiyue_list("政府信息公开年报", "政府信息公开年报", links, []))
+    for year in (2023, 2022, 2021):
+        ident = f"17442773069535{n:05d}{year % 100}"
+        generated = f"{year + 1}-01-{10 + n % 18:02d}"
+        title = f"{agency}{year}年政府信息公开工作年度报告"
+        _write(root, f"{col}/{year}n/{ident}.html",
+               jiyue_detail(title, agency, year, f"bench-{n}/{year + 1}-00001", generated, generated))
+        _write(root, f"{col}/{year}n/index.html", _jiyue_list(
+            f"{year}年", f"{year}年", "", [f'<li><a href="{ident}.html">{title}</a><span>{generated}</span></li>']))
+
+
+def generate(root: Path, count: int) -> list[dict[str, Any]]:
+    hosts = []
+    for n in range(count):
+        site_root = root / f"site{n:04d}"
+        (build_jiyue_site if n % 3 == 2 else build_trs_site)(site_root, n)
+        hosts.append({"name": f"site{n:04d}", "ip": ip_of(n), "root": str(site_root), "conditional": True})
+    return hosts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=200)
+    parser.add_argument("--delay", type=float, default=1.0, help="per-site delay between requests (s)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated portal and archive")
+    parser.add_argument("--log", help="write the mock server's request log (JSON) here")
+    args = parser.parse_args(argv)
+    if not loopback_binds(ip_of(args.sites - 1)):
+        print(f"cannot bind {ip_of(args.sites - 1)}: this benchmark needs 127.0.0.0/8 on loopback")
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="nianbao-crawl-bench-"))
+    try:
+        started = time.monotonic()
+        hosts = generate(tmp / "portal", args.sites)
+        print(f"generated {args.sites} sites in {time.monotonic() - started:.1f} s")
+        with MockPortal(hosts) as portal:
+            data = tmp / "data"
+            with Archive.open(data, durable=False) as archive:
+                sites = [Site(id=h["name"], agency=f"基准站点{h['name']}", start_urls=[
+                    f"{portal.urls[h['name']]}/zfxxgk/zfxxgknb/" + ("index.html" if i % 3 == 2 else "index.shtml")])
+                    for i, h in enumerate(hosts)]
+                save_sites(archive.db, sites, now=archive.now(), source="bench")
+            portal.reset()
+            settings = {"DOWNLOAD_DELAY": args.delay, "AUTOTHROTTLE_START_DELAY": args.delay,
+                        "LOG_LEVEL": "WARNING", "NIANBAO_PROGRESS_INTERVAL": 5.0}
+            began = time.monotonic()
+            result = run_crawl(data, None, "2024-06-01", settings=settings)
+            wall = time.monotonic() - began
+            log = portal.log()
+        if args.log:
+            Path(args.log).write_text(json.dumps(log, ensure_ascii=False), encoding="utf-8")
+        report(args, result, log, wall)
+        return 0 if result.ok else 1
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wall: float) -> None:
+    per_host: dict[str, list[float]] = defaultdict(list)
+    for entry in log:
+        per_host[entry["host"]].append(entry["t"])
+    largest = max(len(times) for times in per_host.values())
+    span = max(e["t"] for e in log) - min(e["t"] for e in log)
+    ideal = largest * args.delay
+    gaps = [b - a for times in per_host.values() for a, b in zip(sorted(times), sorted(times)[1:], strict=False)]
+    statuses: dict[str, int] = defaultdict(int)
+    for site in result.sites:
+        statuses[site["status"]] += 1
+    reports = sum((s.get("counts") or {}).get("reports_found", 0) for s in result.sites)
+    figures = {
+        "sites": args.sites,
+        "delay_s": args.delay,
+        "pages": len(log),
+        "reports": reports,
+        "site_status": dict(statuses),
+        "wall_time_s": round(wall, 2),
+        "request_span_s": round(span, 2),
+        "pages_per_s": round(len(log) / wall, 1),
+        "largest_site_pages": largest,
+        "ideal_s": round(ideal, 2),
+        "ratio": round(wall / ideal, 3),
+        "min_gap_same_host_s": round(min(gaps), 3) if gaps else None,
+        "median_gap_same_host_s": round(statistics.median(gaps), 3) if gaps else None,
+    }
+    print()
+    print(f"sites            {args.sites} (each its own loopback host), delay {args.delay} s per site")
+    print(f"pages            {len(log)} requests served, {reports} reports found, statuses {dict(statuses)}")
+    print(f"wall time        {wall:.1f} s (the whole crawl process: start, crawl, storage, checks)")
+    print(f"requests span    {span:.1f} s from the first request served to the last")
+    print(f"pages/s          {len(log) / wall:.1f}")
+    print(f"ideal            {largest} pages on the largest site x {args.delay} s = {ideal:.1f} s")
+    print(f"ratio            {wall / ideal:.2f} (target <= 1.5)")
+    if gaps:
+        print(f"politeness       min gap between two requests to one host {min(gaps):.2f} s, "
+              f"median {statistics.median(gaps):.2f} s (delay {args.delay} s)")
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

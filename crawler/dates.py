@@ -1,0 +1,194 @@
+"""When was a report published? Dates from the detail page, the list page and the URL.
+
+Every date found is kept as evidence (``DateEvidence``); ``choose_publication``
+picks one by a fixed precedence, strongest first:
+
+1. ``text:发布时间`` – the page's own stated publication time in its header
+   (发布时间 / 发布日期 / 发表日期 / 发布于);
+2. ``meta:PubDate`` – the CMS's publication meta (PubDate, PublishDate, pubdate,
+   firstpublishedtime, article:published_time);
+3. ``text:日期`` – a header date with a weaker label (公开日期, 添加时间, 时间, 日期,
+   生成日期 in the info table);
+4. ``meta:Maketime`` – Hanweb's creation stamp;
+5. ``list`` – the date printed beside the link on the list page (or the
+   gkmlpt API's ``create_time``);
+6. ``url`` – a full date embedded in the URL (t20240129_…, /art/2024/1/22/,
+   /20230331/). A month alone (…/202401/…) is never used.
+
+format.md: "prefer the page's own stated publication time, and keep all of them
+as evidence". 成文日期 (the date the document was signed) is never a
+publication date. Dates after ``today`` are discarded as impossible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from lxml import html as lxml_html
+
+CST = timezone(timedelta(hours=8))
+
+SOURCE_RANK: dict[str, int] = {
+    "text:发布时间": 1,
+    "meta:PubDate": 2,
+    "text:日期": 3,
+    "meta:Maketime": 4,
+    "list": 5,
+    "url": 6,
+}
+
+_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
+)
+# Hanweb list quirk: "2026-\n01-\n23" – the parts split across lines.
+_SPLIT_WS = re.compile(r"(?<=[\d\-/.年月])\s+(?=[\d\-/.年月日])")
+
+_META_PUB = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime")
+_META_MAKE = ("maketime",)
+
+# Labels in page text, strongest first. 时间/日期 alone must not be the tail of 成文日期 etc.
+_LABEL_PUB = re.compile(r"(发布时间|发布日期|发表日期|发布于)\s*[:：]?\s*")
+_LABEL_WEAK = re.compile(
+    r"(公开日期|公开时间|添加时间|生成日期|更新时间|(?<![成文发布表开加生更登止至])(?:时间|日期))\s*[:：]?\s*"
+)
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """One date seen for a report, where it came from and the text it was read from."""
+
+    source: str  # a key of SOURCE_RANK
+    date: date
+    quote: str
+    url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["date"] = self.date.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DateEvidence:
+        return cls(data["source"], date.fromisoformat(data["date"]), data.get("quote", ""), data.get("url", ""))
+
+
+def parse_date(text: str) -> date | None:
+    """The first full date in ``text`` (2024-01-25, 2024/1/25, 2024.01.25, 2024年1月25日)."""
+    if not text:
+        return None
+    m = _DATE.search(text) or _DATE.search(_SPLIT_WS.sub("", text))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def date_from_timestamp(value: Any) -> date | None:
+    """A unix timestamp (seconds or milliseconds, as gkmlpt's create_time) read in China time."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if seconds > 1e11:  # milliseconds
+        seconds /= 1000
+    if seconds <= 0:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).astimezone(CST).date()
+
+
+_URL_PATTERNS = (
+    # TRS: /202401/t20240129_1926722.shtml
+    re.compile(r"/t((?:19|20)\d{6})_\d+"),
+    # Hanweb: /art/2024/1/22/art_…
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    # Hebei: /columns/{uuid}/202301/30/…
+    re.compile(r"/((?:19|20)\d{2})(\d{2})/(\d{2})/"),
+    # Fujian: /2013-01-25/…
+    re.compile(r"/((?:19|20)\d{2})-(\d{2})-(\d{2})/"),
+    # Shanghai: /20230331/…
+    re.compile(r"/((?:19|20)\d{6})/"),
+)
+
+
+def date_from_url(url: str) -> DateEvidence | None:
+    """A full date the CMS wrote into the URL path; month-only paths give nothing."""
+    path = unquote(urlsplit(url).path)
+    for pattern in _URL_PATTERNS:
+        m = pattern.search(path)
+        if not m:
+            continue
+        groups = m.groups()
+        if len(groups) == 1:
+            y, mo, d = groups[0][:4], groups[0][4:6], groups[0][6:8]
+        else:
+            y, mo, d = groups
+        try:
+            return DateEvidence("url", date(int(y), int(mo), int(d)), m.group(0), url)
+        except ValueError:
+            continue
+    return None
+
+
+def page_text(doc: Any) -> str:
+    """Visible text of a parsed page, scripts and styles removed, whitespace collapsed per line."""
+    for bad in doc.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    text = doc.text_content() if hasattr(doc, "text_content") else ""
+    return re.sub(r"[ \t\u3000\xa0]+", " ", text)
+
+
+def _parse(html_text: str) -> Any:
+    try:
+        return lxml_html.fromstring(html_text or "<html></html>")
+    except (ValueError, lxml_html.etree.ParserError):
+        return lxml_html.fromstring("<html></html>")
+
+
+def dates_from_detail(html_text: str, url: str = "") -> list[DateEvidence]:
+    """Dates a detail page states about itself: its metas and its header labels."""
+    return dates_from_doc(_parse(html_text), url)
+
+
+def dates_from_doc(doc: Any, url: str = "") -> list[DateEvidence]:
+    """``dates_from_detail`` on an already parsed page (its scripts are removed in the process)."""
+    found: list[DateEvidence] = []
+    for meta in doc.xpath("//meta[@name or @property]"):
+        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        value = parse_date(content)
+        if not value:
+            continue
+        if name in _META_PUB:
+            found.append(DateEvidence("meta:PubDate", value, f'<meta name="{meta.get("name") or name}" '
+                                      f'content="{content}">', url))
+        elif name in _META_MAKE:
+            found.append(DateEvidence("meta:Maketime", value, f'<meta name="{meta.get("name")}" '
+                                      f'content="{content}">', url))
+    text = page_text(doc)
+    for pattern, source in ((_LABEL_PUB, "text:发布时间"), (_LABEL_WEAK, "text:日期")):
+        for m in pattern.finditer(text):
+            tail = text[m.end(): m.end() + 40]
+            value = parse_date(tail)
+            if value and (_DATE.match(tail) or _DATE.match(_SPLIT_WS.sub("", tail))):
+                quote = (m.group(0) + tail).split("\n")[0].strip()
+                found.append(DateEvidence(source, value, quote[:60], url))
+                break  # the header's first occurrence is the page's own date
+    return found
+
+
+def list_date_evidence(value: date | None, quote: str, list_url: str) -> DateEvidence | None:
+    return DateEvidence("list", value, quote, list_url) if value else None
+
+
+def choose_publication(evidence: list[DateEvidence], today: date | None = None) -> DateEvidence | None:
+    """The publication date by the precedence in the module docstring; None when nothing usable."""
+    usable = [e for e in evidence if today is None or e.date <= today]
+    if not usable:
+        return None
+    return min(usable, key=lambda e: SOURCE_RANK.get(e.source, 99))

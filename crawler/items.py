@@ -1,0 +1,120 @@
+"""What the spider hands to the pipelines: plain dataclasses (Scrapy accepts them as items).
+
+* ``ReportItem`` – one annual report found on a site: its detail page and
+  attachments as ``FetchedDocument``s, its year, and every publication date
+  seen with the one chosen;
+* ``ProblemItem`` – a crawl-health problem (CRAWL.*), with its evidence;
+* ``SiteDoneItem`` – emitted once per site when all its requests are done: what
+  the listing saw (years listed, interpretation pages skipped, off-site links
+  not followed), whether the listing was complete enough to judge PUB.MISSING.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.dates import DateEvidence
+
+
+@dataclass
+class FetchedDocument:
+    """One downloaded (or confirmed unchanged) document."""
+
+    url: str
+    role: str  # page | attachment | image
+    status: int = 200
+    body: bytes | None = None  # None when the server answered 304 Not Modified
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    name: str = ""
+    not_modified: bool = False
+    sha256: str | None = None  # of body; for a 304, the stored version's
+
+    def __post_init__(self) -> None:
+        if self.body is not None and self.sha256 is None:
+            self.sha256 = hashlib.sha256(self.body).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the body (for logs and the items feed)."""
+        return {
+            "url": self.url, "role": self.role, "status": self.status, "content_type": self.content_type,
+            "etag": self.etag, "last_modified": self.last_modified, "name": self.name,
+            "not_modified": self.not_modified, "sha256": self.sha256,
+            "size": len(self.body) if self.body is not None else None,
+        }
+
+
+@dataclass
+class ReportItem:
+    site_id: str
+    url: str  # the detail page (or the document itself, when the list links straight to a file)
+    title: str
+    year: int | None
+    list_url: str
+    family: str = ""
+    image_only: bool = False
+    publication: DateEvidence | None = None
+    date_evidence: list[DateEvidence] = field(default_factory=list)
+    documents: list[FetchedDocument] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)  # attachments that could not be fetched
+    also_at: list[str] = field(default_factory=list)  # other URLs the same report was listed under
+
+    @property
+    def page(self) -> FetchedDocument | None:
+        return self.documents[0] if self.documents else None
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing new to read: every document answered 304 (or hashed as stored)."""
+        return bool(self.documents) and all(d.not_modified for d in self.documents)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "report", "site_id": self.site_id, "url": self.url, "title": self.title, "year": self.year,
+            "list_url": self.list_url, "family": self.family, "image_only": self.image_only,
+            "publication": self.publication.to_json() if self.publication else None,
+            "date_evidence": [e.to_json() for e in self.date_evidence],
+            "documents": [d.to_json() for d in self.documents],
+            "failed": self.failed, "also_at": self.also_at,
+        }
+
+
+@dataclass
+class ProblemItem:
+    site_id: str
+    code: str  # CRAWL.UNREACHABLE | CRAWL.BLOCKED | CRAWL.NO_REPORT_COLUMN | CRAWL.DOCUMENT_FAILED
+    message: str  # Chinese, one line, for the supervisor
+    url: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    listing: bool = True  # the problem hit the listing (so the site's listing is incomplete)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "problem", "site_id": self.site_id, "code": self.code, "message": self.message,
+                "url": self.url, "evidence": self.evidence, "listing": self.listing}
+
+
+@dataclass
+class SiteDoneItem:
+    site_id: str
+    listing_complete: bool  # every list page was read: absence of a year's report can be judged
+    years_listed: dict[int, list[str]] = field(default_factory=dict)  # year -> report URLs
+    reports: int = 0
+    pages: int = 0  # list pages and API answers read
+    requests: int = 0
+    families: list[str] = field(default_factory=list)
+    interpretations: list[dict[str, Any]] = field(default_factory=list)  # 解读/图解 pages not taken as reports
+    offsite: list[str] = field(default_factory=list)  # links to other domains, not followed
+    duplicates: list[dict[str, str]] = field(default_factory=list)  # _wap copies and reports seen twice
+    redirects: list[list[str]] = field(default_factory=list)  # [from, to] for moved columns
+    dated_items: int = 0
+    problems: int = 0
+    column_url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["kind"] = "site"
+        data["years_listed"] = {str(k): v for k, v in self.years_listed.items()}
+        return data

@@ -1,0 +1,616 @@
+"""The one spider: every registered site, whatever its CMS, walked from its start URLs.
+
+Per site: read the start page (family detected from the page), walk every page
+of the list and its year/department sub-columns, keep the links whose titles
+are annual reports (interpretation pages and news are set aside), fetch each
+report's detail page and attachments, and date it from the detail page, the
+list and the URL. Everything that goes wrong becomes an item (``ProblemItem``)
+rather than a log line, and a ``SiteDoneItem`` closes each site, so the
+pipeline can tell "no report" from "could not look".
+
+Per-site facts are data (the sites registry); nothing here is per site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import FormRequest, HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler import adapters
+from crawler.adapters.base import Entry
+from crawler.dates import DateEvidence, choose_publication, date_from_url
+from crawler.detail import Attachment, parse_detail
+from crawler.detect import Verdict, classify_failure
+from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
+from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
+from crawler.titles import classify_title
+from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_document_link, is_wap_copy
+
+MAX_SUBCOLUMN_DEPTH = 3
+MAX_LIST_REQUESTS = 1000  # per site: a runaway pager is cut here (and noted)
+_EMPTY_LIST = re.compile(r"暂无(相关)?(信息|数据|内容|记录|文章)|没有(相关)?(信息|数据|记录)")
+
+Out = list[Any]
+
+
+class _NoTraceback(logging.Filter):
+    """robots.txt that cannot be fetched is not a program error: one line, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_QUIET_ROBOTS = _NoTraceback()
+
+
+class ReportSpider(Spider):
+    name = "reports"
+
+    def __init__(
+        self,
+        sites: Iterable[Any] | None = None,
+        site_ids: str | Iterable[str] | None = None,
+        today: str | date | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._sites_arg = list(sites) if sites is not None else None
+        if isinstance(site_ids, str):
+            site_ids = [s for s in site_ids.split(",") if s]
+        self._site_ids = list(site_ids) if site_ids else None
+        self.today: date | None = date.fromisoformat(today) if isinstance(today, str) else today
+        self.sites: dict[str, Any] = {}
+        self.states: dict[str, SiteState] = {}
+        self.known: KnownDocuments = NothingKnown()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReportSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._setup(crawler)
+        return spider
+
+    def _setup(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if self.today is None and settings.get("NIANBAO_TODAY"):
+            self.today = date.fromisoformat(settings.get("NIANBAO_TODAY"))
+        data_dir = settings.get("NIANBAO_DATA")
+        sites = self._sites_arg
+        if data_dir:
+            from crawler.known import ArchiveKnown, load_sites
+
+            if sites is None:
+                sites = load_sites(data_dir, self._site_ids)
+            self.known = ArchiveKnown(data_dir)
+        for site in sites or []:
+            self.sites[site.id] = site
+            allowed = list(site.allowed_domains) or [host_of(u) for u in site.start_urls]
+            self.states[site.id] = SiteState(site.id, allowed, bool(site.obey_robots))
+        self.attachment_maxsize = settings.getint("NIANBAO_MAX_DOCUMENT_BYTES", 40 * 1024 * 1024)
+        self.page_maxsize = settings.getint("NIANBAO_MAX_PAGE_BYTES", 8 * 1024 * 1024)
+        self._flushed: set[str] = set()
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_QUIET_ROBOTS)
+
+    # ---- requests -----------------------------------------------------------------------------
+
+    def _meta(self, state: SiteState, role: str, **extra: Any) -> dict[str, Any]:
+        meta = {"site_id": state.site_id, "role": role, **extra}
+        if not state.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    def _allowed(self, state: SiteState, url: str) -> bool:
+        if domain_allowed(host_of(url), state.allowed):
+            return True
+        state.offsite.add(url)
+        return False
+
+    def _list_request(
+        self,
+        state: SiteState,
+        url: str,
+        *,
+        kind: str = "list",
+        params: dict[str, Any] | None = None,
+        depth: int = 0,
+        start: bool = False,
+        scope: str | None = None,
+        method: str = "GET",
+        formdata: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Request | None:
+        form_key = "&".join(f"{k}={v}" for k, v in sorted((formdata or {}).items()))
+        key = f"{method} {canonical(url)} {form_key}"
+        if key in state.list_keys or not self._allowed(state, url):
+            return None
+        if len(state.list_keys) >= MAX_LIST_REQUESTS:
+            state.notes.append(f"list requests capped at {MAX_LIST_REQUESTS}")
+            return None
+        state.list_keys.add(key)
+        meta = self._meta(state, "list", kind=kind, params=params or {}, depth=depth, start=start, scope=scope,
+                          download_maxsize=self.page_maxsize)
+        common = {"callback": self.parse_list, "errback": self.on_error, "meta": meta, "dont_filter": True,
+                  "headers": headers or None}
+        if formdata is not None:
+            request: Request = FormRequest(url, formdata=formdata, method=method, **common)
+        else:
+            request = Request(url, method=method, **common)
+        state.pending += 1
+        state.pending_lists += 1
+        state.requests += 1
+        return request
+
+    def _conditional(self, state: SiteState, request: Request) -> Request:
+        """Ask only for a changed copy of a document an earlier crawl stored (ETag / Last-Modified)."""
+        previous = self.known.previous(state.site_id, request.url)  # request.url: the escaped form stored
+        request.meta["previous"] = previous
+        if previous is not None:
+            if previous.etag:
+                request.headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                request.headers["If-Modified-Since"] = previous.last_modified
+            request.meta["handle_httpstatus_list"] = [304]
+        return request
+
+    def _detail_request(self, state: SiteState, entry: Entry) -> Request:
+        role = "document" if is_document_link(entry.url) else "detail"
+        meta = self._meta(state, role, entry=entry,
+                          download_maxsize=self.attachment_maxsize if role == "document" else self.page_maxsize)
+        state.pending += 1
+        state.requests += 1
+        callback = self.parse_document if role == "document" else self.parse_detail
+        return self._conditional(state, Request(entry.url, callback=callback, errback=self.on_error, meta=meta,
+                                                dont_filter=True))
+
+    def _attachment_request(self, state: SiteState, key: str, attachment: Attachment, referer: str) -> Request:
+        meta = self._meta(state, "attachment", assembly=key, attachment=attachment,
+                          download_maxsize=self.attachment_maxsize)
+        state.pending += 1
+        state.requests += 1
+        return self._conditional(state, Request(attachment.url, callback=self.parse_attachment,
+                                                errback=self.on_error, meta=meta, headers={"Referer": referer},
+                                                dont_filter=True))
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site_id, state in self.states.items():
+            site = self.sites[site_id]
+            requests = []
+            for url in site.start_urls:
+                fragment = urlsplit(url).fragment
+                request = self._list_request(state, url, start=True,
+                                             params={"start_page": True, "fragment": fragment})
+                if request is not None:
+                    requests.append(request)
+            if not requests:
+                yield ProblemItem(site_id, "CRAWL.NO_REPORT_COLUMN", "站点登记中没有可抓取的起始网址",
+                                  ", ".join(site.start_urls), {"start_urls": list(site.start_urls)})
+                state.listing_problems += 1
+                state.listing_done = state.finished = True
+                yield self._site_done(state)
+                continue
+            for request in requests:
+                yield request
+
+    # ---- callbacks ----------------------------------------------------------------------------
+
+    def _state(self, response_or_request: Response | Request) -> SiteState:
+        return self.states[response_or_request.meta["site_id"]]
+
+    def parse_list(self, response: Response) -> Out:
+        state = self._state(response)
+        out: Out = []
+        try:
+            out.extend(self._on_list(state, response))
+        except Exception as exc:  # a parser bug must not end the site silently
+            self.logger.exception("list page %s could not be read", response.url)
+            state.notes.append(f"list page {response.url} could not be read: {exc!r}")
+        out.extend(self._settle(state, listing=True))
+        return out
+
+    def _on_list(self, state: SiteState, response: Response) -> Iterable[Any]:
+        meta = response.meta
+        kind = meta.get("kind", "list")
+        start = bool(meta.get("start"))
+        redirects = meta.get("redirect_urls") or []
+        if redirects and start:
+            state.redirects.append([redirects[0], response.url])
+        if kind == "list":
+            verdict = classify_failure(response.status, response.body, response.url)
+            if verdict is not None:
+                yield from self._list_failure(state, response.url, verdict, start)
+                return
+        if not isinstance(response, TextResponse):
+            if start:
+                yield from self._list_failure(state, response.url, Verdict(
+                    "not_found", "not_html", "起始网址不是网页，而是文件", {"url": response.url}), start)
+            return
+        state.pages += 1
+        if response.request is not None and response.request.method == "GET":
+            state.list_keys.add(f"GET {canonical(response.url)} ")  # reached by a redirect: not again
+        scope = meta.get("scope") or column_dir(response.url)
+        if start and not state.column_url:
+            state.column_url = response.url
+        params = {**meta.get("params", {}), "scope": scope}
+        listing = adapters.parse(response.url, response.text, kind, params)
+        if kind == "list":
+            state.families.add(listing.family)
+            if _EMPTY_LIST.search(response.text) and listing.column_hint:
+                state.empty_column = True
+        state.dated_items += listing.dated_items
+        state.column_hint = state.column_hint or listing.column_hint
+        if listing.empty:
+            state.empty_column = True
+        depth = int(meta.get("depth", 0))
+        for fetch in listing.fetches:
+            request = self._list_request(
+                state, fetch.url, kind=fetch.kind, params=fetch.params, depth=depth, scope=scope,
+                method=fetch.method, formdata=fetch.formdata, headers=fetch.headers,
+            )
+            if request is not None:
+                yield request
+        if depth < MAX_SUBCOLUMN_DEPTH:
+            for sub in listing.subcolumns:
+                request = self._list_request(state, sub, depth=depth + 1, scope=scope)
+                if request is not None:
+                    yield request
+        if start and not listing.entries and not listing.fetches and not listing.subcolumns:
+            # A section page rather than the column: follow the links that name a report column.
+            for column in listing.columns:
+                request = self._list_request(state, column, depth=depth + 1, start=True,
+                                             scope=column_dir(column), params={"start_page": True})
+                if request is not None:
+                    yield request
+        for entry in listing.entries:
+            yield from self._consider(state, entry)
+
+    def _consider(self, state: SiteState, entry: Entry) -> Iterable[Any]:
+        if not self._allowed(state, entry.url):
+            return
+        info = classify_title(entry.title)
+        if info.kind == "interpretation":
+            state.interpretations.append({"title": entry.title, "url": entry.url})
+            return
+        if info.year is not None:
+            state.years_listed.setdefault(info.year, set()).add(entry.url)
+        key = canonical(entry.url)
+        existing = state.entries.get(key)
+        if existing is not None:
+            if existing.url != entry.url:
+                state.duplicates.append({"url": entry.url, "same_as": existing.url, "why": "same report"})
+            return
+        if is_wap_copy(entry.url):
+            state.held.setdefault(key, entry)
+            return
+        state.entries[key] = entry
+        yield self._detail_request(state, entry)
+
+    def parse_detail(self, response: Response) -> Out:
+        state = self._state(response)
+        out: Out = []
+        try:
+            out.extend(self._on_detail(state, response))
+        except Exception as exc:
+            self.logger.exception("detail page %s could not be read", response.url)
+            out.append(self._problem(state, "CRAWL.DOCUMENT_FAILED", f"年报页面无法解析：{exc!r}", response.url,
+                                     {"url": response.url}, listing=False))
+        out.extend(self._settle(state))
+        return out
+
+    def _fetched(self, response: Response, role: str, name: str = "") -> FetchedDocument:
+        previous: Previous | None = response.meta.get("previous")
+        headers = response.headers
+        etag = headers.get("ETag")
+        last_modified = headers.get("Last-Modified")
+        content_type = headers.get("Content-Type")
+        common = {
+            "etag": etag.decode("latin-1") if etag else (previous.etag if previous else None),
+            "last_modified": last_modified.decode("latin-1") if last_modified else (
+                previous.last_modified if previous else None),
+            "content_type": content_type.decode("latin-1") if content_type else None,
+            "name": name,
+        }
+        if response.status == 304 and previous is not None:
+            return FetchedDocument(response.url, role, 304, None, not_modified=True, sha256=previous.sha256,
+                                   **common)
+        doc = FetchedDocument(response.url, role, response.status, response.body, **common)
+        if previous is not None and previous.sha256 == doc.sha256:
+            doc.not_modified = True  # no validators, but the same bytes: nothing to read again
+        return doc
+
+    def _on_detail(self, state: SiteState, response: Response) -> Iterable[Any]:
+        entry: Entry = response.meta["entry"]
+        if response.status != 304:
+            verdict = classify_failure(response.status, response.body, response.url)
+            if verdict is not None:
+                yield from self._document_failure(state, entry.url, verdict)
+                return
+        doc = self._fetched(response, "page")
+        seen_at = state.hashes.get(doc.sha256 or "")
+        if seen_at is not None and seen_at != response.url:
+            state.duplicates.append({"url": entry.url, "same_as": seen_at, "why": "same content"})
+            return
+        state.hashes[doc.sha256 or ""] = response.url
+        if doc.body is not None:
+            html_response = response
+        else:  # 304: read the stored copy (no download) for its dates and attachment links
+            stored = self.known.body(doc.sha256 or "")
+            html_response = HtmlResponse(response.url, body=stored or b"", headers=response.headers)
+        text = html_response.text if isinstance(html_response, TextResponse) else ""
+        detail = parse_detail(text, response.url)
+        title_info = classify_title(entry.title)
+        year = title_info.year or detail.year
+        if year is not None:
+            state.years_listed.setdefault(year, set()).add(entry.url)
+        evidence = self._evidence(entry, detail.dates, response.url)
+        item = ReportItem(
+            site_id=state.site_id,
+            url=entry.url,
+            title=entry.title if title_info.kind == "report" else (detail.title or entry.title),
+            year=year,
+            list_url=entry.list_url,
+            family=next(iter(sorted(state.families)), ""),
+            image_only=detail.image_only or title_info.image_edition,
+            publication=choose_publication(evidence, self.today),
+            date_evidence=evidence,
+            documents=[doc],
+        )
+        attachments = [a for a in detail.attachments if self._allowed(state, a.url)]
+        if not attachments:
+            state.reports += 1
+            yield item
+            return
+        key = canonical(entry.url)
+        state.assemblies[key] = Assembly(item, len(attachments))
+        for attachment in attachments:
+            yield self._attachment_request(state, key, attachment, response.url)
+
+    def _evidence(self, entry: Entry, page_dates: list[DateEvidence], url: str) -> list[DateEvidence]:
+        evidence = list(page_dates)
+        if entry.list_date is not None:
+            evidence.append(DateEvidence("list", entry.list_date, entry.date_quote, entry.list_url))
+        for candidate in {entry.url, url}:
+            from_url = date_from_url(candidate)
+            if from_url is not None and from_url not in evidence:
+                evidence.append(from_url)
+        return evidence
+
+    def parse_document(self, response: Response) -> Out:
+        """A list link straight to a file: the file is the report."""
+        state = self._state(response)
+        entry: Entry = response.meta["entry"]
+        out: Out = []
+        html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
+        verdict = classify_failure(response.status, response.body, response.url) if html else None
+        if verdict is not None:  # an error page where the file should be
+            out.extend(self._document_failure(state, entry.url, verdict))
+            out.extend(self._settle(state))
+            return out
+        doc = self._fetched(response, "attachment", entry.title)
+        evidence = self._evidence(entry, [], response.url)
+        info = classify_title(entry.title)
+        state.reports += 1
+        out.append(ReportItem(state.site_id, entry.url, entry.title, info.year, entry.list_url,
+                              image_only=info.image_edition, publication=choose_publication(evidence, self.today),
+                              date_evidence=evidence, documents=[doc]))
+        out.extend(self._settle(state))
+        return out
+
+    def parse_attachment(self, response: Response) -> Out:
+        state = self._state(response)
+        attachment: Attachment = response.meta["attachment"]
+        out: Out = []
+        html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
+        verdict = classify_failure(response.status, response.body, response.url) if html else None
+        if verdict is not None:
+            out.extend(self._attachment_failed(state, response.meta, verdict))
+        else:
+            role = "image" if attachment.kind == "image" else "attachment"
+            assembly = state.assemblies[response.meta["assembly"]]
+            assembly.item.documents.append(self._fetched(response, role, attachment.name))
+            out.extend(self._assembly_step(state, response.meta["assembly"]))
+        out.extend(self._settle(state))
+        return out
+
+    def _assembly_step(self, state: SiteState, key: str) -> Out:
+        assembly = state.assemblies[key]
+        assembly.pending -= 1
+        if assembly.pending > 0:
+            return []
+        del state.assemblies[key]
+        state.reports += 1
+        return [assembly.item]
+
+    # ---- failures -----------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> Out:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        state = self._state(request)
+        role = request.meta.get("role")
+        verdict = self._failure_verdict(failure, request)
+        out: Out = []
+        if role == "list":
+            out.extend(self._list_failure(state, request.url, verdict, bool(request.meta.get("start"))))
+        elif role in ("detail", "document"):
+            out.extend(self._document_failure(state, request.url, verdict))
+        elif role == "attachment":
+            out.extend(self._attachment_failed(state, request.meta, verdict))
+        out.extend(self._settle(state, listing=role == "list"))
+        return out
+
+    def _failure_verdict(self, failure: Failure, request: Request) -> Verdict:
+        exc = failure.value
+        url = request.url
+        if isinstance(exc, HttpError):
+            response = exc.response
+            return classify_failure(response.status, response.body, response.url) or Verdict(
+                "CRAWL.UNREACHABLE", "http", f"页面请求失败（HTTP {response.status}）",
+                {"url": response.url, "status": response.status})
+        if isinstance(exc, IgnoreRequest):
+            if "robots" in str(exc).lower():
+                return Verdict("CRAWL.BLOCKED", "robots",
+                               "robots.txt 禁止抓取该页面，已按规定停止；如站点另行许可，可在站点登记中设置 obey_robots: false",
+                               {"url": url, "robots_txt": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/robots.txt"})
+            redirects = request.meta.get("redirect_urls") or []
+            return Verdict("offsite", "offsite", f"页面跳转到登记域名之外（{host_of(url)}），未跟随",
+                           {"url": url, "redirected_from": redirects[:1]})
+        if isinstance(exc, DownloadCancelledError):
+            return Verdict("CRAWL.DOCUMENT_FAILED", "too_large", "文件超过下载大小上限，未下载", {"url": url,
+                           "detail": str(exc)[:200]})
+        if isinstance(exc, DownloadTimeoutError) or "timeout" in type(exc).__name__.lower():
+            return Verdict("CRAWL.UNREACHABLE", "timeout", "连接超时，重试后仍无响应", {"url": url})
+        if isinstance(exc, CannotResolveHostError):
+            return Verdict("CRAWL.UNREACHABLE", "dns", "域名无法解析", {"url": url})
+        if isinstance(exc, DownloadConnectionRefusedError) or "refused" in str(exc).lower():
+            return Verdict("CRAWL.UNREACHABLE", "refused", "连接被拒绝，站点无法访问", {"url": url})
+        return Verdict("CRAWL.UNREACHABLE", "error", f"无法下载页面（{type(exc).__name__}）",
+                       {"url": url, "detail": str(exc)[:200]})
+
+    def _problem(self, state: SiteState, code: str, message: str, url: str, evidence: dict[str, Any], *,
+                 listing: bool) -> ProblemItem:
+        state.problems += 1
+        if listing:
+            state.listing_problems += 1
+        return ProblemItem(state.site_id, code, message, url, evidence, listing)
+
+    def _list_failure(self, state: SiteState, url: str, verdict: Verdict, start: bool) -> Out:
+        if verdict.code in ("CRAWL.BLOCKED", "CRAWL.UNREACHABLE"):
+            return [self._problem(state, verdict.code, verdict.message, url,
+                                  {**verdict.evidence, "kind": verdict.kind}, listing=True)]
+        if start:
+            message = {"soft404": "年报栏目页面不存在（返回 200 的“页面不存在”页）",
+                       "http404": "年报栏目页面不存在（HTTP 404），栏目地址可能已变更",
+                       "offsite": verdict.message}.get(verdict.kind, verdict.message)
+            return [self._problem(state, "CRAWL.NO_REPORT_COLUMN", message, url,
+                                  {**verdict.evidence, "kind": verdict.kind}, listing=True)]
+        state.notes.append(f"list page {url}: {verdict.kind}")
+        return []
+
+    def _document_failure(self, state: SiteState, url: str, verdict: Verdict) -> Out:
+        if verdict.code == "offsite":
+            return []
+        code = "CRAWL.BLOCKED" if verdict.code == "CRAWL.BLOCKED" else "CRAWL.DOCUMENT_FAILED"
+        message = verdict.message if code == "CRAWL.BLOCKED" else f"年报页面无法下载：{verdict.message}"
+        return [self._problem(state, code, message, url, {**verdict.evidence, "kind": verdict.kind}, listing=False)]
+
+    def _attachment_failed(self, state: SiteState, meta: dict[str, Any], verdict: Verdict) -> Out:
+        key = meta["assembly"]
+        attachment: Attachment = meta["attachment"]
+        assembly = state.assemblies[key]
+        assembly.item.failed.append({"url": attachment.url, "name": attachment.name, "kind": verdict.kind,
+                                     "message": verdict.message})
+        out: Out = []
+        if verdict.code != "offsite":
+            out.append(self._problem(state, "CRAWL.DOCUMENT_FAILED", f"年报附件无法下载：{verdict.message}",
+                                     attachment.url, {**verdict.evidence, "kind": verdict.kind,
+                                                      "report_url": assembly.item.url, "name": attachment.name},
+                                     listing=False))
+        out.extend(self._assembly_step(state, key))
+        return out
+
+    # ---- the end of a site --------------------------------------------------------------------
+
+    def _settle(self, state: SiteState, listing: bool = False) -> Out:
+        state.pending -= 1
+        if listing:
+            state.pending_lists -= 1
+        out: Out = []
+        if state.pending_lists == 0 and not state.listing_done:
+            state.listing_done = True
+            for key, entry in state.held.items():
+                if key in state.entries:
+                    state.duplicates.append({"url": entry.url, "same_as": state.entries[key].url, "why": "_wap"})
+                else:
+                    state.entries[key] = entry
+                    out.append(self._detail_request(state, entry))
+            out.extend(self._column_check(state))
+        if state.pending == 0 and state.listing_done and not state.finished:
+            state.finished = True
+            out.append(self._site_done(state))
+        return out
+
+    def _column_check(self, state: SiteState) -> Out:
+        """No report anywhere: a recognised but empty column, or no report column at all."""
+        if state.entries or state.listing_problems:
+            return []
+        if state.column_hint and (state.dated_items or state.empty_column):
+            return []  # the column is there and lists nothing: PUB.MISSING will speak
+        site = self.sites[state.site_id]
+        return [self._problem(
+            state, "CRAWL.NO_REPORT_COLUMN", "起始页面上没有可识别的年报列表（未找到任何年报条目）",
+            state.column_url or (site.start_urls[0] if site.start_urls else ""),
+            {"start_urls": list(site.start_urls), "families": sorted(state.families), "pages": state.pages,
+             "interpretations": len(state.interpretations), "dated_items": state.dated_items},
+            listing=True)]
+
+    def _on_idle(self, spider: Any = None) -> None:
+        """Safety net: a site whose requests were lost (dropped without callback) is still closed."""
+        stuck = [s for s in self.states.values() if not s.finished and s.site_id not in self._flushed]
+        if not stuck:
+            return
+        for state in stuck:
+            self._flushed.add(state.site_id)
+            meta = {"site_id": state.site_id, "role": "flush"}
+            self.crawler.engine.crawl(Request("data:,", callback=self._flush, errback=self._flush, meta=meta,
+                                              dont_filter=True))
+        raise DontCloseSpider
+
+    def _flush(self, response_or_failure: Any) -> Out:
+        request = getattr(response_or_failure, "request", None)
+        state = self.states[request.meta["site_id"]] if request is not None else None
+        if state is None or state.finished:
+            return []
+        self.logger.warning("site %s: %d requests never answered; closing it", state.site_id, state.pending)
+        state.notes.append(f"{state.pending} requests never answered")
+        out: Out = []
+        if state.pending_lists > 0:  # part of the listing is unknown: absence cannot be judged
+            site = self.sites[state.site_id]
+            out.append(self._problem(state, "CRAWL.UNREACHABLE", "部分栏目页面的请求没有得到回应，抓取不完整",
+                                     state.column_url or (site.start_urls[0] if site.start_urls else ""),
+                                     {"kind": "lost", "pending": state.pending}, listing=True))
+        for key in list(state.assemblies):
+            state.assemblies[key].pending = 1
+            out.extend(self._assembly_step(state, key))
+        state.pending = state.pending_lists = 1
+        # Releases held _wap copies if the listing never ended; their answers then close the site.
+        out.extend(self._settle(state, listing=True))
+        return out
+
+    def _site_done(self, state: SiteState) -> SiteDoneItem:
+        return SiteDoneItem(
+            site_id=state.site_id,
+            listing_complete=state.listing_problems == 0,
+            years_listed={y: sorted(urls) for y, urls in sorted(state.years_listed.items())},
+            reports=state.reports,
+            pages=state.pages,
+            requests=state.requests,
+            families=sorted(state.families),
+            interpretations=state.interpretations,
+            offsite=sorted(state.offsite),
+            duplicates=state.duplicates,
+            redirects=state.redirects,
+            dated_items=state.dated_items,
+            problems=state.problems,
+            column_url=state.column_url,
+        )

@@ -1,0 +1,69 @@
+"""The weekly digest: who to call this week, as one self-contained HTML page (plus Excel/CSV, e-mail).
+
+``write_digest(data_dir, out_dir, period)`` is what ``nianbao digest`` and the
+scheduler call; ``build_digest`` (the view model) and ``render_html`` are
+there for tests and other front ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from monitor.digest.build import build_digest
+from monitor.digest.mail import MailSettings, build_message, send
+from monitor.digest.model import Digest
+from monitor.digest.render import render_html, write_html
+from monitor.digest.weeks import Period, Week, resolve_period
+
+__all__ = [
+    "Digest",
+    "DigestFiles",
+    "MailSettings",
+    "Period",
+    "Week",
+    "build_digest",
+    "render_html",
+    "resolve_period",
+    "write_digest",
+]
+
+
+@dataclass
+class DigestFiles:
+    digest: Digest
+    html: Path
+    exports: list[Path] = field(default_factory=list)
+    mailed_to: list[str] = field(default_factory=list)
+
+
+def write_digest(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    period: Period,
+    *,
+    xlsx: bool = False,
+    csv: bool = False,
+    mail: MailSettings | None = None,
+    generated_at: datetime | None = None,
+) -> DigestFiles:
+    """Build the digest from the archive in ``data_dir``, write it (and exports) to ``out_dir``, mail it.
+    """
+    from storage.archive import Archive
+
+    with Archive.open(data_dir) as archive:
+        digest = build_digest(archive.db, period, generated_at=generated_at)
+    files = DigestFiles(digest, write_html(digest, out_dir))
+    if xlsx:
+        from monitor.digest.export import write_xlsx
+
+        files.exports.append(write_xlsx(digest, out_dir))
+    if csv:
+        from monitor.digest.export import write_csv
+
+        files.exports.append(write_csv(digest, out_dir))
+    if mail is not None:
+        send(build_message(digest, files.html.read_text(encoding="utf-8"), mail, files.exports), mail)
+        files.mailed_to = list(mail.to)
+    return files

@@ -1,0 +1,194 @@
+"""Crawl commands: `crawl` (all enabled sites, or some) and `recheck` (one site, now).
+
+Each crawl runs Scrapy in a child process (Twisted's reactor cannot be
+restarted); the child prints progress on this terminal, the parent prints the
+summary from what the pipeline recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.errors import NianbaoError
+from nianbao.cli.options import data_option, today_option
+
+STATUS_NAMES = {
+    "ok": "正常",
+    "blocked": "被拦截",
+    "unreachable": "无法访问",
+    "no_report_column": "未找到年报栏目",
+    "error": "抓取出错",
+}
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+class Failure(click.ClickException):
+    """A one-line Chinese error; exit status 2."""
+
+    exit_code = 2
+
+
+def _open(data_dir: str) -> Any:
+    from storage.archive import Archive
+
+    try:
+        return Archive.open(data_dir)
+    except NianbaoError as exc:
+        raise Failure(str(exc)) from exc
+    except Exception as exc:  # sqlite3 errors: not a database, locked, read-only
+        raise Failure(f"{Path(data_dir) / 'nianbao.db'}: 无法打开数据库（{exc}）") from exc
+
+
+def _load_sites_file(path: str, data_dir: str) -> None:
+    from storage.sitefiles import load_sites
+    from storage.sites import save_sites
+
+    try:
+        loaded = load_sites(path)
+    except NianbaoError as exc:
+        raise Failure(str(exc)) from exc
+    with _open(data_dir) as archive:
+        result = save_sites(archive.db, loaded, now=archive.now(), source=path)
+    click.echo(f"{path}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
+               f"未变化 {len(result.unchanged)}")
+
+
+def _check_sites(data_dir: str, site_ids: list[str]) -> int:
+    """How many sites the crawl will cover; fails naming an unregistered site."""
+    from storage.sites import get_site, list_sites
+
+    with _open(data_dir) as archive:
+        for site_id in site_ids:
+            if get_site(archive.db, site_id) is None:
+                raise Failure(f"站点 {site_id} 未登记：请先用 --sites 或 nianbao sites import 导入站点清单")
+        return len(site_ids) if site_ids else len(list_sites(archive.db, enabled_only=True))
+
+
+def _crawl(data_dir: str, site_ids: list[str], today: date | None) -> Any:
+    from crawler.runner import run_crawl
+
+    result = run_crawl(data_dir, site_ids, today)
+    if not result.ok and not result.sites:
+        raise Failure(f"抓取进程异常退出（退出码 {result.returncode}），请查看上方日志")
+    return result
+
+
+def _site_line(site: dict[str, Any]) -> str:
+    counts = site.get("counts") or {}
+    status = STATUS_NAMES.get(site["status"], site["status"])
+    mark = "✓" if site["status"] == "ok" else "✗"
+    parts = [f"{mark} {site.get('agency', '')}（{site['site_id']}） {status}"]
+    if site["status"] == "ok" or counts.get("reports_found"):
+        parts.append(f"年报 {counts.get('reports_found', 0)} 份（检查 {counts.get('checked', 0)}，"
+                     f"未变化 {counts.get('unchanged', 0)}）")
+        parts.append(f"文件下载 {counts.get('downloaded', 0)}，未修改 {counts.get('not_modified', 0)}")
+    if site.get("missing"):
+        parts.append("缺少 " + "、".join(f"{y}年度" for y in site["missing"]))
+    parts.append(f"新问题 {site.get('opened', 0) + site.get('reopened', 0)}，已解决 {site.get('resolved', 0)}")
+    return " · ".join(parts)
+
+
+def print_summary(result: Any) -> None:
+    sites = sorted(result.sites, key=lambda s: (s["status"] == "ok", s["site_id"]))
+    click.echo("")
+    for site in sites:
+        click.echo(_site_line(site))
+        for problem in site.get("problems") or []:
+            click.echo(f"    {problem['code']} {problem['message']}")
+            click.echo(f"    {problem['url']}")
+    totals: dict[str, int] = {}
+    for site in sites:
+        totals[site["status"]] = totals.get(site["status"], 0) + 1
+    by_status = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(totals.items(), key=lambda kv: kv[0] != "ok"))
+    opened = sum(s.get("opened", 0) + s.get("reopened", 0) for s in sites)
+    resolved = sum(s.get("resolved", 0) for s in sites)
+    reports = sum((s.get("counts") or {}).get("reports_found", 0) for s in sites)
+    click.echo(f"共 {len(sites)} 个站点（{by_status}）；找到年报 {reports} 份；新发现问题 {opened} 项，已解决 {resolved} 项")
+    if any(s["status"] != "ok" for s in sites):
+        click.echo("未能完整抓取的站点不会被视为合规，其问题见上。")
+
+
+@click.command()
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False, exists=True),
+              help="Load this sites file (YAML, CSV or XLSX) into the registry first.")
+@click.option("--site", "site_ids", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
+@today_option
+@data_option
+def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None, data_dir: str) -> None:
+    """Crawl every enabled site (or the named ones): find, date and fetch each annual report.
+
+    Reports are stored and checked, crawl problems (unreachable, blocked,
+    no report column) recorded as findings, and PUB.MISSING judged as of
+    --today. Unchanged documents are not downloaded again.
+
+    \b
+    Examples:
+      nianbao crawl --sites sites.yaml
+      nianbao crawl --site gzjkq-jtfw --site gzjkq-jgsw --today 2025-02-10
+    """
+    if sites_file:
+        _load_sites_file(sites_file, data_dir)
+    count = _check_sites(data_dir, list(site_ids))
+    if count == 0:
+        raise Failure("没有可抓取的站点：请先用 --sites 导入站点清单，或检查站点是否已停用")
+    click.echo(f"开始抓取 {count} 个站点……")
+    print_summary(_crawl(data_dir, list(site_ids), today))
+
+
+def _finding_line(row: Any) -> str:
+    year = f"{row.year}年度 " if row.year else ""
+    return f"  [{SEVERITY_NAMES.get(row.severity, row.severity)}] {row.code} {year}{row.message}"
+
+
+@click.command()
+@click.argument("site_id")
+@today_option
+@data_option
+def recheck(site_id: str, today: date | None, data_dir: str) -> None:
+    """Crawl one site now, re-run every check, and show its findings: new, still open, resolved.
+
+    What an officer runs after an agency says it has fixed its report.
+
+    \b
+    Example:
+      nianbao recheck gzjkq-jtfw --today 2025-02-10
+    """
+    from storage.queries import findings
+
+    _check_sites(data_dir, [site_id])
+    click.echo(f"重新抓取并检查站点 {site_id}……")
+    result = _crawl(data_dir, [site_id], today)
+    site = next((s for s in result.sites if s["site_id"] == site_id), None)
+    if site is None:
+        raise Failure(f"站点 {site_id} 的抓取没有完成，请查看上方日志")
+    click.echo("")
+    click.echo(_site_line(site))
+    with _open(data_dir) as archive:
+        events = archive.db.execute(
+            "SELECT finding_id, event FROM finding_events WHERE run_id = ?", [site["run_id"]]
+        ).fetchall()
+        rows = findings(archive.db, site_id=site_id, status="all")
+    new_ids = {fid for fid, event in events if event in ("opened", "reopened")}
+    resolved_ids = {fid for fid, event in events if event == "resolved"}
+    new = [r for r in rows if r.id in new_ids and r.status == "open"]
+    still_open = [r for r in rows if r.status == "open" and r.id not in new_ids]
+    resolved = [r for r in rows if r.id in resolved_ids]
+    for title, group in (("新发现", new), ("仍未解决", still_open), ("本次已解决", resolved)):
+        click.echo(f"{title}（{len(group)}）：")
+        for row in group:
+            click.echo(_finding_line(row))
+            if row.url:
+                click.echo(f"      {row.url}")
+    if site["status"] != "ok":
+        click.echo(f"本次抓取{STATUS_NAMES.get(site['status'], site['status'])}，不能据此认定该站点没有问题。")
+    elif not new and not still_open:
+        click.echo("该站点当前没有未解决的问题。")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(crawl)
+    group.add_command(recheck)

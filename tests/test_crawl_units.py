@@ -1,0 +1,343 @@
+"""The crawler's pure parts, offline: titles, dates, URLs, detection, list adapters, detail pages.
+
+Fixture pages come from tests/fixtures/portals/ (written by tests/mockportal/build.py),
+read exactly as the spider reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crawler import adapters
+from crawler.adapters.base import pager_links, parse_html, trs_pages
+from crawler.dates import (
+    DateEvidence,
+    choose_publication,
+    date_from_timestamp,
+    date_from_url,
+    dates_from_detail,
+    parse_date,
+)
+from crawler.detail import parse_detail
+from crawler.detect import classify_failure, detect_family
+from crawler.titles import classify_title, is_column_name, is_subcolumn_name, title_year
+from crawler.urls import (
+    canonical,
+    domain_allowed,
+    extension,
+    is_wap_copy,
+    looks_like_column,
+    looks_like_detail,
+)
+
+PORTALS = Path(__file__).parent / "fixtures" / "portals"
+
+
+def text(rel: str, encoding: str = "utf-8") -> str:
+    return (PORTALS / rel).read_bytes().decode(encoding)
+
+
+# ---- titles -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("title", "kind", "year"),
+    [
+        ("赣州经开区教体服务中心2023年政府信息公开工作年度报告", "report", 2023),
+        ("青山市教育局 2023 年政府信息公开工作年度报告", "report", 2023),
+        ("关于2023年度政府信息公开工作的报告", "report", 2023),
+        ("2022年度政府信息公开年报", "report", 2022),
+        ("二〇二三年政府信息公开工作年度报告", "report", 2023),
+        ("青山区退役军人事务局2023年政府信息公开工作年度报告（图片版）", "report", 2023),
+        ("青山市教育局2023年政府信息公开工作年度报告解读", "interpretation", 2023),
+        ("图解：青山市2022年政府信息公开工作年度报告", "interpretation", 2022),
+        ("一图读懂2023年政府信息公开工作年度报告", "interpretation", 2023),
+        ("关于做好2023年政府信息公开工作年度报告编制和发布工作的通知", "other", 2023),
+        ("青山市2023年政务公开工作要点", "other", 2023),
+        ("政府信息公开指南（2024年修订）", "other", 2024),
+        ("青山市召开政务公开工作推进会", "other", None),
+    ],
+)
+def test_titles(title: str, kind: str, year: int | None) -> None:
+    info = classify_title(title)
+    assert (info.kind, info.year) == (kind, year)
+
+
+def test_image_edition_and_column_names() -> None:
+    assert classify_title("某局2022年政府信息公开工作年度报告（图片版）").image_edition
+    assert not classify_title("某局2022年政府信息公开工作年度报告").image_edition
+    assert is_column_name("政府信息公开年报") and is_column_name("年度报告")
+    assert not is_column_name("青山市教育局2023年政府信息公开工作年度报告")
+    assert is_subcolumn_name("2023年") and is_subcolumn_name("部门年报") and is_subcolumn_name("乡镇（街道）年报")
+    assert not is_subcolumn_name("青山市召开政务公开工作推进会")
+    assert title_year("关于2021年度政府信息公开工作的报告（2022年1月发布）") == 2021
+
+
+# ---- dates ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-29 10:19", date(2024, 1, 29)),
+        ("2026-\n01-\n23", date(2026, 1, 23)),  # Hanweb splits list dates across lines
+        ("2024年1月25日", date(2024, 1, 25)),
+        ("[2024-09-12]", date(2024, 9, 12)),
+        ("2026/09/11", date(2026, 9, 11)),
+        ("索引号：xgz/2026-00001", None),
+        ("2024-13-01", None),
+    ],
+)
+def test_parse_date(raw: str, expected: date | None) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_dates_from_urls() -> None:
+    assert date_from_url("http://x.gov.cn/zfxxgknb/202401/t20240129_1926722.shtml").date == date(2024, 1, 29)
+    assert date_from_url("http://x.gov.cn/art/2024/1/22/art_1229232901_88123.html").date == date(2024, 1, 22)
+    assert date_from_url("http://x.gov.cn/columns/ab/202301/30/uuid.html").date == date(2023, 1, 30)
+    assert date_from_url("https://shanghai.gov.cn/nw12344/20230331/4a03b5fa.html").date == date(2023, 3, 31)
+    assert date_from_url("https://x.gov.cn/cms/html/npszf/2013-01-25/1779102018.html").date == date(2013, 1, 25)
+    assert date_from_url("http://x.gov.cn/c100122/202401/c04_163476.shtml") is None  # a month is not a date
+    assert date_from_timestamp(1705975200) == date(2024, 1, 23)  # gkmlpt create_time, read in China time
+    assert date_from_timestamp(1705975200000) == date(2024, 1, 23)
+
+
+@pytest.mark.parametrize(
+    ("header", "source", "day"),
+    [
+        ("来源:原创 发布时间:2023-01-31 13:24 浏览次数:次", "text:发布时间", date(2023, 1, 31)),
+        ("日期:2023-01-11 来源:五常市人民政府 访问量: 字号:", "text:日期", date(2023, 1, 11)),
+        ("时间:2024-01-22 17:28 来源:杭州市卫生健康委员会 浏览次数:", "text:日期", date(2024, 1, 22)),
+        ("文章来源:办公室 | 添加时间:2024-01-25 |", "text:日期", date(2024, 1, 25)),
+        ("发表日期:2024-01-26 15:35:23 发布机构:政务服务管理局", "text:发布时间", date(2024, 1, 26)),
+        ("发布机构:兴国镇 索引号:xgz/2026-00001 时间:2026-01-20 作者:", "text:日期", date(2026, 1, 20)),
+    ],
+)
+def test_detail_header_lines(header: str, source: str, day: date) -> None:
+    """The header lines of portals.md §2, as stored."""
+    found = dates_from_detail(f"<html><body><div>{header}</div><p>正文</p></body></html>")
+    assert [(e.source, e.date) for e in found] == [(source, day)]
+
+
+def test_signing_dates_are_not_publication_dates() -> None:
+    page = "<html><body><table><tr><td>成文日期：</td><td>2024-01-10</td></tr></table></body></html>"
+    assert dates_from_detail(page) == []
+
+
+def test_precedence_keeps_all_evidence() -> None:
+    evidence = [
+        DateEvidence("url", date(2024, 1, 26), "t20240126"),
+        DateEvidence("list", date(2024, 1, 29), "2024-01-29"),
+        DateEvidence("meta:Maketime", date(2024, 1, 25), "Maketime"),
+        DateEvidence("meta:PubDate", date(2024, 1, 29), "PubDate"),
+        DateEvidence("text:发布时间", date(2024, 1, 30), "发布时间"),
+    ]
+    assert choose_publication(evidence).source == "text:发布时间"
+    assert choose_publication(evidence[:3]).source == "meta:Maketime"
+    assert choose_publication(evidence[:2]).source == "list"
+    # A date after "today" is impossible and ignored.
+    assert choose_publication(evidence, today=date(2024, 1, 29)).source == "meta:PubDate"
+    assert choose_publication([]) is None
+
+
+# ---- URLs and detection -----------------------------------------------------------------------
+
+def test_urls() -> None:
+    wap = "http://cqqj.gov.cn/zwgk_159/zfxxgknb/qzfxxgknb/202403/t20240327_13086081_wap.html"
+    assert is_wap_copy(wap)
+    assert canonical(wap) == canonical(wap.replace("_wap", "")) == canonical(wap.replace("http:", "https:"))
+    assert canonical("http://x.gov.cn/gkmlpt/content/1/1234/mpost_1234567.html") == canonical(
+        "http://x.gov.cn/gkmlpt/content/1/1234/post_1234567.html")
+    assert domain_allowed("www.hangzhou.gov.cn", ["hangzhou.gov.cn"])
+    assert not domain_allowed("brianwinch.com", ["hangzhou.gov.cn"])
+    assert not domain_allowed("evilhangzhou.gov.cn", ["hangzhou.gov.cn"])
+    assert extension("http://x/module/download/downfile.jsp?classid=0&filename=abc.pdf&showname=x") == "pdf"
+    for url in (
+        "http://xxgk.sxgp.gov.cn/gzbm/zfbgs/zfxxgknb/202401/t20240129_1926722.shtml",
+        "http://wsjkw.hangzhou.gov.cn/art/2024/1/22/art_1229232901_88123.html",
+        "https://www.gz.gov.cn/zfjgzy/gzsrmzfbgt/zfxxgknb/bm/2023n/content/post_9469010.html",
+        "https://wsjsj.weinan.gov.cn/zfxxgk/zfxxgknb/1744277306953564161.html",
+        "https://www.zhouzhi.gov.cn/xxgk/zfxxgknb/bmxxgknb/61e7bc45f8fd1c0bdc7acf3c.html",
+        "https://www.xyq.gov.cn/xyq/c100122/202401/c04_163476.shtml",
+        "http://www.qinan.gov.cn/info/14423/1395492.htm",
+    ):
+        assert looks_like_detail(url), url
+    assert looks_like_column("http://www.nbjb.gov.cn/col/col1229214366/index.html")
+    assert looks_like_column("https://rsj.km.gov.cn/zfxxgk/zfxxgknb/")
+    assert looks_like_column("https://x.gov.cn/zfxxgknb/index_2.shtml")
+
+
+def test_family_detection_from_the_page() -> None:
+    assert detect_family("http://h/zfxxgk/zfxxgknb/index.shtml", text("trs/zfxxgk/zfxxgknb/index.shtml")) == "trs"
+    assert detect_family("http://h/col/col1/index.html", text("hanweb/col/col1229000001/index.html")) == "hanweb"
+    assert detect_family("http://h/gkmlpt/index", text("gkmlpt/gkmlpt/index")) == "gkmlpt"
+    assert detect_family("http://h/zfxxgk/zfxxgknb/index.html", text("jiyue/zfxxgk/zfxxgknb/index.html")) == "jiyue"
+    assert detect_family("http://h/", "<html><body><a href='/a.html'>a</a></body></html>") == "generic"
+
+
+def test_challenges_and_soft_404s() -> None:
+    ruishu = (PORTALS / "traps" / "ruishu412.html").read_bytes()
+    verdict = classify_failure(412, ruishu, "http://h/")
+    assert verdict is not None and (verdict.code, verdict.kind) == ("CRAWL.BLOCKED", "ruishu")
+    assert "$_ts" in verdict.evidence["quote"]
+    jsl = (PORTALS / "traps" / "jsl521.html").read_bytes()
+    assert classify_failure(521, jsl, "http://h/").kind == "jiasule"
+    assert classify_failure(403, (PORTALS / "traps" / "wall403.html").read_bytes(), "u").code == "CRAWL.BLOCKED"
+    assert classify_failure(429, b"", "u").code == "CRAWL.BLOCKED"
+    assert classify_failure(200, ruishu, "u").kind == "ruishu"  # a 200 shell with $_ts and no text
+    assert classify_failure(200, (PORTALS / "traps" / "soft404.html").read_bytes(), "u").kind == "soft404"
+    assert classify_failure(404, b"", "u").kind == "http404"
+    assert classify_failure(503, b"", "u").code == "CRAWL.UNREACHABLE"
+    page = (PORTALS / "trs" / "zfxxgk" / "zfxxgknb" / "index.shtml").read_bytes()
+    assert classify_failure(200, page, "u") is None
+    assert classify_failure(200, b"<html><body>t20240404_1.html</body></html>", "u") is None
+
+
+# ---- list adapters ----------------------------------------------------------------------------
+
+def test_trs_list_and_create_page_html() -> None:
+    url = "http://h/zfxxgk/zfxxgknb/index.shtml"
+    listing = adapters.parse(url, text("trs/zfxxgk/zfxxgknb/index.shtml"), params={"scope": "http://h/zfxxgk/zfxxgknb/"})
+    assert listing.family == "trs"
+    assert [f.url for f in listing.fetches] == ["http://h/zfxxgk/zfxxgknb/index_1.shtml",
+                                                 "http://h/zfxxgk/zfxxgknb/index_2.shtml"]
+    titles = {e.title: e for e in listing.entries}
+    interp = titles["青山市教育局2023年政府信息公开工作年度报告解读"]
+    assert interp.list_date == date(2024, 1, 30)
+    assert any(is_wap_copy(e.url) for e in listing.entries)
+    assert listing.column_hint and listing.dated_items >= 6
+
+
+@pytest.mark.parametrize(
+    ("call", "pages"),
+    [
+        ('createPageHTML(3, 0, "index", "shtml");', ["index.shtml", "index_1.shtml", "index_2.shtml"]),
+        ("createPageHTML('page_div',5,1,'fg','shtml',89);", ["fg.shtml", "fg_1.shtml", "fg_2.shtml", "fg_3.shtml",
+                                                              "fg_4.shtml"]),
+        ('pageControl(4, 2, "index", "shtml", 10, \'pages-nav\');', ["index.shtml", "index_1.shtml", "index_2.shtml",
+                                                                    "index_3.shtml"]),
+        ("var countPage = 2;", ["index.html", "index_1.html"]),
+    ],
+)
+def test_trs_pagination_variants(call: str, pages: list[str]) -> None:
+    got = trs_pages("http://h/col/index.html", f"<script>{call}</script>")
+    assert got == [f"http://h/col/{p}" for p in pages]
+
+
+def test_generic_pager_links() -> None:
+    html = ('<div><a href="index_1.html">2</a><a href="index_1.html">下一页</a><a href="index_12.html">尾页</a>'
+            '<a href="/other/">其他</a></div>')
+    pages = pager_links("http://h/col/index.html", parse_html(html), html)
+    assert "http://h/col/index_12.html" in pages and "http://h/col/index_5.html" in pages
+    assert "http://h/other/" not in pages
+    html = '<a href="list.jsp?pageNo=2">2</a><a href="list.jsp?pageNo=4">末页</a>'
+    assert pager_links("http://h/list.jsp?pageNo=1", parse_html(html), html) == [
+        f"http://h/list.jsp?pageNo={n}" for n in (1, 2, 3, 4)]
+
+
+def test_hanweb_inline_datastore_and_dataproxy() -> None:
+    url = "http://h/col/col1229000001/index.html"
+    listing = adapters.parse(url, text("hanweb/col/col1229000001/index.html"), params={"scope": "http://h/col/col1229000001/"})
+    assert listing.family == "hanweb"
+    assert len(listing.entries) == 4  # 6 inline records: 3 reports, 1 interpretation, 2 news
+    split = next(e for e in listing.entries if "_568" in e.url)
+    assert split.list_date == date(2024, 1, 23)  # "2024-\n01-\n23"
+    (proxy,) = listing.fetches
+    assert proxy.kind == "hanweb_proxy" and proxy.method == "POST"
+    assert "startrecord=7&endrecord=12&perpage=3" in proxy.url
+    assert proxy.formdata["unitid"] == "4455560" and proxy.formdata["columnid"] == "1229000001"
+    assert proxy.formdata["webid"] == "3" and proxy.headers["Referer"] == url
+    records = json.loads(text("hanweb/_data/jpage_1229000001.json"))
+    answer = ("<datastore><totalrecord>14</totalrecord><recordset>"
+              + "".join(f"<record><![CDATA[{r}]]></record>" for r in records[6:12]) + "</recordset></datastore>")
+    following = adapters.parse(proxy.url, answer, "hanweb_proxy", proxy.params)
+    assert following.entries and "startrecord=13&endrecord=14" in following.fetches[0].url
+    assert following.fetches[0].formdata == proxy.formdata
+
+
+def test_hanweb_jpaas_unitbuild() -> None:
+    page = ('<script src="/module/xxgk/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
+            'queryData=\'{"webId":"3","pageId":"99","parseType":"bulidstatic"}\'></script>')
+    listing = adapters.parse("https://h/col/col9/index.html", page)
+    (fetch,) = listing.fetches
+    assert fetch.kind == "unitbuild" and "paramJson=%7B%22pageNo%22%3A1" in fetch.url and "webId=3" in fetch.url
+    answer = json.dumps({"data": {"html": "<ul><li><a href='/art/2024/art_3abf60cff917420d9c6c57b2d448f086.html'>"
+                                          "某局2023年政府信息公开工作年度报告</a><span>2024-01-20</span></li></ul>"}})
+    nxt = adapters.parse(fetch.url, answer, "unitbuild", fetch.params)
+    assert nxt.entries[0].list_date == date(2024, 1, 20)
+    assert nxt.fetches[0].params["page"] == 2
+    empty = adapters.parse(fetch.url, json.dumps({"data": {"html": ""}}), "unitbuild", nxt.fetches[0].params)
+    assert empty.fetches == []
+
+
+def test_gkmlpt_app_and_api() -> None:
+    page_url = "http://h/yjzjj/gkmlpt/index#5"
+    listing = adapters.parse(page_url, text("gkmlpt/gkmlpt/index"), params={"fragment": "5"})
+    (api,) = listing.fetches
+    assert api.url == "http://h/yjzjj/gkmlpt/api/all/5?page=1&sid=2"  # under the site's sub-path
+    data = json.loads(text("gkmlpt/_data/gkmlpt_5.json").replace("{{host:gkmlpt}}", "http://h"))
+    first = {"total": len(data["articles"]), "articles": data["articles"][:4]}
+    result = adapters.parse(api.url, json.dumps(first), "gkmlpt_api", api.params)
+    assert [f.params["page"] for f in result.fetches] == [2, 3]
+    dated = next(e for e in result.entries if "1234568" in e.url)
+    assert dated.list_date == date(2024, 1, 23) and dated.extra["publisher"] == "青山市统计局"
+
+
+def test_jiyue_year_and_department_subcolumns() -> None:
+    base = "http://h/zfxxgk/zfxxgknb/"
+    top = adapters.parse(base + "index.html", text("jiyue/zfxxgk/zfxxgknb/index.html"), params={"scope": base})
+    assert top.family == "jiyue"
+    assert top.subcolumns == [base + "2023n/index.html", base + "2022n/index.html"]
+    year = adapters.parse(base + "2023n/index.html", text("jiyue/zfxxgk/zfxxgknb/2023n/index.html"),
+                          params={"scope": base})
+    assert base + "2023n/bmnb2023/index.html" in year.subcolumns and base + "2023n/xzjd2023/index.html" in year.subcolumns
+    assert [e.title for e in year.entries] == ["青山区人民政府2023年政府信息公开工作年度报告"]
+    dept = adapters.parse(base + "2023n/bmnb2023/index.html", text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/index.html"),
+                          params={"scope": base})
+    assert base + "2023n/bmnb2023/index_1.html" in [f.url for f in dept.fetches]
+    assert dept.entries[0].list_date == date(2024, 1, 22)  # "[2024-01-22]"
+
+
+# ---- detail pages -----------------------------------------------------------------------------
+
+def test_trs_detail_attachments_and_dates() -> None:
+    url = "http://h/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml"
+    page = parse_detail(text("trs/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml"), url)
+    assert page.title == "青山市教育局2023年政府信息公开工作年度报告" and page.year == 2023
+    assert "TRS_Editor" in page.container and not page.image_only
+    assert [a.url.rsplit("/", 1)[-1] for a in page.attachments] == ["P020240129512345678901.pdf",
+                                                                    "P020240129512345678902.xls"]  # 2nd: document.write
+    assert {e.source for e in page.dates} == {"meta:PubDate", "text:发布时间"}
+
+
+def test_gbk_page_through_scrapy_decoding() -> None:
+    from scrapy.http import HtmlResponse
+
+    body = (PORTALS / "trs/zfxxgk/zfxxgknb/202401/t20240125_1926650.shtml").read_bytes()
+    response = HtmlResponse("http://h/zfxxgk/zfxxgknb/202401/t20240125_1926650.shtml", body=body)
+    page = parse_detail(response.text, response.url)
+    assert page.title == "青山市司法局2023年政府信息公开工作年度报告"
+    assert choose_publication(page.dates).date == date(2024, 1, 25)
+
+
+def test_hanweb_detail_downfile_and_maketime() -> None:
+    url = "http://h/art/2024/1/23/art_1229000001_568.html"
+    page = parse_detail(text("hanweb/art/2024/1/23/art_1229000001_568.html"), url)
+    assert page.container == "ZJEG_RSS"
+    assert sorted(a.url.split("filename=")[1].split("&")[0].rsplit(".", 1)[1] for a in page.attachments) == [
+        "doc", "wps", "xls"]
+    only_maketime = parse_detail(text("hanweb/art/2022/1/21/art_1229000001_342.html"), url)
+    assert [e.source for e in only_maketime.dates] == ["meta:Maketime"]
+
+
+def test_image_only_report() -> None:
+    rel = "jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/1744277306953564199.html"
+    page = parse_detail(text(rel), "http://h/" + rel)
+    assert page.image_only
+    assert [a.kind for a in page.attachments] == ["image"]
+    normal = parse_detail(text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/1744277306953564170.html"), "http://h/x.html")
+    assert not normal.image_only and normal.attachments == []
+    assert [e.source for e in normal.dates] == ["text:日期"]  # 生成日期 in the info table

@@ -1,0 +1,49 @@
+"""`make demo` end to end: sample portal on loopback, two crawls a week apart, the digest.
+
+Runs demo/run.py as ``make demo`` does (a child process, the real ``nianbao
+crawl``), then reads the digest it printed and looks for every planted problem.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.mark.slow
+def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "demo/run.py", "--data", str(tmp_path / "demo"), "--out", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (printed,) = done.stdout.split()
+    assert printed == str(tmp_path / "out" / "digest-2024-W10.html")
+    assert (tmp_path / "out" / "digest-2024-W10.xlsx").exists()
+    page = BeautifulSoup(Path(printed).read_text(encoding="utf-8"), "html.parser")
+
+    figures = {f["data-figure"]: f.select_one(".value").get_text() for f in page.select("[data-figure]")}
+    assert figures["monitored"] == "8" and figures["checked"] == "6" and figures["not_checked"] == "2"
+
+    def codes(site: str) -> dict[str, str]:
+        article = page.select_one(f'#todo article[data-site="{site}"]')
+        return {li["data-code"]: li["data-status"] for li in article.select("li.finding")} if article else {}
+
+    assert codes("jgsw") == {"DATE.SIGNATURE_YEAR": "open"}  # inconsistent: signed a year early
+    assert codes("scjg") == {"PUB.MISSING": "open"}  # missing
+    assert codes("zxjt")["PUB.LATE"] == "new"  # late
+    assert "STRUCT.AGENCY_MISSING" in codes("zxjt")
+    assert codes("jtfw") == {}  # the clean report
+    resolved = {li["data-code"] for li in page.select("#resolved li.finding")}
+    assert {"DATE.SIGNATURE_MISSING", "PUB.MISSING"} <= resolved
+    unchecked = {tr["data-site"]: tr.get_text(" ", strip=True) for tr in page.select("#unchecked tr[data-site]")}
+    assert "网站拒绝访问" in unchecked["wjw"] and "网站无法访问" in unchecked["jtj"]
+    upcoming = [tr.get_text(" ", strip=True) for tr in page.select("#upcoming tbody tr")]
+    assert upcoming == ["卫滨区人民政府 政府 2023 2024-03-31 27"]
+    assert "周报缺少" not in done.stderr
