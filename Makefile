@@ -34,8 +34,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
 
+# Speed and memory figures (not tests): read+check per format, crawl politeness, archive ingest.
 bench: install
 	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/crawl_bench.py
+	$(BIN)/python bench/storage_bench.py
 
 demo: install
 	$(BIN)/python demo/run.py

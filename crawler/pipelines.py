@@ -245,17 +245,12 @@ class StoragePipeline:
     def _changed(self, run: SiteRun, report: Report, document: StoredDocument) -> Any:
         """PUB.CHANGED when a report already archived at this URL now says something else."""
         from monitor.rules import finding
-        from storage.reports import load_report
+        from storage.reports import report_at_url
 
         if not document.is_new_version or report.year is None:
             return None
         # The report last read from this URL (a site may list several agencies' reports for one year).
-        row = run.archive.db.execute(
-            """SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id
-               WHERE r.site_id = ? AND d.url = ? AND r.report_json IS NOT NULL ORDER BY r.id DESC LIMIT 1""",
-            [run.site.id, document.url],
-        ).fetchone()
-        previous = load_report(run.archive.db, row[0]) if row else None
+        previous = report_at_url(run.archive.db, run.site.id, document.url)
         if previous is not None and _content_key(previous) == _content_key(report):
             return None  # the bytes changed (a view counter, a template), the report did not
         return finding(

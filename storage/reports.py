@@ -102,6 +102,16 @@ def load_report(db: Database, report_id: int) -> Report | None:
     return Report.from_json(json.loads(row[0])) if row and row[0] else None
 
 
+def report_at_url(db: Database, site_id: str, url: str | None) -> Report | None:
+    """The report last read from this URL of the site (for PUB.CHANGED: did the new version change it?)."""
+    row = db.execute(
+        """SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id
+           WHERE r.site_id = ? AND d.url = ? AND r.report_json IS NOT NULL ORDER BY r.id DESC LIMIT 1""",
+        [site_id, url],
+    ).fetchone()
+    return load_report(db, row[0]) if row else None
+
+
 def latest_report(db: Database, site_id: str, year: int, *, shared: bool = False) -> Report | None:
     """The current parsed report of a site for a year (None if none parsed).
 

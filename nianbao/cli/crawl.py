@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from monitor.errors import NianbaoError
+from monitor.names import SEVERITY_NAMES
 from nianbao.cli.options import data_option, today_option
 
 STATUS_NAMES = {
@@ -23,7 +24,6 @@ STATUS_NAMES = {
     "no_report_column": "未找到年报栏目",
     "error": "抓取出错",
 }
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class Failure(click.ClickException):
