@@ -376,3 +376,14 @@ def test_html_page_date_is_the_publication_date() -> None:
     assert report.published == date(2024, 2, 10)
     late = [f for f in check_reports([report])[0] if f.code == "PUB.LATE"]
     assert len(late) == 1 and late[0].evidence["published"] == "2024-02-10"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_table_whose_heading_is_missing_is_still_read(fmt: str) -> None:
+    text = CLEAN_WITH_APPLICATIONS.replace("### 三、收到和处理政府信息公开申请情况", "")
+    report = read(text, fmt)
+    assert 3 not in report.sections
+    assert report.tables["table3"].value("new", "total") == 3
+    assert report.tables["table3"].missing_rows == []
+    got = codes(text, fmt)
+    assert "STRUCT.TABLE_MISSING" not in got and "STRUCT.SECTION_MISSING" not in got

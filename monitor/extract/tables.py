@@ -10,7 +10,7 @@ end dropped; a missing cell becomes blank, which the rules report, never 0).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from monitor.extract.normalize import compact, has_cjk
@@ -26,6 +26,7 @@ from monitor.template import (
     TEMPLATE_2019_MARKERS,
     TEMPLATE_2021_MARKERS,
     Block,
+    Column,
     table2_blocks,
     table2_row_key,
     table3_required_rows,
@@ -78,12 +79,6 @@ def split_paragraph_row(text: str) -> list[str] | None:
     return [" ".join(tokens), *values]
 
 
-def row_cells(line: Line) -> list[str] | None:
-    if line.cells is not None:
-        return line.cells
-    return split_paragraph_row(line.text)
-
-
 # --- template detection -------------------------------------------------------
 
 
@@ -102,6 +97,36 @@ def detect_template(lines: Sequence[Line], year: int | None) -> tuple[str | None
     if year is not None:
         return ("2021" if year >= 2021 else "2019"), None
     return None, None
+
+
+def rows_of_section(lines: Sequence[Line], layout: Layout, number: int) -> Iterator[tuple[int, list[str]]]:
+    """(line index, cells) of the table rows that belong to section ``number``.
+
+    When the report has that section's heading, only rows under it (or before the first heading)
+    count; when the heading is missing, rows anywhere do (labels still decide which table).
+    A paragraph is split into a row only inside the section: prose elsewhere is never a row.
+    """
+    has_heading = any(h.number == number for h in layout.headings)
+    for i, line in enumerate(lines):
+        section = layout.section_of(i)
+        if has_heading and section not in (0, number):
+            continue
+        if line.cells is not None:
+            yield i, line.cells
+        elif section == number or not layout.headings:
+            cells = split_paragraph_row(line.text)
+            if cells is not None:
+                yield i, cells
+
+
+def _store_row(table: Table, key: str, columns: Sequence[Column], cells: Sequence[str], line: int) -> None:
+    """Keep a row's values fitted to its columns, unless a row with values was already read for ``key``."""
+    if key in table.rows and any(c.raw for c in table.rows[key].values()):
+        return
+    values = fit(cells, len(columns))
+    table.rows[key] = {col.key: Cell.parse(v) for col, v in zip(columns, values, strict=True)}
+    table.lines[key] = line + 1
+    table.found = True
 
 
 # --- table 2 --------------------------------------------------------------------
@@ -123,25 +148,13 @@ def _table2_row(cells: Sequence[str], blocks: Sequence[Block]) -> tuple[Block, s
 def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
     blocks = table2_blocks(template)
     table = Table("table2")
-    for i, line in enumerate(lines):
-        section = layout.section_of(i)
-        if layout.headings and section not in (0, 2):
-            continue
-        cells = row_cells(line)
-        if cells is None:
-            continue
+    for i, cells in rows_of_section(lines, layout, 2):
         if any("第二十条" in compact(c) for c in cells):
             table.found = True
         match = _table2_row(cells, blocks)
-        if match is None:
-            continue
-        block, key, label_end = match
-        if key in table.rows and any(c.raw for c in table.rows[key].values()):
-            continue
-        values = fit(cells[label_end + 1 :], len(block.columns))
-        table.rows[key] = {col.key: Cell.parse(v) for col, v in zip(block.columns, values, strict=True)}
-        table.lines[key] = i + 1
-        table.found = True
+        if match is not None:
+            block, key, label_end = match
+            _store_row(table, key, block.columns, cells[label_end + 1 :], i)
     required = [table2_row_key(b, r) for b in blocks for r in b.rows]
     table.missing_rows = [k for k in required if k not in table.rows] if table.found else required
     return table
@@ -184,15 +197,8 @@ def read_table3(lines: Sequence[Line], layout: Layout, template: str) -> Table:
     table = Table("table3")
     group: str | None = None
     seen_results = False
-    width = len(TABLE3_COLUMNS)
-    for i, line in enumerate(lines):
-        section = layout.section_of(i)
-        if layout.headings and section not in (0, 3):
-            continue
-        cells = row_cells(line)
-        if cells is None:
-            continue
-        if any(w in compact(line.text) for w in _TABLE3_HEADER_WORDS):
+    for i, cells in rows_of_section(lines, layout, 3):
+        if any(w in compact("".join(cells)) for w in _TABLE3_HEADER_WORDS):
             table.found = True
         group = _group_of(cells) or group
         match = _table3_match(cells, group, seen_results)
@@ -203,12 +209,7 @@ def read_table3(lines: Sequence[Line], layout: Layout, template: str) -> Table:
             group = "other"
         if key not in ("new", "carried_over"):
             seen_results = True
-        if key in table.rows and any(c.raw for c in table.rows[key].values()):
-            continue
-        values = fit(cells[label_end + 1 :], width)
-        table.rows[key] = {col.key: Cell.parse(v) for col, v in zip(TABLE3_COLUMNS, values, strict=True)}
-        table.lines[key] = i + 1
-        table.found = True
+        _store_row(table, key, TABLE3_COLUMNS, cells[label_end + 1 :], i)
     required = table3_required_rows(template)
     table.missing_rows = [k for k in required if k not in table.rows]
     return table
@@ -219,30 +220,16 @@ def read_table3(lines: Sequence[Line], layout: Layout, template: str) -> Table:
 
 def read_table4(lines: Sequence[Line], layout: Layout) -> Table:
     table = Table("table4")
-    width = len(TABLE4_COLUMNS)
     in_table = False
-    for i, line in enumerate(lines):
-        section = layout.section_of(i)
-        if layout.headings and section not in (0, 4):
-            if in_table:
-                break
-            continue
-        cells = row_cells(line)
-        if cells is None:
-            continue
-        text = compact(line.text)
-        if any(w in text for w in _TABLE4_HEADER_WORDS):
+    for i, cells in rows_of_section(lines, layout, 4):
+        if any(w in compact("".join(cells)) for w in _TABLE4_HEADER_WORDS):
             in_table = table.found = True
             continue
-        if not (in_table or section == 4):
+        if not (in_table or layout.section_of(i) == 4):
             continue
-        if all(_is_value_cell(c) for c in cells) and sum(bool(c.strip()) for c in cells) >= 1:
-            values = fit(cells, width)
-            table.rows[TABLE4_ROW] = {
-                col.key: Cell.parse(v) for col, v in zip(TABLE4_COLUMNS, values, strict=True)
-            }
-            table.lines[TABLE4_ROW] = i + 1
-            table.found = True
+        # The one row of table 4 is all numbers (or blanks): no label cell.
+        if all(_is_value_cell(c) for c in cells) and any(c.strip() for c in cells):
+            _store_row(table, TABLE4_ROW, TABLE4_COLUMNS, cells, i)
             break
     if table.found and TABLE4_ROW not in table.rows:
         # The header is there but no row of values: every cell is blank.

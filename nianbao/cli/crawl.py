@@ -8,13 +8,13 @@ summary from what the pipeline recorded.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
 
 from monitor.errors import NianbaoError
 from monitor.names import SEVERITY_NAMES
+from nianbao.cli.errors import Failure, open_archive
 from nianbao.cli.options import data_option, today_option
 
 STATUS_NAMES = {
@@ -26,21 +26,6 @@ STATUS_NAMES = {
 }
 
 
-class Failure(click.ClickException):
-    """A one-line Chinese error; exit status 2."""
-
-    exit_code = 2
-
-
-def _open(data_dir: str) -> Any:
-    from storage.archive import Archive
-
-    try:
-        return Archive.open(data_dir)
-    except NianbaoError as exc:
-        raise Failure(str(exc)) from exc
-    except Exception as exc:  # sqlite3 errors: not a database, locked, read-only
-        raise Failure(f"{Path(data_dir) / 'nianbao.db'}: 无法打开数据库（{exc}）") from exc
 
 
 def _load_sites_file(path: str, data_dir: str) -> None:
@@ -51,7 +36,7 @@ def _load_sites_file(path: str, data_dir: str) -> None:
         loaded = load_sites(path)
     except NianbaoError as exc:
         raise Failure(str(exc)) from exc
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         result = save_sites(archive.db, loaded, now=archive.now(), source=path)
     click.echo(f"{path}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
                f"未变化 {len(result.unchanged)}")
@@ -61,7 +46,7 @@ def _check_sites(data_dir: str, site_ids: list[str]) -> int:
     """How many sites the crawl will cover; fails naming an unregistered site."""
     from storage.sites import get_site, list_sites
 
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         for site_id in site_ids:
             if get_site(archive.db, site_id) is None:
                 raise Failure(f"站点 {site_id} 未登记：请先用 --sites 或 nianbao sites import 导入站点清单")
@@ -167,7 +152,7 @@ def recheck(site_id: str, today: date | None, data_dir: str) -> None:
         raise Failure(f"站点 {site_id} 的抓取没有完成，请查看上方日志")
     click.echo("")
     click.echo(_site_line(site))
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         events = archive.db.execute(
             "SELECT finding_id, event FROM finding_events WHERE run_id = ?", [site["run_id"]]
         ).fetchall()

@@ -8,13 +8,8 @@ from pathlib import Path
 import click
 
 from monitor.errors import NianbaoError
+from nianbao.cli.errors import Failure
 from nianbao.cli.options import data_option, today_option
-
-
-class DigestFailure(click.ClickException):
-    """A one-line Chinese error; exit status 2 like the other commands."""
-
-    exit_code = 2
 
 
 @click.command()
@@ -74,18 +69,18 @@ def digest(
         raise click.BadParameter(str(exc), param_hint="--week") from exc
     database = Path(data_dir) / "nianbao.db"
     if not database.exists():
-        raise DigestFailure(f"{database}: 数据库不存在，请先运行 nianbao crawl 或 nianbao ingest")
+        raise Failure(f"{database}: 数据库不存在，请先运行 nianbao crawl 或 nianbao ingest")
     settings = None
     try:
         if mail:
             if not config_file:
-                raise DigestFailure("--mail 需要 --config 指定含 [mail] 设置的配置文件")
+                raise Failure("--mail 需要 --config 指定含 [mail] 设置的配置文件")
             settings = load_mail_settings(config_file)
             if settings is None:
-                raise DigestFailure(f"{config_file}: 没有 [mail] 设置")
+                raise Failure(f"{config_file}: 没有 [mail] 设置")
         files = write_digest(data_dir, out_dir, period, xlsx=xlsx, csv=as_csv, mail=settings)
     except NianbaoError as exc:
-        raise DigestFailure(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     click.echo(str(files.html))
     for path in files.exports:
         click.echo(str(path))

@@ -8,12 +8,10 @@ from datetime import datetime, timedelta
 import click
 
 from monitor.errors import NianbaoError
+from nianbao.cli.errors import Failure
 
 JOBS = ("weekly_crawl", "daily_crawl", "digest")
 
-
-class ScheduleFailure(click.ClickException):
-    exit_code = 2
 
 
 @click.command()
@@ -54,7 +52,7 @@ def schedule(config_file: str | None, list_only: bool, run_job: str | None, verb
     try:
         config = load_schedule_config(config_file)
     except NianbaoError as exc:
-        raise ScheduleFailure(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     jobs = Jobs(config)
     if list_only:
         now = datetime.now(config.zone)

@@ -15,25 +15,12 @@ import click
 
 from monitor.errors import NianbaoError
 from monitor.names import LEVEL_NAMES, SEVERITY_NAMES
+from nianbao.cli.errors import Failure, open_archive
 from nianbao.cli.options import DATE, data_option
-from storage.archive import Archive
 
 STATUS_NAMES = {"open": "未解决", "resolved": "已解决"}
 
 
-class Failure(click.ClickException):
-    """A one-line Chinese error naming the file or site; exit status 2."""
-
-    exit_code = 2
-
-
-def _open(data_dir: str) -> Archive:
-    try:
-        return Archive.open(data_dir)
-    except NianbaoError as exc:
-        raise Failure(str(exc)) from exc
-    except Exception as exc:  # sqlite3 errors: not a database, locked, read-only
-        raise Failure(f"{Path(data_dir) / 'nianbao.db'}: 无法打开数据库（{exc}）") from exc
 
 
 @click.command()
@@ -67,7 +54,7 @@ def ingest(
 
     if url and len(paths) > 1:
         raise click.UsageError("--url 只能用于单个文件")
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         for path in paths:
             try:
                 body = Path(path).read_bytes()
@@ -116,7 +103,7 @@ def findings(
     """
     from storage.queries import findings as query
 
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         rows = query(archive.db, site_id=site_id, code=code, status=status, year=year)  # type: ignore[arg-type]
     if as_json:
         for row in rows:
@@ -168,7 +155,7 @@ def sites_import(file: str, data_dir: str) -> None:
         loaded = load_sites(file)
     except NianbaoError as exc:
         raise Failure(str(exc)) from exc
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         result = save_sites(archive.db, loaded, now=archive.now(), source=str(file))
     click.echo(
         f"{file}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
@@ -188,7 +175,7 @@ def sites_list(as_json: bool, data_dir: str) -> None:
     """
     from storage.sites import list_sites
 
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         registered = list_sites(archive.db)
     if as_json:
         for site in registered:
@@ -229,7 +216,7 @@ def reparse(site_id: str | None, data_dir: str) -> None:
     """
     from storage.reparse import reparse as run_reparse
 
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         results = run_reparse(archive, site_id)
     for r in results:
         f = r.summary.findings
@@ -264,7 +251,7 @@ def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
     from storage.integrity import check_archive
     from storage.integrity import remove_orphans as remove
 
-    with _open(data_dir) as archive:
+    with open_archive(data_dir) as archive:
         report = check_archive(archive, verify=verify)
         removed = remove(archive, report) if remove_orphans else 0
     counts = report.counts
