@@ -387,3 +387,29 @@ def test_a_table_whose_heading_is_missing_is_still_read(fmt: str) -> None:
     assert report.tables["table3"].missing_rows == []
     got = codes(text, fmt)
     assert "STRUCT.TABLE_MISSING" not in got and "STRUCT.SECTION_MISSING" not in got
+
+
+def _image_only_inputs() -> list[tuple[bytes, str]]:
+    import importlib.util
+
+    fixtures = Path(__file__).parent / "fixtures" / "readers"
+    spec = importlib.util.spec_from_file_location("reader_builders", fixtures / "builders.py")
+    assert spec and spec.loader
+    builders = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builders)
+    return [(builders.build_image_pdf(pages=2), "scan.pdf"), ((fixtures / "image_only.html").read_bytes(), "page.html")]
+
+
+def test_not_machine_readable_fires_on_image_only_reports_and_nothing_else() -> None:
+    for data, name in _image_only_inputs():
+        report = read_report(data, name, CheckOptions(year=2023, agency="某县教育局"))
+        assert report.image_only, name
+        got = [f.code for f in check_reports([report])[0]]
+        assert "PUB.NOT_MACHINE_READABLE" in got, name
+        # An image has no text to judge: no structure or date rule speaks (the page's date may make it late).
+        assert [c for c in got if not c.startswith("PUB.")] == [], name
+    # The same report with a text layer: silent.
+    pdf = Path(__file__).parent / "fixtures" / "renderings" / f"{SEEDS['001']}.pdf"
+    text_report = read_report(pdf.read_bytes(), pdf.name)
+    assert "PUB.NOT_MACHINE_READABLE" not in {f.code for f in check_reports([text_report])[0]}
+    assert "PUB.NOT_MACHINE_READABLE" not in codes(CLEAN, "html")
