@@ -28,8 +28,12 @@ from monitor.model import Report
         ("一、本年新收政府信息公开申请数量", None),
         (
             "二、主动公开政府信息情况。今年以来我局坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实",
-            None,
+            2,  # a heading with its text run in
         ),
+        ("一 总体情况", 1),
+        ("（六）其他需要报告的事项", 6),
+        ("一、加强培训，提高人员业务水平，做好总体部署", None),
+        ("二、主动公开方面，我局存在的问题较多且在日常工作中长期未能得到有效解决", None),
     ],
 )
 def test_heading_variants(line: str, number: int | None) -> None:

@@ -13,6 +13,8 @@ from monitor.extract.facts import (
     find_period,
     find_signature,
     infer_level,
+    is_government_name,
+    is_subsequence,
     looks_like_agency,
     names_region,
     opening_year,
@@ -31,12 +33,22 @@ __all__ = ["extract_report"]
 
 
 def _heading_agency(title: str | None, letterhead: str | None) -> str | None:
-    """The agency the heading names: the letterhead when it names one, else the title's."""
+    """The agency the heading names.
+
+    The letterhead when it is the title's agency written out in full (湛江经济技术开发区教育局 over
+    经开区教育局…) or the title names none; the title when it names a government (a government's
+    report often sits under its office's letterhead) or another agency with its region.
+    """
     from_title = agency_from_title(title)
-    if letterhead and looks_like_agency(letterhead):
-        lh = compact(letterhead)
-        if names_region(lh) or not from_title:
-            return lh
+    if not (letterhead and looks_like_agency(letterhead)):
+        return from_title
+    lh = compact(letterhead)
+    if not from_title:
+        return lh
+    if is_government_name(from_title):
+        return from_title
+    if not names_region(from_title) or is_subsequence(from_title, lh):
+        return lh
     return from_title
 
 

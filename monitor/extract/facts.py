@@ -81,11 +81,15 @@ def agency_from_title(title: str | None) -> str | None:
     return None
 
 
+# Words that contain 市/乡/区 without naming a place (市场监督管理局, 城乡建设, 社区).
+_NOT_PLACES = re.compile(r"市场|城市|城乡|乡村|社区|市政|都市|区域|辖区|园区|街区|片区|小区")
+
+
 def names_region(name: str | None) -> bool:
-    return bool(name and _REGION.search(name))
+    return bool(name and _REGION.search(_NOT_PLACES.sub("", name)))
 
 
-def _is_subsequence(short: str, long: str) -> bool:
+def is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
 
@@ -100,7 +104,7 @@ def agency_from_body(text: str, short_name: str | None) -> str | None:
             sub = name[start:]
             if len(sub) < 4:
                 break
-            if names_region(sub) and (short_name is None or _is_subsequence(short_name, sub)):
+            if names_region(sub) and (short_name is None or is_subsequence(short_name, sub)):
                 candidates.append((n, -start, sub))
                 break
     if not candidates:
@@ -109,13 +113,28 @@ def agency_from_body(text: str, short_name: str | None) -> str | None:
     return candidates[0][2]
 
 
+# A bare place name (海淀区, 赣州市章贡区) publishing a report is that place's government.
+_BARE_REGION = re.compile(r"^[\u4e00-\u9fff]{1,14}(省|市|区|县|州|旗|盟|自治区|自治州|自治县|新区)$")
+
+
+def is_government_name(name: str | None) -> bool:
+    if not name:
+        return False
+    name = compact(name)
+    return (
+        name.endswith(("人民政府", "行政公署"))
+        or bool(re.search(r"(省|市|区|县|州|旗)政府$", name))
+        or (bool(_BARE_REGION.match(name)) and not name.endswith("社区"))
+    )
+
+
 def infer_level(agency: str | None) -> Level | None:
     if not agency:
         return None
     name = compact(agency)
     if re.search(r"(镇|乡)(人民政府)?$|街道(办事处)?$|办事处$", name):
         return "township"
-    if name.endswith(("人民政府", "行政公署")) or re.search(r"(省|市|区|县|州|旗)政府$", name):
+    if is_government_name(name):
         return "government"
     return "department"
 
