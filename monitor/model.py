@@ -18,8 +18,16 @@ SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 # Cell kinds: a number, nothing at all, a placeholder standing where a number
 # is due ("/", "-", "无", "——"), or other text (e.g. "增 1" in the 2019 template).
 CellKind = Literal["number", "blank", "placeholder", "text"]
-PLACEHOLDERS = frozenset({"/", "-", "—", "——", "－", "无", "／", "--", "---", "空", "—-"})
+PLACEHOLDERS = frozenset({"/", "-", "—", "——", "－", "无", "／", "--", "---", "空", "—-", "\\", "×", "x"})
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_DASHES = re.compile(r"^[-－—–‐‑―_]+$")  # a run of dashes of any kind stands for nothing
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+
+
+def is_placeholder(text: str) -> bool:
+    """Blank-equivalent marks where a number is due: "/", "-", "——", "无" ..."""
+    t = text.replace(" ", "").replace("\u3000", "").translate(_FULLWIDTH)
+    return t in PLACEHOLDERS or bool(_DASHES.match(t))
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ class Cell:
     @classmethod
     def parse(cls, raw: str) -> Cell:
         text = raw.strip()
-        compact = text.replace(" ", "").replace("\u3000", "")
+        compact = text.replace(" ", "").replace("\u3000", "").translate(_FULLWIDTH)  # １，２０５ → 1,205
         if _NUMBER.match(compact):
             cleaned = compact.replace(",", "")
             value: float | int = float(cleaned) if "." in cleaned else int(cleaned)
@@ -45,7 +53,7 @@ class Cell:
             return "number"
         if not self.raw:
             return "blank"
-        if self.raw.replace(" ", "") in PLACEHOLDERS:
+        if is_placeholder(self.raw):
             return "placeholder"
         return "text"
 

@@ -180,7 +180,7 @@ TABLE3_ROWS: tuple[Row, ...] = (
         ("缴纳费用", "收费通知"),
     ),
     Row("other.other", "3.其他", ()),  # matched by position: "其他" inside group （六）
-    Row("other", "（六）其他处理", ("其他处理",)),  # the 2019 template's single row
+    Row("other", "（六）其他处理", ("其他处理", "其它处理")),  # the 2019 template's single row
     Row("results_total", "（七）总计", ()),  # matched as "总计" inside the results block
     Row("carried_forward", "四、结转下年度继续办理", ("结转下年",)),
 )
@@ -212,7 +212,7 @@ TABLE3_GROUPS = {
     "denied": ("不予公开",),
     "unavailable": ("无法提供",),
     "not_processed": ("不予处理",),
-    "other": ("其他处理",),
+    "other": ("其他处理", "其它处理"),
 }
 
 # --- Table 4 -----------------------------------------------------------------

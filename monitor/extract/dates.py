@@ -31,9 +31,9 @@ _CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN = "〇○Oo零Ｏ一二三四五六七八九十"
+_CN = "〇○Oo0零Ｏ一二三四五六七八九十廿卅元"
 
-_ARABIC = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")
+_ARABIC = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2}|元)\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")
 _CHINESE = re.compile(
     rf"(?P<y>[{_CN}]{{4}})\s*年\s*(?P<m>[{_CN}]{{1,3}})\s*月(?:\s*(?P<d>[{_CN}]{{1,3}})\s*日)?"
 )
@@ -54,6 +54,9 @@ def chinese_number(text: str) -> int | None:
     """一 → 1, 十 → 10, 十二 → 12, 二十五 → 25, 三十一 → 31; digit strings read digit by digit."""
     if not text:
         return None
+    if text == "元":  # 元月: the first month
+        return 1
+    text = text.replace("廿", "二十").replace("卅", "三十")
     if "十" in text:
         tens, _, units = text.partition("十")
         t = _CN_DIGITS.get(tens) if tens else 1
@@ -81,7 +84,8 @@ def find_dates(text: str) -> list[FoundDate]:
     text = halfwidth(text)
     found: list[FoundDate] = []
     for m in _ARABIC.finditer(text):
-        d = _make(int(m["y"]), int(m["m"]), int(m["d"]) if m["d"] else None)
+        month = 1 if m["m"] == "元" else int(m["m"])
+        d = _make(int(m["y"]), month, int(m["d"]) if m["d"] else None)
         if d:
             found.append(FoundDate(d, m.group(0), m.start(), m.end(), "day" if m["d"] else "month"))
     for m in _CHINESE.finditer(text):

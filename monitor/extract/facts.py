@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from monitor.extract.dates import find_dates, whole_line_date
 from monitor.extract.normalize import compact, halfwidth, has_cjk, squeeze_cjk_spaces
@@ -182,18 +182,41 @@ def find_signature(lines: Sequence[Line], after: int) -> tuple[str | None, Dated
 
 
 _PERIOD = re.compile(r"统计(?:期限|时限|期间|时间|区间|范围|周期)|数据(?:统计)?(?:期限|时限|时间)")
-_RANGE_SEP = re.compile(r"^\s*(?:起|开始)?\s*(?:至|到|~|～|—|-|－|止)\s*")
+_RANGE_SEP = re.compile(r"^\s*(?:起|开始)?\s*(?:至|到|~|～|—+|-+|－+|–+)\s*")
+_SAME_YEAR_END = re.compile(r"(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")  # 至12月31日: the start's year
+
+
+def _month_end(d: date) -> date:
+    following = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _period_end(after: str, start_year: int) -> tuple[date, int] | None:
+    """The end date at the start of ``after`` and its length; a month alone means its last day."""
+    full = find_dates(after)
+    if full and full[0].start == 0:
+        end = full[0]
+        return (_month_end(end.date) if end.precision == "month" else end.date), end.end
+    md = _SAME_YEAR_END.match(after)
+    if md:
+        try:
+            month_date = date(start_year, int(md[1]), int(md[2]) if md[2] else 1)
+        except ValueError:
+            return None
+        return (month_date if md[2] else _month_end(month_date)), md.end()
+    return None
 
 
 def find_period(lines: Sequence[Line]) -> Period | None:
-    """The statistics period (统计期限自2023年1月1日起至2023年12月31日止)."""
-    for i, line in enumerate(lines):
-        if line.is_row:
-            continue
+    """The statistics period (统计期限自2023年1月1日起至2023年12月31日止), also when broken over lines."""
+    paragraphs = [(i, ln) for i, ln in enumerate(lines) if not ln.is_row and ln.text.strip()]
+    for k, (i, line) in enumerate(paragraphs):
         text = halfwidth(squeeze_cjk_spaces(line.text))
         m = _PERIOD.search(text)
         if not m:
             continue
+        if k + 1 < len(paragraphs):  # a date cut off by the line end continues on the next line
+            text += halfwidth(squeeze_cjk_spaces(paragraphs[k + 1][1].text))[:40]
         window = text[m.end() : m.end() + 80]
         dates = find_dates(window)
         if not dates:
@@ -201,24 +224,11 @@ def find_period(lines: Sequence[Line]) -> Period | None:
         start = dates[0]
         rest = window[start.end :]
         sep = _RANGE_SEP.match(rest)
-        end_date: date | None = None
-        end_pos = start.end
-        if sep:
-            after = rest[sep.end() :]
-            full = find_dates(after)
-            if full and full[0].start == 0:
-                end_date = full[0].date
-                end_pos = start.end + sep.end() + full[0].end
-            else:
-                md = re.match(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日", after)  # 至12月31日: same year
-                if md:
-                    try:
-                        end_date = date(start.date.year, int(md[1]), int(md[2]))
-                        end_pos = start.end + sep.end() + md.end()
-                    except ValueError:
-                        end_date = None
-        if end_date is None:
+        found = _period_end(rest[sep.end() :], start.date.year) if sep else None
+        if found is None:
             continue
+        end_date, length = found
+        end_pos = start.end + (sep.end() if sep else 0) + length
         quote = (text[m.start() : m.end()] + window[: end_pos + 1]).strip()
         return Period(start.date, end_date, quote, i + 1)
     return None
@@ -235,8 +245,9 @@ def fee_statement(section_six: str) -> str | None:
     return None
 
 
+# "2023年，我局…", "截至2021年底": the year the report speaks of. Not "自2021年以来", "较2022年": comparisons.
 _OPENING_YEAR = re.compile(
-    r"(?:截至|截止)?\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:底|末|以来|全年|，|,|、|里|中|内|我|本)"
+    r"(?<![自较与比从])(?:截至|截止)?\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:底|末|全年|，|,|里|中|内|我|本)"
 )
 
 

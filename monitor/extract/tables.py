@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from monitor.extract.normalize import compact, has_cjk
 from monitor.extract.sections import Layout
-from monitor.model import PLACEHOLDERS, Cell, Table
+from monitor.model import Cell, Table, is_placeholder
 from monitor.readers.base import Line
 from monitor.template import (
     TABLE3_COLUMNS,
@@ -35,7 +35,6 @@ from monitor.template import (
 _TABLE3_HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽", "法人或其他组织", "科研机构")
 _TABLE4_HEADER_WORDS = ("行政复议", "行政诉讼", "结果维持", "复议后起诉", "直接起诉")
 _OTHER_SUBROW = re.compile(r"^(3[.、]?)?其[他它]$")
-_NUMERIC_TOKEN = re.compile(r"^[+-]?[\d,]+(\.\d+)?$")
 
 
 @dataclass
@@ -45,9 +44,13 @@ class RowMatch:
     line: int
 
 
+_CHANGE = re.compile(r"^[增减]\d+(\.\d+)?$")  # the 2019 template's 本年增/减 column: 增1, 减18
+
+
 def _is_value_cell(text: str) -> bool:
+    """A cell that holds (or stands for) a value: a number, a blank, a placeholder, 增1/减18, no Chinese."""
     t = compact(text)
-    return not t or t in PLACEHOLDERS or bool(_NUMERIC_TOKEN.match(t)) or not has_cjk(t)
+    return not t or is_placeholder(t) or Cell.parse(t).value is not None or bool(_CHANGE.match(t)) or not has_cjk(t)
 
 
 def fit(cells: Sequence[str], width: int) -> list[str]:
@@ -68,11 +71,11 @@ def fit(cells: Sequence[str], width: int) -> list[str]:
 
 def split_paragraph_row(text: str) -> list[str] | None:
     """A table row flattened into one line of text ("行政许可 627", "一、本年新收… 0 0 0 0 0 0 0")."""
-    tokens = text.split()
+    tokens = re.sub(r"([增减])\s+(?=\d)", r"\1", text).split()  # "增 1" is one cell
     if len(tokens) < 2:
         return None
     values: list[str] = []
-    while tokens and _is_value_cell(tokens[-1]) and (compact(tokens[-1]) or True):
+    while tokens and _is_value_cell(tokens[-1]):
         values.insert(0, tokens.pop())
     if not tokens or not values or not has_cjk(tokens[-1]):
         return None
@@ -135,7 +138,7 @@ def _store_row(table: Table, key: str, columns: Sequence[Column], cells: Sequenc
 def _table2_row(cells: Sequence[str], blocks: Sequence[Block]) -> tuple[Block, str, int] | None:
     for idx in range(len(cells) - 1, -1, -1):
         label = compact(cells[idx])
-        if not label or not has_cjk(label) or label in PLACEHOLDERS:
+        if not label or not has_cjk(label) or is_placeholder(label):
             continue
         for block in blocks:
             for row in block.rows:
@@ -166,7 +169,7 @@ def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
 def _table3_match(cells: Sequence[str], group: str | None, seen_results: bool) -> tuple[str, int] | None:
     """The row key of a table-3 row and the index of its last label cell."""
     labels = [
-        (i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and compact(c) not in PLACEHOLDERS
+        (i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and not is_placeholder(c)
     ]
     if not labels:
         return None

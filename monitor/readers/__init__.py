@@ -96,4 +96,8 @@ def read_path(path: str | Path) -> SourceDocument:
         raise UnreadableInput(
             str(path), f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_INPUT_BYTES // 1048576} MB），未读取"
         )
-    return read_document(p.read_bytes(), str(path))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # removed or made unreadable since the stat
+        raise UnreadableInput(str(path), f"无法读取：{exc.strerror or exc}") from None
+    return read_document(data, str(path))

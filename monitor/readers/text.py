@@ -21,7 +21,8 @@ def split_row(line: str) -> list[str] | None:
     if stripped.startswith("|") and stripped.count("|") >= 2:
         inner = stripped[1:-1] if stripped.endswith("|") else stripped[1:]
         return [c.strip() for c in inner.split("|")]
-    if "\t" in line:
+    # Tabs after the text make a row ("行政强制\t\t\t" is a row of blanks); tabs only before it indent a paragraph.
+    if "\t" in line.lstrip("\t "):
         return [c.strip() for c in line.rstrip("\n").split("\t")]
     return None
 

@@ -17,14 +17,26 @@ from monitor.template import (
     TABLE4_GROUPS,
 )
 
+# "未收到政府信息公开申请", "未接到依申请公开办件" — the applications themselves, not what followed them
+# ("未发生因依申请公开答复引起的行政复议", "未收到申请人对答复结果的投诉").
 _NO_APPLICATIONS = re.compile(
-    r"(未|没有|无)(收到|接到|受理|发生)[^。；，,]{0,16}?(依申请公开|政府信息公开申请|公开申请|申请件|申请|办件)"
+    r"(未|没有|无)(收到|接到|受理)(?:任何|过|到)?[^。；，,因对]{0,12}?"
+    r"(政府信息公开申请|依申请公开(?:申请|件|办件|事项)?|公开申请|申请件|申请)(?!人)"
 )
+_NOT_ABOUT_APPLICATIONS = re.compile(r"复议|诉讼|投诉|举报")
 _COUNT_APPLICATIONS = re.compile(
     r"(?:共|累计|全年|本年度?)?(?:收到|受理|新收|接收|接到)[^。；，,\d]{0,20}?申请[^。；，,\d]{0,6}?(\d+)\s*(?:件|个|条|宗)"
 )
 _NOT_CORRECTED = re.compile(r"(未|没有|无)[^。；，,]{0,30}?(被纠错|被纠正|纠错)")
 _NO_REVIEW = re.compile(r"(未|没有|无)(发生|收到|涉及)[^。；]{0,12}?(行政复议|行政诉讼)")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause (between commas or stops) around text[start:end]."""
+    marks = "。；，,\n"
+    left = max(text.rfind(p, 0, start) for p in marks) + 1
+    rights = [i for p in marks if (i := text.find(p, end)) != -1]
+    return text[left : min(rights) if rights else len(text)]
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -40,7 +52,11 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     new_total = t3.value("new", "total") if t3 and t3.found else None
     if new_total is not None:
-        m = _NO_APPLICATIONS.search(text)
+        m = next(
+            (m for m in _NO_APPLICATIONS.finditer(text)
+             if not _NOT_ABOUT_APPLICATIONS.search(_clause(text, m.start(), m.end()))),
+            None,
+        )
         if m and new_total > 0:
             found.append(
                 finding(
@@ -89,7 +105,7 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
                 )
             )
         m = _NO_REVIEW.search(text)
-        if m and totals > 0 and not found:
+        if m and totals > 0 and corrected == 0:  # a 纠错 contradiction already covers this sentence
             found.append(
                 finding(
                     "XREF.TEXT_TABLE",
