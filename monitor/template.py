@@ -33,6 +33,7 @@ class Row:
     key: str
     label: str
     match: tuple[str, ...]  # any of these phrases in the label identifies the row
+    exact: bool = False  # the label must equal a phrase (规章 is also part of other words)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ TABLE2_2021: tuple[Block, ...] = (
         "20_1",
         "第二十条第（一）项",
         (
-            Row("regulations", "规章", ("规章",)),
+            Row("regulations", "规章", ("规章",), exact=True),
             Row("normative_documents", "行政规范性文件", ("规范性文件",)),
         ),
         (
@@ -85,7 +86,7 @@ TABLE2_2019: tuple[Block, ...] = (
     Block(
         "20_1",
         "第二十条第（一）项",
-        (Row("regulations", "规章", ("规章",)), Row("normative_documents", "规范性文件", ("规范性文件",))),
+        (Row("regulations", "规章", ("规章",), exact=True), Row("normative_documents", "规范性文件", ("规范性文件",))),
         (
             Column("produced", "本年新制作数量"),
             Column("published", "本年新公开数量"),

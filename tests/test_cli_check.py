@@ -151,3 +151,14 @@ def test_console_script_and_python_m() -> None:
         [sys.executable, "-m", "nianbao", "--help"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and "check" in proc.stdout
+
+
+def test_deadline_override_for_a_township() -> None:
+    late = ["check", "--json", "--level", "township", "--published", "2024-02-25", seed_path("000")]
+    code, out, _ = run(*late)
+    assert code == 0 and "PUB.LATE" not in {f["code"] for f in json.loads(out)["findings"]}  # no statutory date
+    code, out, _ = run(*late, "--deadline", "02-20")
+    found = [f for f in json.loads(out)["findings"] if f["code"] == "PUB.LATE"]
+    assert len(found) == 1 and found[0]["evidence"]["deadline"] == "2024-02-20"
+    code, _, err = run(*late, "--deadline", "02-30")
+    assert code == 2 and "MM-DD" in err

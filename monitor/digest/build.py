@@ -1,7 +1,8 @@
 """Build the weekly digest from the archive.
 
 Reads only through ``storage.queries`` (findings, finding_changes, reports,
-open_history, sites) and the as-of queries in ``monitor.digest.queries``;
+sites) and the as-of queries in ``monitor.digest.queries`` (including the
+chart's ``open_history``);
 every figure is computed as of the period's cutoff, so a digest for a past
 week shows that week as it was.
 """
@@ -9,6 +10,7 @@ week shows that week as it was.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
@@ -24,7 +26,13 @@ from monitor.digest.model import (
     Headline,
     UncheckedSite,
 )
-from monitor.digest.queries import FindingState, crawls_as_of, finding_states, last_successful_crawls
+from monitor.digest.queries import (
+    FindingState,
+    crawls_as_of,
+    finding_states,
+    last_successful_crawls,
+    open_history,
+)
 from monitor.digest.weeks import Period, Week
 from monitor.model import SEVERITY_ORDER
 from monitor.publication import upcoming_deadline
@@ -67,9 +75,7 @@ def build_digest(
 
     unchecked = _unchecked(db, period, sites, open_rows)
     agencies = _agencies(open_views, sites, {u.site_id: u.reason for u in unchecked})
-    current = [
-        r for r in queries.reports(db) if r.site_id in sites and r.recorded_at < period.cutoff
-    ]
+    current = _current_reports(reports_by_id.values(), sites, period.cutoff)
     headline = Headline(
         monitored=len(sites),
         checked=len(sites) - len(unchecked),
@@ -81,7 +87,7 @@ def build_digest(
         open_warnings=sum(1 for f in open_views if f.severity == "warning"),
         open_infos=sum(1 for f in open_views if f.severity == "info"),
     )
-    history = queries.open_history(db, weeks=history_weeks, today=period.today, severity="error")
+    history = open_history(db, period, sites=set(sites), weeks=history_weeks, severity="error")
     return Digest(
         period=period,
         generated_at=iso(generated_at or datetime.now(CST)),
@@ -93,6 +99,23 @@ def build_digest(
         codes=_codes(open_views, resolved_views, opened | reopened),
         chart=weekly_chart(history),
     )
+
+
+def _current_reports(reports: Iterable[ReportRow], sites: dict[str, Site], cutoff: str) -> list[ReportRow]:
+    """Per (site, year), the newest version recorded before ``cutoff``: the current report as of then.
+
+    Not today's current version filtered by the cutoff: a version recorded
+    later would hide the (site, year) from a regenerated past digest.
+    """
+    newest: dict[tuple[str, int | None], ReportRow] = {}
+    for report in reports:
+        if report.site_id not in sites or report.recorded_at >= cutoff:
+            continue
+        key = (report.site_id, report.year)
+        held = newest.get(key)
+        if held is None or (report.recorded_at, report.id) > (held.recorded_at, held.id):
+            newest[key] = report
+    return sorted(newest.values(), key=lambda r: (r.site_id, r.year is None, r.year or 0, r.id))
 
 
 class _Views:

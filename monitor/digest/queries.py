@@ -9,11 +9,14 @@ Read-only, on the public ``Archive.db`` handle.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlite_utils import Database
 
-from storage.queries import RunRow
+from monitor.digest.weeks import Period, midnight
+from storage.queries import RunRow, WeekCount
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,28 @@ def last_successful_crawls(db: Database, cutoff: str) -> dict[str, str]:
         [cutoff],
     ).fetchall()
     return {site_id: at for site_id, at in rows}
+
+
+def open_history(
+    db: Database, period: Period, *, sites: Collection[str], weeks: int = 12, severity: str | None = "error"
+) -> list[WeekCount]:
+    """Open findings (of ``severity``) of ``sites`` at the end of each of the last ``weeks`` weeks, oldest first.
+
+    Each earlier week is counted at its end (the next Monday 00:00); the
+    digest's own week at ``period.cutoff``, so the last bar is the headline's
+    figure. Findings of sites not in ``sites`` (disabled ones) are not counted.
+    """
+    site_list = json.dumps(sorted(sites))
+    out = []
+    for back in range(weeks - 1, -1, -1):
+        week = period.week.previous(back) if back else period.week
+        cutoff = period.cutoff if back == 0 else midnight(week.sunday + timedelta(days=1))
+        (count,) = db.execute(
+            """SELECT count(*) FROM findings f WHERE (? IS NULL OR f.severity = ?)
+                 AND f.site_id IN (SELECT value FROM json_each(?)) AND
+                 (SELECT e.event FROM finding_events e WHERE e.finding_id = f.id AND e.at < ?
+                  ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ('opened', 'reopened')""",
+            [severity, severity, site_list, cutoff],
+        ).fetchone()
+        out.append(WeekCount(week.monday.isoformat(), week.sunday.isoformat(), int(count)))
+    return out

@@ -76,6 +76,15 @@ class Period:
         return midnight(self.today + timedelta(days=1))
 
 
+def last_complete_week(today: date) -> Week:
+    """The latest ISO week that ended before ``today``: on any day of week W, week W-1.
+
+    What the scheduled digest reports (run on Monday morning, it covers the
+    week that just ended, Monday to Sunday, as of the end of that Sunday).
+    """
+    return Week.containing(today).previous()
+
+
 def midnight(day: date) -> str:
     return iso(datetime.combine(day, time(0), CST))
 

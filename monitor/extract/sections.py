@@ -15,9 +15,10 @@ from monitor.extract.normalize import compact, has_cjk, squeeze_cjk_spaces
 from monitor.readers.base import Line
 
 _NUMERALS = "一二三四五六"
-# A numeral, then a separator (、 . ， ： or a space), or the numeral in brackets: 一、 / 一 / （一）.
+# Markdown marks, bullets or a replacement character left by a damaged byte; then a numeral and a
+# separator (、 . ， ： or a space), or the numeral in brackets: 一、 / 一 / （一）.
 _HEADING = re.compile(
-    r"^[#\s*]*\**\s*(?:(?P<num>[一二三四五六])\s*[、.．,，:：]|(?P<num2>[一二三四五六])\s+|[（(]\s*(?P<num3>[一二三四五六])\s*[)）])"
+    r"^[#\s*\ufffd•·■□●◆>]*\**\s*(?:(?P<num>[一二三四五六])\s*[、.．,，:：]|(?P<num2>[一二三四五六])\s+|[（(]\s*(?P<num3>[一二三四五六])\s*[)）])"
     r"\s*\**(?P<rest>.*)$"
 )
 # Keywords a heading of each section carries (any one), near its start.

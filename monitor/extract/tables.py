@@ -10,6 +10,7 @@ end dropped; a missing cell becomes blank, which the rules report, never 0).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -117,9 +118,17 @@ def rows_of_section(lines: Sequence[Line], layout: Layout, number: int) -> Itera
         if line.cells is not None:
             yield i, line.cells
         elif section == number or not layout.headings:
-            cells = split_paragraph_row(line.text)
+            cells = split_paragraph_row(line.text) or _number_tokens(line.text)
             if cells is not None:
                 yield i, cells
+
+
+def _number_tokens(text: str) -> list[str] | None:
+    """A line of five or more numbers and placeholders only: a label-less row flattened to text."""
+    tokens = text.split()
+    if len(tokens) >= 5 and all(_is_value_cell(t) for t in tokens):
+        return tokens
+    return None
 
 
 def _store_row(table: Table, key: str, columns: Sequence[Column], cells: Sequence[str], line: int) -> None:
@@ -132,6 +141,60 @@ def _store_row(table: Table, key: str, columns: Sequence[Column], cells: Sequenc
     table.found = True
 
 
+@dataclass
+class _Candidate:
+    key: str
+    columns: Sequence[Column]
+    tail: list[str]  # the cells after the row's label
+    line: int
+    shape: int  # index of the last label cell: rows laid out alike share it
+
+
+class RowCollector:
+    """The rows of one table, aligned together once all are read.
+
+    Where a row has more cells than columns and empty cells at both ends, which end to drop is
+    ambiguous; the table's complete rows of the same shape show how many empty cells stand
+    between label and values, and the ambiguous rows follow them.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[_Candidate] = []
+
+    def add(self, key: str, columns: Sequence[Column], cells: Sequence[str], label_end: int, line: int) -> None:
+        self.items.append(_Candidate(key, columns, [c.strip() for c in cells[label_end + 1 :]], line, label_end))
+
+    def continue_last(self, cells: Sequence[str], line: int) -> bool:
+        """Values on the line after a row cut by a page break ("情形)\t0\t0…" under "(二) 部分公开…不计其他")."""
+        if not self.items:
+            return False
+        last = self.items[-1]
+        if any(last.tail) or line - last.line > 3:
+            return False
+        label_end = max((i for i, c in enumerate(cells) if has_cjk(c) and not _is_value_cell(c)), default=-1)
+        tail = [c.strip() for c in cells[label_end + 1 :]]
+        if not any(Cell.parse(c).value is not None for c in tail):
+            return False
+        last.tail = tail
+        return True
+
+    def _gaps(self) -> dict[tuple[int, int], int]:
+        seen: dict[tuple[int, int], Counter[int]] = {}
+        for c in self.items:
+            width, filled = len(c.columns), [i for i, v in enumerate(c.tail) if v]
+            if len(filled) == width and filled[-1] - filled[0] == width - 1:
+                seen.setdefault((c.shape, width), Counter())[filled[0]] += 1
+        return {shape: counts.most_common(1)[0][0] for shape, counts in seen.items()}
+
+    def store(self, table: Table) -> None:
+        gaps = self._gaps()
+        for c in self.items:
+            tail, gap = c.tail, gaps.get((c.shape, len(c.columns)))
+            if gap and len(tail) > len(c.columns) and not any(tail[:gap]):
+                tail = tail[gap:]
+            _store_row(table, c.key, c.columns, tail, c.line)
+
+
 # --- table 2 --------------------------------------------------------------------
 
 
@@ -142,8 +205,7 @@ def _table2_row(cells: Sequence[str], blocks: Sequence[Block]) -> tuple[Block, s
             continue
         for block in blocks:
             for row in block.rows:
-                exact = row.key == "regulations"
-                if (exact and label == "规章") or (not exact and any(p in label for p in row.match)):
+                if label in row.match if row.exact else any(p in label for p in row.match):
                     return block, table2_row_key(block, row), idx
     return None
 
@@ -151,13 +213,17 @@ def _table2_row(cells: Sequence[str], blocks: Sequence[Block]) -> tuple[Block, s
 def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
     blocks = table2_blocks(template)
     table = Table("table2")
+    rows = RowCollector()
     for i, cells in rows_of_section(lines, layout, 2):
         if any("第二十条" in compact(c) for c in cells):
             table.found = True
         match = _table2_row(cells, blocks)
         if match is not None:
             block, key, label_end = match
-            _store_row(table, key, block.columns, cells[label_end + 1 :], i)
+            rows.add(key, block.columns, cells, label_end, i)
+        else:
+            rows.continue_last(cells, i)
+    rows.store(table)
     required = [table2_row_key(b, r) for b in blocks for r in b.rows]
     table.missing_rows = [k for k in required if k not in table.rows] if table.found else required
     return table
@@ -198,21 +264,27 @@ def _group_of(cells: Sequence[str]) -> str | None:
 
 def read_table3(lines: Sequence[Line], layout: Layout, template: str) -> Table:
     table = Table("table3")
+    rows = RowCollector()
     group: str | None = None
     seen_results = False
     for i, cells in rows_of_section(lines, layout, 3):
         if any(w in compact("".join(cells)) for w in _TABLE3_HEADER_WORDS):
             table.found = True
+            continue
         group = _group_of(cells) or group
         match = _table3_match(cells, group, seen_results)
         if match is None:
+            rows.continue_last(cells, i)
             continue
         key, label_end = match
         if key.startswith("other."):
             group = "other"
         if key not in ("new", "carried_over"):
             seen_results = True
-        _store_row(table, key, TABLE3_COLUMNS, cells[label_end + 1 :], i)
+        if key == "other" and template != "2019" and not any(c.strip() for c in cells[label_end + 1 :]):
+            continue  # the 2021 template's （六） is only the label of its three sub-rows
+        rows.add(key, TABLE3_COLUMNS, cells, label_end, i)
+    rows.store(table)
     required = table3_required_rows(template)
     table.missing_rows = [k for k in required if k not in table.rows]
     return table

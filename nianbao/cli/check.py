@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from monitor.check import CheckOptions, CheckResult, check_paths
+from monitor.deadlines import parse_month_day
 from monitor.model import SEVERITY_ORDER, Finding, Report
 from monitor.names import EVIDENCE_LABELS, LEVEL_NAMES, SEVERITY_NAMES
 from nianbao.cli.options import DATE
@@ -101,6 +102,13 @@ def print_text(result: CheckResult) -> None:
     click.echo("")
 
 
+def _month_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return parse_month_day(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report, one per line.")
@@ -112,6 +120,12 @@ def print_text(result: CheckResult) -> None:
 )
 @click.option("--published", type=DATE, help="The date the report was published (enables PUB.LATE).")
 @click.option("--agency", help="The publishing agency (default: from the heading, signature or body).")
+@click.option(
+    "--deadline",
+    callback=_month_day,
+    metavar="MM-DD",
+    help="Publication deadline in the following year (default: 01-31 departments, 03-31 governments).",
+)
 def check(
     paths: tuple[str, ...],
     as_json: bool,
@@ -119,6 +133,7 @@ def check(
     level: str | None,
     published: Any,
     agency: str | None,
+    deadline: str | None,
 ) -> None:
     """Read annual reports (text, HTML, DOCX, PDF, DOC) and run every rule on them.
 
@@ -133,7 +148,7 @@ def check(
       nianbao check 2023.pdf 2024.pdf --json
       nianbao check report.html --published 2024-02-03 --level department
     """
-    options = CheckOptions(year=year, level=level, published=published, agency=agency)  # type: ignore[arg-type]
+    options = CheckOptions(year=year, level=level, published=published, agency=agency, deadline=deadline)  # type: ignore[arg-type]
     results = check_paths(list(paths), options)
     failed = False
     for result in results:
