@@ -15,6 +15,12 @@ picks one by a fixed precedence, strongest first:
 6. ``url`` – a full date embedded in the URL (t20240129_…, /art/2024/1/22/,
    /20230331/). A month alone (…/202401/…) is never used.
 
+Labelled dates are read from the page's header and info block only, never
+from the report body (``本报告统计时间：2023年1月1日至…`` is not when the page
+was published), and a date followed by 至 … (a period) is not a publication
+date. A report of year Y cannot be published before January 1 of Y+1: such a
+date stays evidence but is never chosen as the publication date.
+
 format.md: "prefer the page's own stated publication time, and keep all of them
 as evidence". 成文日期 (the date the document was signed) is never a
 publication date. Dates after ``today`` are discarded as impossible.
@@ -24,13 +30,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 
-CST = timezone(timedelta(hours=8))
+from storage.clock import CST
 
 SOURCE_RANK: dict[str, int] = {
     "text:发布时间": 1,
@@ -55,6 +61,8 @@ _LABEL_PUB = re.compile(r"(发布时间|发布日期|发表日期|发布于)\s*[
 _LABEL_WEAK = re.compile(
     r"(公开日期|公开时间|添加时间|生成日期|更新时间|(?<![成文发布表开加生更登止至])(?:时间|日期))\s*[:：]?\s*"
 )
+# "2023年1月1日至2023年12月31日", "2023-01-01～2023-12-31": a period, not a publication date.
+_RANGE_NEXT = re.compile(r"\s*(?:至|到|[-－—–~～])\s*(?:(?:19|20)\d{2}|\d{1,2}\s*月)")
 
 
 @dataclass(frozen=True)
@@ -135,12 +143,21 @@ def date_from_url(url: str) -> DateEvidence | None:
     return None
 
 
-def page_text(doc: Any) -> str:
-    """Visible text of a parsed page, scripts and styles removed, whitespace collapsed per line."""
+def strip_scripts(doc: Any) -> None:
+    """Remove the page's scripts and styles (in place): their text is not the page's."""
     for bad in doc.xpath("//script|//style|//noscript"):
         bad.drop_tree()
-    text = doc.text_content() if hasattr(doc, "text_content") else ""
+
+
+def _visible(text: str) -> str:
     return re.sub(r"[ \t\u3000\xa0]+", " ", text)
+
+
+def page_text(doc: Any) -> str:
+    """Visible text of a parsed page, scripts and styles removed, whitespace collapsed per line."""
+    strip_scripts(doc)
+    text = doc.text_content() if hasattr(doc, "text_content") else ""
+    return _visible(text)
 
 
 def _parse(html_text: str) -> Any:
@@ -151,12 +168,39 @@ def _parse(html_text: str) -> Any:
 
 
 def dates_from_detail(html_text: str, url: str = "") -> list[DateEvidence]:
-    """Dates a detail page states about itself: its metas and its header labels."""
-    return dates_from_doc(_parse(html_text), url)
+    """Dates a detail page states about itself: its metas and its header labels (not its body)."""
+    from crawler.detail import parse_detail  # detail.py builds on this module; it finds the body
+
+    return parse_detail(html_text, url).dates
 
 
-def dates_from_doc(doc: Any, url: str = "") -> list[DateEvidence]:
-    """``dates_from_detail`` on an already parsed page (its scripts are removed in the process)."""
+def _header_text(doc: Any, body: Any | None) -> str:
+    """The page's text without the report body: the header and info block the labels are read from."""
+    text = page_text(doc)
+    if body is None or body is doc:
+        return text
+    inner = _visible(body.text_content() or "")
+    if len(inner.strip()) < 10 or inner not in text:
+        return text
+    return text.replace(inner, "\n", 1)
+
+
+def _labelled_date(tail: str) -> date | None:
+    """The date right after a label, unless it opens a period (…至…)."""
+    for candidate in (tail, _SPLIT_WS.sub("", tail)):
+        m = _DATE.match(candidate)
+        if m:
+            if _RANGE_NEXT.match(candidate, m.end()):
+                return None
+            return parse_date(m.group(0))
+    return None
+
+
+def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[DateEvidence]:
+    """Metas and header-label dates of an already parsed page (its scripts are removed in the process).
+
+    ``body`` is the report body element (``crawler.detail.body_element``): labels inside it are not read.
+    """
     found: list[DateEvidence] = []
     for meta in doc.xpath("//meta[@name or @property]"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
@@ -170,25 +214,33 @@ def dates_from_doc(doc: Any, url: str = "") -> list[DateEvidence]:
         elif name in _META_MAKE:
             found.append(DateEvidence("meta:Maketime", value, f'<meta name="{meta.get("name")}" '
                                       f'content="{content}">', url))
-    text = page_text(doc)
+    text = _header_text(doc, body)
     for pattern, source in ((_LABEL_PUB, "text:发布时间"), (_LABEL_WEAK, "text:日期")):
         for m in pattern.finditer(text):
             tail = text[m.end(): m.end() + 40]
-            value = parse_date(tail)
-            if value and (_DATE.match(tail) or _DATE.match(_SPLIT_WS.sub("", tail))):
+            value = _labelled_date(tail)
+            if value:
                 quote = (m.group(0) + tail).split("\n")[0].strip()
                 found.append(DateEvidence(source, value, quote[:60], url))
                 break  # the header's first occurrence is the page's own date
     return found
 
 
-def list_date_evidence(value: date | None, quote: str, list_url: str) -> DateEvidence | None:
-    return DateEvidence("list", value, quote, list_url) if value else None
+def earliest_publication(year: int | None) -> date | None:
+    """A report of ``year`` covers that whole year: it cannot be published before January 1 of the next."""
+    return date(year + 1, 1, 1) if year else None
 
 
-def choose_publication(evidence: list[DateEvidence], today: date | None = None) -> DateEvidence | None:
-    """The publication date by the precedence in the module docstring; None when nothing usable."""
-    usable = [e for e in evidence if today is None or e.date <= today]
+def choose_publication(
+    evidence: list[DateEvidence], today: date | None = None, year: int | None = None
+) -> DateEvidence | None:
+    """The publication date by the precedence in the module docstring; None when nothing usable.
+
+    Dates after ``today`` are impossible, and so are dates before January 1 after the report's ``year``
+    (a date in the period the report covers): both stay evidence but are never chosen.
+    """
+    earliest = earliest_publication(year)
+    usable = [e for e in evidence if (today is None or e.date <= today) and (earliest is None or e.date >= earliest)]
     if not usable:
         return None
     return min(usable, key=lambda e: SOURCE_RANK.get(e.source, 99))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.adapters.base import parse_html
-from crawler.dates import DateEvidence, dates_from_doc
+from crawler.dates import DateEvidence, dates_from_doc, strip_scripts
 from crawler.titles import classify_title, normalize_title
 from crawler.urls import absolute, is_document_link, is_image_link
 
@@ -124,9 +124,12 @@ def parse_detail(html_text: str, url: str) -> DetailPage:
                 seen.add(target)
                 page.attachments.append(Attachment(target, target.rsplit("/", 1)[-1], "document"))
 
-    page.dates = dates_from_doc(doc, url)  # drops the page's scripts and styles
+    strip_scripts(doc)
     body, how = body_element(html_text, doc)
     page.container = how
+    # Labelled dates are read outside the body (a guessed block only when it is clearly the body).
+    own = body if how != "largest text block" or len(_WS.sub("", body.text_content() or "")) >= MIN_BODY_TEXT else None
+    page.dates = dates_from_doc(doc, url, body=own)
     page.body_text_length = len(_WS.sub("", body.text_content() or ""))
     for img in body.iter("img"):
         src = absolute(url, img.get("src") or img.get("data-src"))

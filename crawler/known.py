@@ -33,7 +33,7 @@ class ArchiveKnown:
             return None
 
 
-def load_sites(data_dir: str | Path, site_ids: list[str] | None = None) -> list[Site]:
+def registry_sites(data_dir: str | Path, site_ids: list[str] | None = None) -> list[Site]:
     """The named sites (all of them must be registered), or every enabled one."""
     with Archive.open(data_dir) as archive:
         if not site_ids:

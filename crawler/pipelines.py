@@ -26,6 +26,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import run_in_thread
 
 from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
+from crawler.reading import ReaderCrashed
+from storage.findings import CRAWL_SCOPE_CODES  # the site's reachability: one finding per site, whatever page
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,8 +35,6 @@ if TYPE_CHECKING:
     from monitor.model import Report
     from storage.runs import SiteRun, StoredDocument
 
-# Codes of the site's reachability: one finding per site whatever page showed it.
-SITE_WIDE_CODES = frozenset({"CRAWL.UNREACHABLE", "CRAWL.BLOCKED", "CRAWL.NO_REPORT_COLUMN"})
 logger = logging.getLogger(__name__)
 STATUS_OF = {"CRAWL.BLOCKED": "blocked", "CRAWL.UNREACHABLE": "unreachable", "CRAWL.NO_REPORT_COLUMN": "no_report_column"}
 
@@ -210,7 +210,15 @@ class StoragePipeline:
         problems = []
         for doc, document in readable:
             data = doc.body if doc.body is not None else run.read_document(document)
-            report, problem = await self.reader.read(data, doc.url, options, doc.content_type)
+            try:
+                report, problem = await self.reader.read(data, doc.url, options, doc.content_type)
+            except ReaderCrashed as exc:  # our reader's failure, not the agency's: a crawl problem
+                counts["reader_crashed"] += 1
+                problems.append(f"{doc.url}: {exc}")
+                self.problems[item.site_id].append(ProblemItem(
+                    item.site_id, "CRAWL.DOCUMENT_FAILED", f"年报文件无法读取：{exc}", doc.url,
+                    {"kind": "reader_crashed", "report_url": item.url, "sha256": document.sha256}, listing=False))
+                continue
             if report is None:
                 problems.append(f"{doc.url}: {problem}")
                 continue
@@ -225,7 +233,7 @@ class StoragePipeline:
         if best is None:
             counts["unreadable"] += 1
             run.record_report(readable[0][1], None, year=item.year, parse_error="；".join(problems) or "无法读取",
-                              given_year=item.year, publication=publication)
+                              given_year=item.year, publication=publication, key=item.url)
             return
         _, report, document = best
         if report.year is None and item.year is not None:
@@ -236,8 +244,9 @@ class StoragePipeline:
             self.years[item.site_id].add(report.year)
         changed = self._changed(run, report, document)
         findings = run.check(report, publication)
+        # Keyed by the report's own URL: a site lists several departments' reports a year (部门年报).
         run.record_report(document, report, findings, year=report.year, given_year=item.year,
-                          publication=publication)
+                          publication=publication, key=item.url)
         counts["checked"] += 1
         if changed is not None:
             run.add_finding(changed, year=report.year, url=document.url)
@@ -264,22 +273,56 @@ class StoragePipeline:
     # ---- the end of a site --------------------------------------------------------------------
 
     def _finish_site(self, item: SiteDoneItem) -> None:
-        from monitor.publication import missing_reports
-        from monitor.rules import finding
+        """Record the site's crawl: its problems, PUB.MISSING, and the run, in one transaction.
 
-        run = self.runs.pop(item.site_id, None)
+        The run stays in ``self.runs`` until it is written: when judging or writing fails (a bug, the
+        database busy), the run is finished with status "error" and the error text instead, and if even
+        that fails ``close_spider`` tries once more; the site's crawl is never silently dropped.
+        """
+        run = self.runs.get(item.site_id)
         if run is None:
             return
         problems = self.problems.pop(item.site_id, [])
+        years_found = set(item.years_listed) | self.years.pop(item.site_id, set())
+        counts = dict(self.counts.pop(item.site_id, {}))
+        counts.update({"list_pages": item.pages, "requests": item.requests, "reports_found": item.reports,
+                       "interpretations_skipped": len(item.interpretations), "offsite_links": len(item.offsite),
+                       "duplicates": len(item.duplicates)})
+        errors = [f"{p.code} {p.url} {p.message}" for p in problems]
+        try:
+            status, missing = self._judge_site(run, item, problems, years_found)
+            summary = run.finish(status, counts=counts, errors=errors)
+        except Exception as exc:
+            logger.exception("could not record the crawl of site %s; recording it as an error", item.site_id)
+            status, missing = "error", []
+            self.counts[item.site_id] = counts  # for close_spider's last attempt, should this one fail too
+            summary = run.finish("error", counts=counts,
+                                 errors=[*errors, f"记录抓取结果时出错（{type(exc).__name__}: {exc}）"])
+            self.counts.pop(item.site_id, None)
+        self.runs.pop(item.site_id, None)
+        self.summary.append({
+            "site_id": item.site_id, "agency": run.site.agency, "status": status, "run_id": summary.run_id,
+            "counts": counts, "years_found": sorted(years_found), "missing": [f.evidence.get("year") for f in missing],
+            "problems": [p.to_json() for p in problems],
+            "opened": len(summary.findings.opened), "reopened": len(summary.findings.reopened),
+            "resolved": len(summary.findings.resolved), "families": item.families, "redirects": item.redirects,
+        })
+
+    def _judge_site(
+        self, run: SiteRun, item: SiteDoneItem, problems: list[ProblemItem], years_found: set[int]
+    ) -> tuple[str, list[Any]]:
+        """The run's status; its crawl problems and PUB.MISSING added to the run (not yet written)."""
+        from monitor.publication import missing_reports
+        from monitor.rules import finding
+
         status = "ok"
         for code in ("CRAWL.BLOCKED", "CRAWL.UNREACHABLE", "CRAWL.NO_REPORT_COLUMN"):
             if any(p.code == code and p.listing for p in problems):
                 status = STATUS_OF[code]
                 break
         for p in problems:
-            subject = "" if p.code in SITE_WIDE_CODES else p.url
+            subject = "" if p.code in CRAWL_SCOPE_CODES else p.url
             run.add_finding(finding(p.code, p.message, {"url": p.url, **p.evidence}, subject=subject), url=p.url)
-        years_found = set(item.years_listed) | self.years.pop(item.site_id, set())
         today = self.today or self.archive.today()
         site = run.site
         missing = missing_reports(
@@ -289,18 +332,7 @@ class StoragePipeline:
         )
         for f in missing:
             run.add_finding(f, year=f.evidence.get("year"))
-        counts = dict(self.counts.pop(item.site_id, {}))
-        counts.update({"list_pages": item.pages, "requests": item.requests, "reports_found": item.reports,
-                       "interpretations_skipped": len(item.interpretations), "offsite_links": len(item.offsite),
-                       "duplicates": len(item.duplicates)})
-        summary = run.finish(status, counts=counts, errors=[f"{p.code} {p.url} {p.message}" for p in problems])
-        self.summary.append({
-            "site_id": item.site_id, "agency": site.agency, "status": status, "run_id": summary.run_id,
-            "counts": counts, "years_found": sorted(years_found), "missing": [f.evidence.get("year") for f in missing],
-            "problems": [p.to_json() for p in problems],
-            "opened": len(summary.findings.opened), "reopened": len(summary.findings.reopened),
-            "resolved": len(summary.findings.resolved), "families": item.families, "redirects": item.redirects,
-        })
+        return status, missing
 
     async def close_spider(self) -> None:
         pending = [t for tasks in self.inflight.values() for t in tasks] + list(self.closing)
@@ -308,9 +340,13 @@ class StoragePipeline:
             await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.gather(*self.closing, return_exceptions=True)
         for site_id, run in list(self.runs.items()):
-            # A site the crawl never finished (stopped, killed): recorded as an error, never as "ok".
-            summary = run.finish("error", counts=dict(self.counts.get(site_id, {})),
-                                 errors=["抓取未完成（爬虫提前停止）"])
+            # A site the crawl never finished (stopped, killed) or could not record: an error, never "ok".
+            try:
+                summary = run.finish("error", counts=dict(self.counts.get(site_id, {})),
+                                     errors=["抓取未完成（爬虫提前停止或记录失败）"])
+            except Exception:
+                logger.exception("could not record the crawl of site %s", site_id)
+                continue
             self.summary.append({"site_id": site_id, "agency": run.site.agency, "status": "error",
                                  "run_id": summary.run_id, "counts": {}, "problems": [], "opened": 0,
                                  "reopened": 0, "resolved": 0})

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from typing import Any
 
@@ -64,6 +66,28 @@ def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | N
     return 0 if stats.get("finish_reason") in ("finished", None) else 1
 
 
+def _stop_with_parent() -> None:
+    """On Linux, receive SIGTERM when the parent ``nianbao crawl`` dies without forwarding a signal (SIGKILL).
+
+    The parent starts this process in its own session and forwards SIGTERM/SIGINT to it; this covers the
+    one case it cannot, so a crawl never outlives the command that started it.
+    """
+    from crawler.runner import PARENT_ENV
+
+    parent = os.environ.pop(PARENT_ENV, "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(parent):  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="data folder (archive)")
@@ -73,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", help="write every item (JSON lines, no bodies) here")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)
+    _stop_with_parent()
     overrides: dict[str, Any] = {}
     for pair in args.set:
         key, _, value = pair.partition("=")

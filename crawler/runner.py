@@ -6,11 +6,14 @@ are printed; the parent reads back the summary the pipeline writes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Extra Scrapy settings for every crawl, as a JSON object (tests and benchmarks shrink delays with it):
 #   NIANBAO_CRAWL_SETTINGS='{"DOWNLOAD_DELAY": 0.2}' nianbao crawl
 SETTINGS_ENV = "NIANBAO_CRAWL_SETTINGS"
+# The parent's pid, so the child can stop when the parent dies without a chance to forward a signal.
+PARENT_ENV = "NIANBAO_CRAWL_PARENT"
+# Signals a crawl's parent passes on to the child's process group.
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 def env_settings() -> dict[str, Any]:
@@ -38,6 +45,7 @@ class CrawlResult:
     batch: str | None = None
     sites: list[dict[str, Any]] = field(default_factory=list)
     output: str = ""  # the child's output, when captured
+    signal_received: int | None = None  # a signal the parent received (and forwarded) while the child ran
 
     @property
     def ok(self) -> bool:
@@ -53,15 +61,16 @@ def crawl_command(
     items: str | Path | None = None,
     settings: dict[str, Any] | None = None,
 ) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler.run", "--data", str(data_dir)]
+    # Absolute paths: the child runs with its working directory at the project root, not the caller's.
+    cmd = [sys.executable, "-m", "crawler.run", "--data", str(Path(data_dir).resolve())]
     for site_id in site_ids or []:
         cmd += ["--site", site_id]
     if today:
         cmd += ["--today", today.isoformat() if isinstance(today, date) else str(today)]
     if summary:
-        cmd += ["--summary", str(summary)]
+        cmd += ["--summary", str(Path(summary).resolve())]
     if items:
-        cmd += ["--items", str(items)]
+        cmd += ["--items", str(Path(items).resolve())]
     for key, value in (settings or {}).items():
         cmd += ["--set", f"{key}={json.dumps(value) if not isinstance(value, str) else value}"]
     return cmd
@@ -84,16 +93,69 @@ def run_crawl(
         cmd = crawl_command(data_dir, site_ids, today, summary=summary_path, items=items, settings=settings)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-        completed = subprocess.run(
-            cmd, env=env, cwd=str(PROJECT_ROOT), timeout=timeout,
-            stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
-            check=False,
-        )
-        result = CrawlResult(completed.returncode)
+        env[PARENT_ENV] = str(os.getpid())
+        returncode, output, received = _run_child(cmd, env, capture=capture, timeout=timeout)
+        result = CrawlResult(returncode, signal_received=received)
         if summary_path.exists():
             data = json.loads(summary_path.read_text(encoding="utf-8"))
             result.batch = data.get("batch")
             result.sites = data.get("sites", [])
         if capture:
-            result.output = (completed.stdout or b"").decode("utf-8", "replace")
+            result.output = (output or b"").decode("utf-8", "replace")
         return result
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def _run_child(
+    cmd: list[str], env: dict[str, str], *, capture: bool, timeout: float | None
+) -> tuple[int, bytes | None, int | None]:
+    """Run the crawl child in its own session; SIGTERM/SIGINT/SIGHUP sent to this process reach its whole group.
+
+    A scheduler (or Ctrl-C) that stops ``nianbao crawl`` thereby stops the crawl too: Scrapy shuts down
+    gracefully on the first signal (sites not finished are recorded as errors) and at once on a second.
+    Returns the exit status, the captured output and the signal received, if any.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+    received: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        if started:
+            _signal_group(started[0], signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread only
+        for sig in FORWARDED:
+            previous[sig] = signal.signal(sig, forward)
+    try:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=str(PROJECT_ROOT), start_new_session=True,
+            stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
+        )
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
+    started.append(proc)
+    for signum in received:  # arrived while the child was being started
+        _signal_group(proc, signum)
+    try:
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.communicate()
+            raise
+    except BaseException:
+        if proc.poll() is None:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return proc.returncode, output, (received[0] if received else None)

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from storage.blobs import BlobStore
 from storage.clock import Clock, iso, system_clock
 from storage.db import connect, connect_memory
+from storage.errors import ArchiveNotFound
 
 DB_NAME = "nianbao.db"
 BLOBS_DIR = "blobs"
@@ -30,9 +31,18 @@ class Archive:
         self.clock = clock
 
     @classmethod
-    def open(cls, data_dir: str | Path, *, clock: Clock | None = None, durable: bool = True) -> Archive:
-        """Open the archive in ``data_dir``, creating and migrating it as needed."""
+    def open(
+        cls, data_dir: str | Path, *, clock: Clock | None = None, durable: bool = True, create: bool = True
+    ) -> Archive:
+        """Open the archive in ``data_dir``, migrating it as needed.
+
+        ``create=False`` (read-only and maintenance commands) raises
+        ``ArchiveNotFound`` naming the missing ``nianbao.db`` instead of creating
+        an empty archive, so a mistyped --data is an error, not "no findings".
+        """
         root = Path(data_dir)
+        if not create and not (root / DB_NAME).is_file():
+            raise ArchiveNotFound(str(root / DB_NAME))
         root.mkdir(parents=True, exist_ok=True)
         return cls(
             connect(root / DB_NAME), BlobStore(root / BLOBS_DIR, durable=durable), clock or system_clock

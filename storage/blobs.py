@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,10 @@ class BlobStore:
         digest = sha256_of(data)
         final = self.path(digest)
         if final.is_file() and final.stat().st_size == len(data):
+            # Reused: mark it recent, so `db check --remove-orphans` leaves it to the run
+            # that is about to refer to it (orphans are removed only after a grace period).
+            with contextlib.suppress(OSError):
+                os.utime(final)
             return digest
         final.parent.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -74,6 +79,13 @@ class BlobStore:
             for second in sorted(first.iterdir()):
                 for file in sorted(second.iterdir()):
                     yield file.name
+
+    def age(self, path: Path, now: float | None = None) -> float:
+        """Seconds since ``path`` was last written (or reused); 0 if it is gone."""
+        try:
+            return (time.time() if now is None else now) - path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
 
     def leftovers(self) -> list[Path]:
         """Temporary files a killed writer left behind."""

@@ -4,10 +4,15 @@ The monitor's rules are pure; this module gives them their context from the
 archive: ``previous`` is the site's current report for the year before
 (XREF.CARRYOVER, XREF.COPIED), ``peers`` other sites' current reports for
 the same year (XREF.COPIED), the deadline the site's registry entry sets.
+
+A run's reports wait in memory until ``SiteRun.finish()``; ``pending`` gives
+the check the reports this run already read (report key, report), so a crawl
+that finds 2022 and 2023 compares them before either is committed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlite_utils import Database
@@ -15,7 +20,7 @@ from sqlite_utils import Database
 from monitor.check import CheckOptions
 from monitor.model import Finding, Report
 from monitor.rules import Publication, RuleContext, run_rules
-from storage.reports import latest_report, peer_reports
+from storage.reports import _reports, current_parsed, peer_reports
 from storage.sites import Site
 
 # How many other agencies' reports a report is compared with for copying.
@@ -37,9 +42,9 @@ def rule_context(
     publication: Publication | None,
     today: date | None,
     peer_limit: int = PEER_LIMIT,
+    pending: Sequence[tuple[str | None, Report]] = (),
 ) -> RuleContext:
-    # Rules only read their context, so the reports may come from the shared cache.
-    previous = latest_report(db, site.id, report.year - 1, shared=True) if report.year else None
+    previous = previous_report(db, site, report, pending=pending) if report.year else None
     peers = (
         peer_reports(db, report.year, exclude_site=site.id, region=site.region, limit=peer_limit, shared=True)
         if report.year and peer_limit
@@ -50,6 +55,46 @@ def rule_context(
     )
 
 
+def previous_report(
+    db: Database, site: Site, report: Report, *, pending: Sequence[tuple[str | None, Report]] = ()
+) -> Report | None:
+    """The site's report of the year before ``report``'s, for XREF.CARRYOVER / XREF.COPIED.
+
+    Candidates are the site's current parsed reports of that year, a run's
+    ``pending`` ones replacing the archived version of their report key. With
+    several (部门年报), the one of the same agency; failing that, the only one;
+    several reports of other agencies give no previous report rather than a wrong one.
+    """
+    if not report.year:
+        return None
+    year = report.year - 1
+    by_key: dict[str | None, Report | tuple[int, str]] = {}
+    agencies: dict[str | None, str | None] = {}
+    for key, report_id, parsed_at, agency in current_parsed(db, site.id, year):
+        by_key[key] = (report_id, parsed_at)
+        agencies[key] = agency
+    for key, other in pending:
+        if other is not report and other.year == year:
+            by_key[key] = other
+            agencies[key] = other.agency
+    if not by_key:
+        return None
+    # This run's reports first, then the archive's, most recently checked first.
+    ranked = [key for key, other in pending if key in by_key and by_key[key] is other]
+    ranked += [key for key in by_key if key not in ranked]
+    same = [key for key in ranked if agencies[key] and agencies[key] == report.agency]
+    if same:
+        chosen = by_key[same[0]]
+    elif len(by_key) == 1:
+        (chosen,) = by_key.values()
+    else:
+        return None
+    if isinstance(chosen, Report):
+        return chosen
+    # Rules only read their context, so the reports may come from the shared cache.
+    return _reports(db, [chosen], True)[0]
+
+
 def check_report(
     db: Database,
     site: Site,
@@ -58,7 +103,10 @@ def check_report(
     publication: Publication | None = None,
     today: date | None = None,
     peer_limit: int = PEER_LIMIT,
+    pending: Sequence[tuple[str | None, Report]] = (),
 ) -> list[Finding]:
-    """Run every rule on ``report`` with its context from the archive."""
-    ctx = rule_context(db, site, report, publication=publication, today=today, peer_limit=peer_limit)
+    """Run every rule on ``report`` with its context from the archive (and a run's ``pending`` reports)."""
+    ctx = rule_context(
+        db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
+    )
     return run_rules(report, ctx)

@@ -18,6 +18,14 @@ class SitesFileError(StorageError):
         self.problem = problem
 
 
+class ArchiveNotFound(StorageError):
+    """``Archive.open(..., create=False)`` on a folder without an archive (a mistyped --data)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: 数据库不存在（请检查 --data 指向的数据目录）")
+        self.path = path
+
+
 class UnknownSite(StorageError):
     def __init__(self, site_id: str) -> None:
         super().__init__(f"站点 {site_id} 未登记：请先用 nianbao sites import 导入站点清单")

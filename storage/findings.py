@@ -24,15 +24,33 @@ from sqlite_utils import Database
 
 from monitor.model import Finding
 
-ScopeKind = Literal["report", "site", "crawl"]
+ScopeKind = Literal["report", "publication", "site", "crawl"]
+# Scopes of one report (site, year, report key); the others cover every year of the site.
+REPORT_SCOPES = ("report", "publication")
+# When and how a report was published: historical facts only a check that established the
+# publication date again (a crawl that found it, an ingest with --published) may resolve.
+PUBLICATION_CODES = frozenset({"PUB.LATE", "PUB.DATE_UNKNOWN"})
 # Site-wide crawl health: what any run, even a failed one, can tell.
 CRAWL_SCOPE_CODES = frozenset({"CRAWL.UNREACHABLE", "CRAWL.BLOCKED", "CRAWL.NO_REPORT_COLUMN"})
 
 
-def fingerprint(code: str, site_id: str, year: int | None, subject: str = "") -> str:
-    """Stable identity of a finding: the same defect gets the same fingerprint every run."""
-    key = "\x1f".join([code, site_id, "" if year is None else str(year), subject])
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
+def fingerprint(
+    code: str, site_id: str, year: int | None, subject: str = "", report_key: str | None = None
+) -> str:
+    """Stable identity of a finding: the same defect gets the same fingerprint every run.
+
+    Findings of a report include its ``report_key`` (canonical URL or file name), so two
+    reports of one (site, year) — 部门年报 of several departments — never share a finding.
+    """
+    parts = [code, site_id, "" if year is None else str(year), subject]
+    if report_key:
+        parts.append(report_key)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def scope_of_report_finding(code: str) -> ScopeKind:
+    """Scope of a finding a report's check produced: its publication, or the report itself."""
+    return "publication" if code in PUBLICATION_CODES else "report"
 
 
 def scope_of_site_finding(code: str) -> ScopeKind:
@@ -44,13 +62,14 @@ def scope_of_site_finding(code: str) -> ScopeKind:
 class Scope:
     """The findings one check is responsible for.
 
-    ``report`` scopes are per (site, year); ``site`` and ``crawl`` scopes cover
-    every year of the site.
+    ``report`` and ``publication`` scopes are per (site, year, report key); ``site``
+    and ``crawl`` scopes cover every year of the site.
     """
 
     site_id: str
     kind: ScopeKind
     year: int | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +110,7 @@ def reconcile(
     produced: set[str] = set()
     for item in observed:
         f = item.finding
-        fp = fingerprint(f.code, scope.site_id, item.year, f.subject)
+        fp = fingerprint(f.code, scope.site_id, item.year, f.subject, scope.key)
         if fp in produced:
             # Two findings of one check with one identity: the rule gave no subject to tell
             # them apart. Keep the first; its evidence stands for both.
@@ -107,16 +126,30 @@ def reconcile(
     if resolve_missing:
         where = "site_id = ? AND scope = ? AND resolved_at IS NULL"
         params: list[object] = [scope.site_id, scope.kind]
-        if scope.kind == "report":
-            where += " AND year IS ?"
-            params.append(scope.year)
-        for row in db.execute(f"SELECT id, fingerprint FROM findings WHERE {where}", params).fetchall():
-            if row[1] in produced:
-                continue
-            db.execute("UPDATE findings SET resolved_at = ? WHERE id = ?", [now, row[0]])
-            _event(db, row[0], "resolved", now, run_id, None)
-            result.resolved.append(row[0])
+        if scope.kind in REPORT_SCOPES:
+            where += " AND year IS ? AND report_key IS ?"
+            params += [scope.year, scope.key]
+        resolve_where(db, where, params, keep=produced, now=now, run_id=run_id, result=result)
     return result
+
+
+def resolve_where(
+    db: Database,
+    where: str,
+    params: list[object],
+    *,
+    keep: set[str],
+    now: str,
+    run_id: int | None,
+    result: Reconciled,
+) -> None:
+    """Resolve the open findings ``where`` selects, except the fingerprints in ``keep``."""
+    for row in db.execute(f"SELECT id, fingerprint FROM findings WHERE {where}", params).fetchall():
+        if row[1] in keep or row[0] in result.resolved:
+            continue
+        db.execute("UPDATE findings SET resolved_at = ? WHERE id = ?", [now, row[0]])
+        _event(db, row[0], "resolved", now, run_id, None)
+        result.resolved.append(row[0])
 
 
 def _upsert(
@@ -127,13 +160,14 @@ def _upsert(
     existing = db.execute("SELECT id, resolved_at FROM findings WHERE fingerprint = ?", [fp]).fetchone()
     if existing is None:
         cursor = db.execute(
-            """INSERT INTO findings (fingerprint, site_id, year, code, subject, scope, severity, message,
-                   evidence, url, report_id, run_id, first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO findings (fingerprint, site_id, year, report_key, code, subject, scope, severity,
+                   message, evidence, url, report_id, run_id, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 fp,
                 scope.site_id,
                 item.year,
+                scope.key,
                 f.code,
                 f.subject,
                 scope.kind,

@@ -1,7 +1,10 @@
 """Ingest: archive and check a report received by other means (upload, e-mail).
 
 The document is stored and checked exactly as a crawled one, in a run of
-kind ``ingest`` (which never touches crawl or publication findings).
+kind ``ingest`` (which never touches crawl or site findings, and resolves
+publication findings only when given ``published``). The report it is a
+version of is named by ``url`` if given, else by the file name: a corrected
+file ingested under the same name (or URL) resolves what it fixed.
 Ingesting bytes the site's archive already holds changes nothing.
 """
 
@@ -40,6 +43,9 @@ class IngestResult:
     problem: str | None = None
 
 
+UPLOAD_KEY = "upload"
+
+
 def already_ingested(archive: Archive, site_id: str, sha256: str) -> tuple[int, int | None] | None:
     """(report id, year) of the site's report read from these exact bytes, if any."""
     row = archive.db.execute(
@@ -76,6 +82,9 @@ def ingest_bytes(
         return IngestResult(name, site_id, digest, "unchanged", year=known[1], report_id=known[0])
     today = archive.today()
     options = options_for(site, year=year, published=published, today=today)
+    # With --url the file is a version of the report published there; without, it is the site's
+    # uploaded report of its year, so a corrected upload (under any file name) replaces the last one.
+    key = url or UPLOAD_KEY
     run = start_run(archive, site_id, kind="ingest")
     dates = [DateSeen("option", published.isoformat(), "--published")] if published else []
     publication = Publication(published, "--published", url) if published else None
@@ -84,7 +93,8 @@ def ingest_bytes(
         report = read_report(data, name, options, content_type)
     except UnreadableInput as exc:
         run.record_report(
-            document, None, year=year, parse_error=exc.problem, given_year=year, publication=publication
+            document, None, year=year, parse_error=exc.problem, given_year=year, publication=publication,
+            key=key,
         )
         summary = run.finish("ok", counts={"documents": 1, "reports": 0, "unreadable": 1})
         return IngestResult(
@@ -108,6 +118,7 @@ def ingest_bytes(
         year=year if year is not None else report.year,
         given_year=year,
         publication=publication,
+        key=key,
     )
     summary = run.finish("ok", counts={"documents": 1, "reports": 1, "findings": len(findings)})
     return IngestResult(
@@ -122,18 +133,4 @@ def ingest_bytes(
         opened=len(summary.findings.opened),
         resolved=len(summary.findings.resolved),
         reopened=len(summary.findings.reopened),
-    )
-
-
-def ingest_file(
-    archive: Archive,
-    site_id: str,
-    path: str | Path,
-    *,
-    year: int | None = None,
-    url: str | None = None,
-    published: date | None = None,
-) -> IngestResult:
-    return ingest_bytes(
-        archive, site_id, Path(path).read_bytes(), name=str(path), year=year, url=url, published=published
     )

@@ -4,15 +4,22 @@ Checks SQLite's own integrity and foreign keys, that every document's bytes
 are in the blob store (and, with ``verify``, still hash to their name), and
 lists what a killed writer may leave behind: blobs no row refers to and
 temporary files. Those are harmless (the next run that stores the same bytes
-reuses them) and ``remove_orphans`` deletes them.
+reuses them) and ``remove_orphans`` deletes them — only once they are older
+than ``ORPHAN_GRACE`` (24 h): a running crawl stores bodies at once and refers
+to them only when its run commits, so a recent unreferenced blob may be in use.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from storage.archive import Archive
 from storage.migrations import schema_version
+
+# Orphan blobs and temporary files younger than this may belong to a run in progress.
+ORPHAN_GRACE = timedelta(hours=24)
 
 
 @dataclass
@@ -56,13 +63,27 @@ def check_archive(archive: Archive, *, verify: bool = False) -> IntegrityReport:
     return out
 
 
-def remove_orphans(archive: Archive, report: IntegrityReport) -> int:
-    """Delete the orphan blobs and temporary files ``report`` lists; returns how many."""
-    removed = 0
+def remove_orphans(archive: Archive, report: IntegrityReport, *, grace: timedelta = ORPHAN_GRACE) -> int:
+    """Delete the orphan blobs and temporary files ``report`` lists that are older than ``grace``.
+
+    Younger ones are kept: a crawl in progress has stored them and will refer to
+    them when its run commits. Returns how many were deleted.
+    """
+    removed, now, limit = 0, time.time(), grace.total_seconds()
     for sha in report.orphan_blobs:
-        archive.blobs.path(sha).unlink(missing_ok=True)
+        path = archive.blobs.path(sha)
+        if archive.blobs.age(path, now) < limit:
+            continue
+        referenced = archive.db.execute(
+            "SELECT 1 FROM documents WHERE sha256 = ? UNION SELECT 1 FROM blobs WHERE sha256 = ?", [sha, sha]
+        ).fetchone()
+        if referenced:  # committed since the check
+            continue
+        path.unlink(missing_ok=True)
         removed += 1
     for tmp in archive.blobs.leftovers():
+        if archive.blobs.age(tmp, now) < limit:
+            continue
         tmp.unlink(missing_ok=True)
         removed += 1
     return removed

@@ -173,6 +173,125 @@ def m001_initial(db: Database) -> None:
     db.executescript(_SCHEMA_1)
 
 
+_FINDINGS_2 = """
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    year INTEGER,
+    report_key TEXT,
+    code TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    scope TEXT NOT NULL CHECK (scope IN ('report', 'publication', 'site', 'crawl')),
+    severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '{}',
+    url TEXT,
+    report_id INTEGER REFERENCES reports(id),
+    run_id INTEGER REFERENCES runs(id),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    resolved_at TEXT,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    status TEXT GENERATED ALWAYS AS (CASE WHEN resolved_at IS NULL THEN 'open' ELSE 'resolved' END) VIRTUAL
+);
+CREATE INDEX findings_scope ON findings(site_id, scope, year, report_key);
+CREATE INDEX findings_code ON findings(code);
+
+-- The one definition of a current report: the version of a (site, year, report key)
+-- checked most recently, readable or not (report_json NULL when its parse failed).
+CREATE VIEW latest_reports AS
+SELECT r.*, d.url, d.sha256
+FROM reports r JOIN documents d ON d.id = r.document_id
+WHERE r.id = (SELECT r2.id FROM reports r2
+              WHERE r2.site_id = r.site_id AND r2.year IS r.year AND r2.report_key IS r.report_key
+              ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1);
+
+CREATE VIEW open_findings AS
+SELECT f.site_id, s.agency, f.year, f.code, f.severity, f.message, f.url,
+       f.first_seen, f.last_seen, f.reopened, f.subject, f.evidence, f.id AS finding_id, f.report_key
+FROM findings f JOIN sites s ON s.id = f.site_id
+WHERE f.resolved_at IS NULL;
+"""
+
+_FINDING_COLUMNS = (
+    "id, fingerprint, site_id, year, code, subject, scope, severity, message, evidence, url, report_id,"
+    " run_id, first_seen, last_seen, resolved_at, reopened"
+)
+
+
+@migrations(name="m002_report_keys", transactional=False)
+def m002_report_keys(db: Database) -> None:
+    """Each report of a (site, year) its own scope; publication findings their own scope.
+
+    ``reports.report_key`` names the report a version belongs to (the canonical URL
+    of a crawled report, the --url or file name of an ingested one); existing rows
+    take their document's URL or name. Findings get ``report_key`` and the scope
+    ``publication`` (PUB.LATE, PUB.DATE_UNKNOWN), which widens a CHECK constraint:
+    the findings table is rebuilt (SQLite's 12-step procedure, foreign keys off, so
+    this migration manages its own transaction) and report findings' fingerprints
+    recomputed with their key.
+    """
+    import hashlib
+
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if "report_key" in {row[1] for row in conn.execute("PRAGMA table_info(reports)")}:
+                conn.execute("ROLLBACK")  # another process migrated it meanwhile
+                return
+            conn.execute("ALTER TABLE reports ADD COLUMN report_key TEXT")
+            conn.execute(
+                """UPDATE reports SET report_key =
+                   (SELECT coalesce(d.url, d.name, d.sha256) FROM documents d WHERE d.id = reports.document_id)"""
+            )
+            conn.execute("CREATE INDEX reports_current ON reports(site_id, year, report_key, checked_at)")
+            conn.execute("DROP VIEW latest_reports")
+            conn.execute("DROP VIEW open_findings")
+            conn.execute("DROP INDEX findings_scope")
+            conn.execute("DROP INDEX findings_code")
+            # Rebuilt under a new name and renamed: renaming the old table instead would
+            # rewrite the REFERENCES of finding_events and report_findings to it.
+            table, rest = _FINDINGS_2.split(";\n", 1)
+            conn.execute(table.replace("CREATE TABLE findings (", "CREATE TABLE findings_m002 (", 1))
+            conn.execute(
+                f"""INSERT INTO findings_m002 ({_FINDING_COLUMNS}, report_key)
+                    SELECT {", ".join("f." + c.strip() for c in _FINDING_COLUMNS.split(","))},
+                           CASE WHEN f.scope = 'report' THEN r.report_key END
+                    FROM findings f LEFT JOIN reports r ON r.id = f.report_id"""
+            )
+            conn.execute("DROP TABLE findings")
+            conn.execute("ALTER TABLE findings_m002 RENAME TO findings")
+            for statement in rest.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "UPDATE findings SET scope = 'publication'"
+                " WHERE scope = 'report' AND code IN ('PUB.LATE', 'PUB.DATE_UNKNOWN')"
+            )
+            rows = conn.execute(
+                "SELECT id, code, site_id, year, subject, report_key FROM findings WHERE report_key IS NOT NULL"
+            ).fetchall()
+            for finding_id, code, site_id, year, subject, key in rows:
+                parts = [code, site_id, "" if year is None else str(year), subject, key]
+                fp = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+                conn.execute("UPDATE findings SET fingerprint = ? WHERE id = ?", [fp, finding_id])
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"m002_report_keys: foreign key violations {problems[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration, each in its own transaction."""
     migrations.apply(db)

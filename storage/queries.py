@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from storage.clock import CST, iso
+from storage.reports import CURRENT_REPORT_IDS
 from storage.sites import Site, list_sites
 
 Status = Literal["open", "resolved", "all"]
@@ -78,6 +79,7 @@ class ReportRow:
     recorded_at: str
     checked_at: str
     open_findings: int
+    report_key: str | None = None  # which report of the (site, year): canonical URL or file name
 
 
 @dataclass
@@ -159,9 +161,7 @@ def reports(
     """Reports per site and year (the current version of each, or every version)."""
     where, params = [], []
     if current_only:
-        where.append("""r.id = (SELECT r2.id FROM reports r2
-                        WHERE r2.site_id = r.site_id AND r2.year IS r.year
-                        ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1)""")
+        where.append(f"r.id IN ({CURRENT_REPORT_IDS})")
     if site_id:
         where.append("r.site_id = ?")
         params.append(site_id)
@@ -170,6 +170,7 @@ def reports(
         params.append(year)
     sql = f"""SELECT r.id, r.site_id, s.agency, r.year, r.title, r.published, r.published_source,
                      d.url, d.name, d.sha256, r.parser_version, r.parse_error, r.recorded_at, r.checked_at,
+                     r.report_key,
                      (SELECT count(*) FROM report_findings rf JOIN findings f ON f.id = rf.finding_id
                       WHERE rf.report_id = r.id AND f.resolved_at IS NULL) AS open_findings
               FROM reports r JOIN documents d ON d.id = r.document_id JOIN sites s ON s.id = r.site_id

@@ -1,8 +1,10 @@
 """Re-reading archived documents when the parser improves (``nianbao reparse``).
 
-Each site's current reports (one per year) are read again from their stored
-bytes with the options they were first read with, checked again, and their
-findings reconciled — in one run of kind ``reparse`` per site.
+Each site's current reports (one per year and report key: every 部门年报 of a
+year, not one of them) are read again from their stored bytes with the options
+they were first read with, checked again, and their findings reconciled — in
+one run of kind ``reparse`` per site. A reparse re-reads the publication it was
+given, it does not establish it again: publication findings stay as they are.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from monitor.check import read_report
 from monitor.errors import UnreadableInput
 from monitor.rules import Publication
 from storage.archive import Archive
-from storage.checking import check_report, options_for
+from storage.checking import options_for
 from storage.reports import current_reports
 from storage.runs import RunSummary, StoredDocument, start_run
 
@@ -30,7 +32,7 @@ class ReparseResult:
 
 
 def reparse(archive: Archive, site_id: str | None = None) -> list[ReparseResult]:
-    """Re-read and re-check the current report of every (site, year); one transaction per site."""
+    """Re-read and re-check every current report (site, year, report key); one transaction per site."""
     by_site: dict[str, list[dict[str, Any]]] = {}
     for row in current_reports(archive.db, site_id):
         by_site.setdefault(str(row["site_id"]), []).append(row)
@@ -71,14 +73,19 @@ def reparse(archive: Archive, site_id: str | None = None) -> list[ReparseResult]
                     parse_error=exc.problem,
                     given_year=given_year,
                     publication=publication,
+                    key=row["report_key"],
                 )
                 continue
-            findings = check_report(
-                archive.db, run.site, report, publication=publication, today=archive.today()
-            )
+            findings = run.check(report, publication)
             year = given_year if given_year is not None else report.year
             run.record_report(
-                document, report, findings, year=year, given_year=given_year, publication=publication
+                document,
+                report,
+                findings,
+                year=year,
+                given_year=given_year,
+                publication=publication,
+                key=row["report_key"],
             )
         summary = run.finish("ok", counts={"reports": len(rows), "unreadable": unreadable})
         results.append(ReparseResult(sid, len(rows), unreadable, summary))

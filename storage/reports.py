@@ -2,8 +2,15 @@
 
 ``report_json`` is NULL when the parse failed (``parse_error`` says why); the
 bytes stay in the blob store, so ``nianbao reparse`` can try again when the
-parser improves. The *current* report of a (site, year) is the one checked
-most recently (view ``latest_reports``).
+parser improves.
+
+A site may publish several reports a year (部门年报 of its departments, 机关 and
+系统); ``report_key`` tells them apart: the canonical URL of a crawled report,
+the --url or file name of an ingested one. The *current* report of a (site,
+year, report key) is its version checked most recently, readable or not; the
+view ``latest_reports`` (migration m002) is the one definition every query here
+and in ``storage.queries`` selects from. Rules need a parsed report, so their
+context takes the current reports whose parse succeeded.
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ from sqlite_utils import Database
 import monitor
 from monitor.model import Report
 
-# The order that picks the current version of a (site, year).
-CURRENT_FIRST = "checked_at DESC, id DESC"
+# The ids of the current reports (one per site, year and report key).
+CURRENT_REPORT_IDS = "SELECT id FROM latest_reports"
 
 
 def parser_version() -> str:
@@ -36,10 +43,12 @@ def write_report(
     read_options: dict[str, object] | None = None,
     run_id: int | None,
     now: str,
+    report_key: str | None = None,
 ) -> tuple[int, bool]:
     """Insert or refresh the report read from ``document_id``; returns (id, existed before)."""
     values = {
         "year": year,
+        "report_key": report_key,
         "run_id": run_id,
         "agency": report.agency if report else None,
         "title": report.title if report else None,
@@ -112,17 +121,29 @@ def report_at_url(db: Database, site_id: str, url: str | None) -> Report | None:
     return load_report(db, row[0]) if row else None
 
 
-def latest_report(db: Database, site_id: str, year: int, *, shared: bool = False) -> Report | None:
-    """The current parsed report of a site for a year (None if none parsed).
-
-    ``shared=True`` may return an object other callers hold too (read-only use, e.g. rules).
-    """
+def current_parsed(db: Database, site_id: str, year: int) -> list[tuple[str | None, int, str, str | None]]:
+    """(report key, id, parsed_at, agency) of the site's current parsed reports of ``year``, newest first."""
     rows = db.execute(
-        f"""SELECT id, parsed_at FROM reports WHERE site_id = ? AND year = ? AND report_json IS NOT NULL
-            ORDER BY {CURRENT_FIRST} LIMIT 1""",
+        """SELECT report_key, id, parsed_at, agency FROM latest_reports
+           WHERE site_id = ? AND year = ? AND report_json IS NOT NULL ORDER BY checked_at DESC, id DESC""",
         [site_id, year],
     ).fetchall()
-    return _reports(db, rows, shared)[0] if rows else None
+    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+
+
+def latest_report(
+    db: Database, site_id: str, year: int, *, shared: bool = False, agency: str | None = None
+) -> Report | None:
+    """The site's current parsed report for a year (None if none parsed).
+
+    With several reports of the year (one per report key), the one of ``agency``
+    if given and present, else the most recently checked. ``shared=True`` may
+    return an object other callers hold too (read-only use, e.g. rules).
+    """
+    rows = current_parsed(db, site_id, year)
+    if agency is not None:
+        rows = [r for r in rows if r[3] == agency] or rows
+    return _reports(db, [(rows[0][1], rows[0][2])], shared)[0] if rows else None
 
 
 def peer_reports(
@@ -134,16 +155,14 @@ def peer_reports(
     limit: int = 20,
     shared: bool = False,
 ) -> list[Report]:
-    """Other sites' current reports for ``year``: same region first, then the most recent.
+    """Other sites' current parsed reports for ``year``: same region first, then the most recent.
 
     Bounded by ``limit`` because the copy check compares texts pairwise; a
     national archive has thousands of reports a year.
     """
     rows = db.execute(
-        """SELECT r.id, r.parsed_at FROM reports r JOIN sites s ON s.id = r.site_id
+        """SELECT r.id, r.parsed_at FROM latest_reports r JOIN sites s ON s.id = r.site_id
             WHERE r.year = ? AND r.site_id != ? AND r.report_json IS NOT NULL
-              AND r.id = (SELECT r2.id FROM reports r2 WHERE r2.site_id = r.site_id AND r2.year = r.year
-                          AND r2.report_json IS NOT NULL ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1)
             ORDER BY (s.region IS ? AND s.region IS NOT NULL) DESC, r.checked_at DESC, r.id DESC
             LIMIT ?""",
         [year, exclude_site, region, limit],
@@ -152,14 +171,15 @@ def peer_reports(
 
 
 def current_reports(db: Database, site_id: str | None = None) -> list[dict[str, object]]:
-    """The current version of every (site, year): id, site_id, year, document_id, sha256, url, name."""
-    sql = """SELECT r.id, r.site_id, r.year, r.document_id, d.sha256, d.url, d.name, d.content_type,
-                     r.published
-              FROM reports r JOIN documents d ON d.id = r.document_id
-              WHERE r.id = (SELECT r2.id FROM reports r2 WHERE r2.site_id = r.site_id AND r2.year IS r.year
-                            ORDER BY r2.checked_at DESC, r2.id DESC LIMIT 1)"""
+    """Every current report (one per site, year and report key), readable or not.
+
+    Keys: id, site_id, year, report_key, document_id, sha256, url, name, content_type, published.
+    """
+    sql = """SELECT r.id, r.site_id, r.year, r.report_key, r.document_id, r.sha256, r.url, d.name,
+                     d.content_type, r.published
+              FROM latest_reports r JOIN documents d ON d.id = r.document_id"""
     params: list[object] = []
     if site_id is not None:
-        sql += " AND r.site_id = ?"
+        sql += " WHERE r.site_id = ?"
         params.append(site_id)
-    return list(db.query(sql + " ORDER BY r.site_id, r.year", params))
+    return list(db.query(sql + " ORDER BY r.site_id, r.year IS NULL, r.year, r.id", params))

@@ -11,9 +11,15 @@ tests/test_storage_runs.py):
 
 | findings scope                                   | resolved by a run that...                          |
 |--------------------------------------------------|----------------------------------------------------|
-| report (a report's rules, its parse failure)     | checked a new report for that (site, year)         |
+| report (a report's rules, its parse failure)     | checked a readable version of that report          |
+| publication (PUB.LATE, PUB.DATE_UNKNOWN)         | did so with the publication date established again |
 | site (PUB.MISSING, PUB.CHANGED, DOCUMENT_FAILED) | crawled the site with status ``ok``                |
 | crawl (UNREACHABLE, BLOCKED, NO_REPORT_COLUMN)   | crawled the site, whatever it found, except error  |
+
+A report is (site, year, report key): the key (canonical URL of a crawled
+report, --url or file name of an ingested one) keeps the 部门年报 of several
+departments of one site and year apart. A publication date is established again
+by a crawl that found it or an ingest given --published; never by a reparse.
 
 So an unreachable or blocked crawl never resolves a report or publication
 finding (it could not look), and an ingest never resolves crawl findings.
@@ -30,7 +36,17 @@ from monitor.model import Finding, Report
 from storage.db import write_transaction
 from storage.documents import DateSeen, PreviousFetch, find_document, previous_fetch, write_document
 from storage.errors import UnknownSite
-from storage.findings import Observed, Reconciled, Scope, ScopeKind, reconcile, scope_of_site_finding
+from storage.findings import (
+    Observed,
+    Reconciled,
+    Scope,
+    ScopeKind,
+    fingerprint,
+    reconcile,
+    resolve_where,
+    scope_of_report_finding,
+    scope_of_site_finding,
+)
 from storage.reports import write_report
 from storage.sites import Site, get_site
 
@@ -70,6 +86,11 @@ class _PendingReport:
     year: int | None
     parse_error: str | None
     read_options: dict[str, Any]
+    key: str | None = None
+    publication: Publication | None = None
+    # Findings from ``SiteRun.check`` with this many of the run's reports as context
+    # (None: the caller's own findings, never re-checked).
+    checked_with: int | None = None
 
 
 @dataclass
@@ -98,6 +119,7 @@ class SiteRun:
         self._documents: dict[tuple[str, str], StoredDocument] = {}
         self._seen_again: dict[tuple[str, str], StoredDocument] = {}
         self._reports: list[_PendingReport] = []
+        self._checked: dict[int, tuple[Report, int]] = {}
         self._site_findings: list[tuple[Finding, int | None, str | None]] = []
 
     # -- documents ---------------------------------------------------------
@@ -174,12 +196,27 @@ class SiteRun:
     # -- reports and findings ----------------------------------------------
 
     def check(self, report: Report, publication: Publication | None = None) -> list[Finding]:
-        """Run the rules on ``report`` with the archive's context (last year's report, peers)."""
+        """Run the rules on ``report`` with the archive's context (last year's report, peers).
+
+        The site's reports this run already recorded count as context too (they
+        are not committed yet); one of the year before recorded *after* this
+        check makes ``finish()`` check ``report`` again, so XREF.CARRYOVER and
+        XREF.COPIED see it whatever order the crawl read them in.
+        """
         from storage.checking import check_report
 
+        self._checked[id(report)] = (report, len(self._reports))
         return check_report(
-            self.archive.db, self.site, report, publication=publication, today=self.archive.today()
+            self.archive.db,
+            self.site,
+            report,
+            publication=publication,
+            today=self.archive.today(),
+            pending=self._pending_context(),
         )
+
+    def _pending_context(self) -> list[tuple[str | None, Report]]:
+        return [(p.key, p.report) for p in self._reports if p.report is not None]
 
     def record_report(
         self,
@@ -191,6 +228,7 @@ class SiteRun:
         parse_error: str | None = None,
         given_year: int | None = None,
         publication: Publication | None = None,
+        key: str | None = None,
     ) -> None:
         """Record the site's report read from ``document`` and the findings its check produced.
 
@@ -200,6 +238,9 @@ class SiteRun:
         ``given_year`` and ``publication`` are what the report was read and
         checked with (a year the user gave, the publication the crawl found);
         they are kept so that ``reparse`` can read it again the same way.
+        ``key`` names the report this document is a version of (default: the
+        document's URL, else its file name): its findings are reconciled with
+        those of earlier versions of the same key only.
         """
         if report is None and not parse_error:
             raise ValueError("record_report needs a report or a parse_error")
@@ -215,7 +256,20 @@ class SiteRun:
                 "url": publication.url,
                 "quote": publication.quote,
             }
-        self._reports.append(_PendingReport(document, report, findings, year, parse_error, options))
+        checked = self._checked.pop(id(report), None) if report is not None else None
+        self._reports.append(
+            _PendingReport(
+                document,
+                report,
+                findings,
+                year,
+                parse_error,
+                options,
+                key=key or document.url or document.name or document.sha256,
+                publication=publication,
+                checked_with=checked[1] if checked and checked[0] is report else None,
+            )
+        )
 
     def add_finding(self, finding: Finding, *, year: int | None = None, url: str | None = None) -> None:
         """A site-level finding: CRAWL.*, PUB.MISSING (year), PUB.CHANGED (year, url)."""
@@ -235,6 +289,7 @@ class SiteRun:
             return self.finished
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
+        self._check_again_with_later_reports()
         db, now = self.archive.db, self.archive.now()
         with write_transaction(db):
             cursor = db.execute(
@@ -268,6 +323,27 @@ class SiteRun:
         self.finished = summary
         return summary
 
+    def _check_again_with_later_reports(self) -> None:
+        """Check again the reports whose year-before report this run recorded only after their check."""
+        from storage.checking import check_report
+
+        for index, pending in enumerate(self._reports):
+            report = pending.report
+            if report is None or pending.checked_with is None or not report.year:
+                continue
+            later = self._reports[pending.checked_with :]
+            if not any(p.report is not None and p.report.year == report.year - 1 for p in later):
+                continue
+            context = [(p.key, p.report) for i, p in enumerate(self._reports) if p.report and i != index]
+            pending.findings = check_report(
+                self.archive.db,
+                self.site,
+                report,
+                publication=pending.publication,
+                today=self.archive.today(),
+                pending=context,
+            )
+
     def _write_documents(self, summary: RunSummary, now: str) -> dict[tuple[str, str], int]:
         ids: dict[tuple[str, str], int] = {}
         for key, doc in [*self._seen_again.items(), *self._documents.items()]:
@@ -290,8 +366,10 @@ class SiteRun:
         return ids
 
     def _write_reports(self, summary: RunSummary, doc_ids: dict[tuple[str, str], int], now: str) -> None:
-        by_year: dict[int | None, list[Observed]] = {}
-        checked_years: set[int | None] = set()
+        # One report scope and one publication scope per (year, report key).
+        observed: dict[tuple[int | None, str | None], dict[ScopeKind, list[Observed]]] = {}
+        readable: set[tuple[int | None, str | None]] = set()
+        dated: set[tuple[int | None, str | None]] = set()
         for pending in self._reports:
             key = (pending.document.url or "", pending.document.sha256)
             if key not in doc_ids:  # recorded against a document this run did not store
@@ -320,26 +398,54 @@ class SiteRun:
                 read_options=pending.read_options,
                 run_id=summary.run_id,
                 now=now,
+                report_key=pending.key,
             )
             summary.reports.append(report_id)
             url = pending.document.url
-            by_year.setdefault(pending.year, []).extend(
-                Observed(f, pending.year, url, report_id) for f in pending.findings
-            )
+            scope = (pending.year, pending.key)
+            scopes = observed.setdefault(scope, {"report": [], "publication": []})
+            for f in pending.findings:
+                scopes[scope_of_report_finding(f.code)].append(Observed(f, pending.year, url, report_id))
             if pending.report is not None:
-                checked_years.add(pending.year)
-        for year, observed in by_year.items():
-            # A year only some unreadable document spoke for keeps what earlier versions showed.
-            summary.findings.add(
-                reconcile(
+                readable.add(scope)
+                if self._establishes_publication(pending.publication):
+                    dated.add(scope)
+        produced: set[str] = set()
+        for (year, report_key), by_kind in observed.items():
+            for kind, items in by_kind.items():
+                # A report only some unreadable document spoke for keeps what earlier versions showed;
+                # a publication finding stays unless this run established the publication date again.
+                result = reconcile(
                     self.archive.db,
-                    Scope(self.site.id, "report", year),
-                    observed,
+                    Scope(self.site.id, kind, year, report_key),
+                    items,
                     now=now,
                     run_id=summary.run_id,
-                    resolve_missing=year in checked_years,
+                    resolve_missing=(year, report_key) in (readable if kind == "report" else dated),
                 )
+                summary.findings.add(result)
+                produced.update(
+                    fingerprint(o.finding.code, self.site.id, o.year, o.finding.subject, report_key)
+                    for o in items
+                )
+        # A readable version resolves the parse failures of its report, whatever year they were
+        # recorded under (a document that could not be read often gave no year).
+        for report_key in sorted({k for _, k in readable if k is not None}):
+            resolve_where(
+                self.archive.db,
+                "site_id = ? AND scope = 'report' AND code = ? AND report_key = ? AND resolved_at IS NULL",
+                [self.site.id, PARSE_FAILED, report_key],
+                keep=produced,
+                now=now,
+                run_id=summary.run_id,
+                result=summary.findings,
             )
+
+    def _establishes_publication(self, publication: Publication | None) -> bool:
+        """Whether this run's check saw the publication date anew (not a reparse's stored one)."""
+        if publication is None or self.kind == "reparse":
+            return False
+        return self.kind == "ingest" or publication.date is not None
 
     def _reconcile_site(self, summary: RunSummary, status: str, now: str) -> None:
         observed: dict[ScopeKind, list[Observed]] = {"site": [], "crawl": []}

@@ -162,3 +162,9 @@ def test_deadline_override_for_a_township() -> None:
     assert len(found) == 1 and found[0]["evidence"]["deadline"] == "2024-02-20"
     code, _, err = run(*late, "--deadline", "02-30")
     assert code == 2 and "MM-DD" in err
+
+
+def test_a_directory_is_an_unreadable_input(tmp_path: Path) -> None:
+    code, out, err = run("check", "--json", str(tmp_path), seed_path("000"))
+    assert code == 2 and f"{tmp_path}: 是目录而不是文件" in err
+    assert json.loads(out)["path"] == seed_path("000")

@@ -95,11 +95,14 @@ def test_recheck_of_a_blocked_site_says_it_cannot_vouch(portal: tuple[MockPortal
 
 
 def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
+    missing = nianbao("recheck", "no-such-site", data=tmp_path / "data")
+    assert missing.returncode == 2 and "nianbao.db: 数据库不存在" in missing.stderr
+    assert not (tmp_path / "data").exists()  # a mistyped --data creates nothing
+    empty = nianbao("crawl", data=tmp_path / "data")
+    assert empty.returncode == 2 and "没有可抓取的站点" in empty.stderr
     done = nianbao("recheck", "no-such-site", data=tmp_path / "data")
     assert done.returncode == 2
     assert "站点 no-such-site 未登记" in done.stderr
-    empty = nianbao("crawl", data=tmp_path / "data")
-    assert empty.returncode == 2 and "没有可抓取的站点" in empty.stderr
 
 
 def test_help_has_examples() -> None:

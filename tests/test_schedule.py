@@ -440,3 +440,157 @@ def test_cli_list_and_run(config: ScheduleConfig, tmp_path: Path) -> None:
     assert list(config.out.glob("digest-*.html"))
     bad = runner.invoke(cli, ["schedule", "--config", str(tmp_path / "missing.toml")])
     assert bad.exit_code == 2 and "无法读取配置文件" in bad.output
+
+
+# ---- the crawl child's process group -------------------------------------------------------------
+
+# `nianbao crawl` as it runs: a parent whose own child (the Scrapy process) shares its stderr.
+# The grandchild writes its pid, then outlives anything that kills only the parent.
+# With "own-group", the grandchild runs in a session of its own (as `nianbao crawl` may start Scrapy).
+FAMILY = (
+    "import subprocess, sys, time\n"
+    "subprocess.Popen([sys.executable, '-c', "
+    "'import os, sys, time; open(sys.argv[1], \"w\").write(str(os.getpid())); time.sleep(40)', sys.argv[1]],"
+    " start_new_session=sys.argv[2] == 'own-group')\n"
+    "time.sleep(40)\n"
+)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _grandchild(pid_file: Path) -> int:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text():
+            return int(pid_file.read_text())
+        time.sleep(0.05)
+    raise AssertionError("the crawl's grandchild did not start")
+
+
+@pytest.mark.parametrize("group", ["same-group", "own-group"])
+def test_a_timed_out_crawl_is_killed_with_its_children(
+    config: ScheduleConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str
+) -> None:
+    config.crawl_timeout_seconds = 2
+    child = ChildCrawl(config)
+    pid_file = tmp_path / "grandchild.pid"
+    monkeypatch.setattr(child, "command", lambda site_ids: [sys.executable, "-c", FAMILY, str(pid_file), group])
+    started = time.monotonic()
+    with pytest.raises(JobFailed, match="未结束，已终止"):
+        child(None)
+    assert time.monotonic() - started < 15  # not blocked on the stderr the grandchild held
+    grandchild = _grandchild(pid_file)
+    deadline = time.monotonic() + 5
+    while _running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(grandchild)
+
+
+@pytest.mark.parametrize("group", ["same-group", "own-group"])
+def test_stopping_kills_the_crawls_children_too(
+    config: ScheduleConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str
+) -> None:
+    jobs = Jobs(config)
+    pid_file = tmp_path / "grandchild.pid"
+    monkeypatch.setattr(
+        jobs.children, "command", lambda site_ids: [sys.executable, "-c", FAMILY, str(pid_file), group]
+    )
+    worker = threading.Thread(target=jobs.weekly_crawl)
+    started = time.monotonic()
+    worker.start()
+    grandchild = _grandchild(pid_file)
+    jobs.stop()
+    worker.join(20)
+    assert not worker.is_alive() and time.monotonic() - started < 20
+    assert not _running(grandchild)  # no orphan writing on without the lock
+    (outcome,) = jobs.journal.entries()
+    assert (outcome.job, outcome.status) == ("weekly_crawl", "interrupted")
+
+
+# ---- the digest's week -----------------------------------------------------------------------------
+
+
+def test_the_digest_job_reports_the_week_that_just_ended(config: ScheduleConfig, clock: FakeClock) -> None:
+    recorder = Recorder(clock)
+    days: list[date] = []
+
+    def digest(day: date) -> list[Path]:
+        days.append(day)
+        return []
+
+    clock.now = at("2025-01-13T08:00:00")  # Monday of 2025-W03
+    Jobs(config, crawl=recorder.crawl, digest=digest, clock=clock).digest()
+    clock.now = at("2025-01-15T09:00:00")  # a Wednesday: still the last complete week
+    Jobs(config, crawl=recorder.crawl, digest=digest, clock=clock).digest()
+    assert days == [date(2025, 1, 12), date(2025, 1, 12)]  # the Sunday of 2025-W02
+
+
+def test_the_scheduled_digest_shows_what_was_fixed_after_monday(tmp_path: Path, clock: FakeClock) -> None:
+    from storage.ingest import ingest_bytes
+    from storage.testing import manual_clock, seed_bytes
+
+    archive_clock = manual_clock("2024-02-05T02:00:00")  # Monday of 2024-W06
+    archive = open_archive(tmp_path / "data", archive_clock)
+    add_site(archive, "wbjy", "卫滨区教育局")
+    ingest_bytes(archive, "wbjy", seed_bytes("002"), name="v1.txt")  # DATE.SIGNATURE_MISSING
+    archive_clock.advance(days=2)  # Wednesday: fixed
+    fixed = seed_bytes("002") + "\n\n卫滨区教育局\n2024年1月25日\n".encode()
+    assert ingest_bytes(archive, "wbjy", fixed, name="v1.txt").resolved  # the same report, corrected
+    archive.close()
+    config = ScheduleConfig(data=tmp_path / "data", sites=tmp_path / "sites.yaml", out=tmp_path / "out",
+                            xlsx=False)
+    clock.now = at("2024-02-12T08:00:00")  # the next Monday, when the digest job runs
+    outcome = Jobs(config, clock=clock).digest()
+    assert outcome.status == "ok", outcome.detail
+    page = (config.out / "digest-2024-W06.html").read_text(encoding="utf-8")
+    assert "2024-W06" in outcome.detail and "digest-2024-W07" not in outcome.detail
+    resolved = page.split("本周已整改", 1)[1]
+    assert "DATE.SIGNATURE_MISSING" in resolved
+
+
+# ---- the sites every crawl covers ------------------------------------------------------------------
+
+
+def test_the_daily_crawl_covers_the_registry_after_loading_the_sites_file(
+    config: ScheduleConfig, clock: FakeClock
+) -> None:
+    archive = open_archive(config.data)
+    add_site(archive, "removed", "已从清单删除的局")  # registered earlier, no longer in the file
+    archive.close()
+    config.sites.write_text(yaml.safe_dump({"sites": [
+        {"id": "a", "agency": "a局", "start_urls": ["https://a.example.gov.cn/nb/"]},
+        {"id": "b", "agency": "b局", "start_urls": ["https://b.example.gov.cn/nb/"], "enabled": False},
+        {"id": "new", "agency": "新局", "start_urls": ["https://new.example.gov.cn/nb/"]},
+    ]}), encoding="utf-8")
+    clock.now = at("2025-02-01T12:00:00")
+    recorder = Recorder(clock)
+    outcome = Jobs(config, crawl=recorder.crawl, digest=recorder.digest, clock=clock).daily_crawl()
+    assert outcome is not None and outcome.status == "ok", outcome
+    # What `nianbao crawl --sites FILE` would cover: every enabled registered site ("removed" too; not "b").
+    assert recorder.calls[0][2] == ["c", "new", "removed"]
+
+
+# ---- --data ----------------------------------------------------------------------------------------
+
+
+def test_cli_data_overrides_the_config(config: ScheduleConfig, tmp_path: Path) -> None:
+    settings = tmp_path / "nianbao.toml"
+    settings.write_text(
+        f'[schedule]\ndata = "{tmp_path / "elsewhere"}"\nsites = "{config.sites}"\nout = "{config.out}"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--list"])
+    assert listing.exit_code == 0, listing.output
+    assert f"数据 {config.data.resolve()}；" in listing.output
+    digest = runner.invoke(cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--run", "digest"])
+    assert digest.exit_code == 0 and "digest: ok" in digest.output, digest.output
+    assert (config.data / "schedule-log.jsonl").exists() and not (tmp_path / "elsewhere").exists()
+    default = runner.invoke(cli, ["schedule", "--config", str(settings), "--list"], env={"NIANBAO_DATA": None})
+    assert f"数据 {tmp_path / 'elsewhere'}；" in default.output

@@ -98,7 +98,8 @@ def test_batch_ingest_reparse_and_db_check(run, tmp_path):
     assert "已入库" in out and f"无法解析 {broken}" in out
     codes = {json.loads(line)["code"] for line in run("findings", "--json").splitlines()}
     assert codes == {"STRUCT.AGENCY_MISSING", "DATE.SIGNATURE_MISSING", "CRAWL.DOCUMENT_FAILED"}
-    assert "zhengxian-jtj：重新解析 1 份报告" in run("reparse", "--site", "zhengxian-jtj")
+    # Both files are uploads of the site's 2021 report: the broken one is its current version.
+    assert "zhengxian-jtj：重新解析 1 份报告（无法解析 1）" in run("reparse", "--site", "zhengxian-jtj")
     out = run("db", "check")
     assert "完整性检查：ok" in out and out.rstrip().endswith("正常")
 
@@ -112,3 +113,12 @@ def test_errors_are_one_line_chinese_with_exit_2(run, tmp_path):
     bad.write_text("sites:\n  - id: x\n", encoding="utf-8")
     out = run("sites", "import", str(bad), code=2)
     assert f"{bad}: 第 1 个站点：缺少机关名称" in out
+
+
+def test_ingest_goes_on_past_a_file_it_cannot_open(run, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    out = run("ingest", str(folder), str(seed_path("004")), "--site", "zhengxian-jtj", code=2)
+    assert "已入库" in out  # the readable file after the bad one was still ingested
+    codes = {json.loads(line)["code"] for line in run("findings", "--json").splitlines()}
+    assert "STRUCT.AGENCY_MISSING" in codes

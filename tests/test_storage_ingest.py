@@ -54,9 +54,10 @@ def test_identical_reingest_changes_nothing(archive):
 
 
 def test_correction_resolves_then_regression_reopens(archive):
-    first = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="v1.txt")
+    # An uploaded file is a version of the site's uploaded report of its year, whatever its name.
+    first = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="in/2023年报.txt")
     archive.clock.advance(days=7)
-    second = ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="v2.txt")
+    second = ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="corrected/2023年报（修订版）.docx.txt")
     assert second.status == "added" and second.resolved == 1
     assert codes(archive) == [] and codes(archive, "resolved") == ["DATE.SIGNATURE_YEAR"]
 
@@ -74,7 +75,7 @@ def test_correction_resolves_then_regression_reopens(archive):
     assert [r.id for r in reports(archive.db, site_id="gzjkq-jgsw")] == [second.report_id]
 
     archive.clock.advance(days=7)
-    third = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL + b"\n", name="v3.txt")
+    third = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL + b"\n", name="2023年报.txt")
     assert third.reopened == 1
     (f,) = findings(archive.db, site_id="gzjkq-jgsw")
     assert f.code == "DATE.SIGNATURE_YEAR" and f.reopened == 1 and f.resolved_at is None
@@ -82,9 +83,10 @@ def test_correction_resolves_then_regression_reopens(archive):
 
 
 def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
-    ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="v1.txt")
+    url = "https://x.gov.cn/nb/2023.html"
+    ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="v1.txt", url=url)
     broken = b"PK\x03\x04 this is no docx"
-    result = ingest_bytes(archive, "gzjkq-jgsw", broken, name="v2.docx", year=2023)
+    result = ingest_bytes(archive, "gzjkq-jgsw", broken, name="v2.docx", year=2023, url=url)
     assert result.status == "unreadable" and result.problem
     assert archive.blobs.get(result.sha256) == broken
     # The unreadable version resolves nothing: the defect of the readable one stays open.
@@ -94,7 +96,7 @@ def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
     )
     assert row["report_json"] is None and row["parse_error"] and row["year"] == 2023
     # A readable version later resolves the failure too.
-    ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="v3.txt")
+    ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="v3.txt", url=url)
     assert codes(archive) == []
 
 

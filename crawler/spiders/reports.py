@@ -98,10 +98,10 @@ class ReportSpider(Spider):
         data_dir = settings.get("NIANBAO_DATA")
         sites = self._sites_arg
         if data_dir:
-            from crawler.known import ArchiveKnown, load_sites
+            from crawler.known import ArchiveKnown, registry_sites
 
             if sites is None:
-                sites = load_sites(data_dir, self._site_ids)
+                sites = registry_sites(data_dir, self._site_ids)
             self.known = ArchiveKnown(data_dir)
         for site in sites or []:
             self.sites[site.id] = site
@@ -372,7 +372,7 @@ class ReportSpider(Spider):
             list_url=entry.list_url,
             family=next(iter(sorted(state.families)), ""),
             image_only=detail.image_only or title_info.image_edition,
-            publication=choose_publication(evidence, self.today),
+            publication=choose_publication(evidence, self.today, year),
             date_evidence=evidence,
             documents=[doc],
         )
@@ -412,7 +412,8 @@ class ReportSpider(Spider):
         info = classify_title(entry.title)
         state.reports += 1
         out.append(ReportItem(state.site_id, entry.url, entry.title, info.year, entry.list_url,
-                              image_only=info.image_edition, publication=choose_publication(evidence, self.today),
+                              image_only=info.image_edition,
+                              publication=choose_publication(evidence, self.today, info.year),
                               date_evidence=evidence, documents=[doc]))
         out.extend(self._settle(state))
         return out

@@ -105,13 +105,15 @@ def _current_reports(reports: Iterable[ReportRow], sites: dict[str, Site], cutof
     """Per (site, year), the newest version recorded before ``cutoff``: the current report as of then.
 
     Not today's current version filtered by the cutoff: a version recorded
-    later would hide the (site, year) from a regenerated past digest.
+    later would hide the (site, year) from a regenerated past digest. Where
+    the archive tells several reports of one (site, year) apart
+    (``report_key``), each is its own.
     """
-    newest: dict[tuple[str, int | None], ReportRow] = {}
+    newest: dict[tuple[str, int | None, str | None], ReportRow] = {}
     for report in reports:
         if report.site_id not in sites or report.recorded_at >= cutoff:
             continue
-        key = (report.site_id, report.year)
+        key = (report.site_id, report.year, getattr(report, "report_key", None))
         held = newest.get(key)
         if held is None or (report.recorded_at, report.id) > (held.recorded_at, held.id):
             newest[key] = report

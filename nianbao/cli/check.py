@@ -110,7 +110,7 @@ def _month_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report, one per line.")
 @click.option("--year", type=int, help="The year the reports cover (default: from each title).")
 @click.option(

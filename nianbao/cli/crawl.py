@@ -7,7 +7,9 @@ summary from what the pipeline recorded.
 
 from __future__ import annotations
 
+import signal
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,8 +28,6 @@ STATUS_NAMES = {
 }
 
 
-
-
 def _load_sites_file(path: str, data_dir: str) -> None:
     from storage.sitefiles import load_sites
     from storage.sites import save_sites
@@ -42,24 +42,45 @@ def _load_sites_file(path: str, data_dir: str) -> None:
                f"未变化 {len(result.unchanged)}")
 
 
-def _check_sites(data_dir: str, site_ids: list[str]) -> int:
-    """How many sites the crawl will cover; fails naming an unregistered site."""
+def _check_sites(data_dir: str, site_ids: list[str], *, create: bool = True) -> int:
+    """How many sites the crawl will cover; fails naming an unregistered site (or a missing archive)."""
     from storage.sites import get_site, list_sites
 
-    with open_archive(data_dir) as archive:
+    with open_archive(data_dir, create=create) as archive:
         for site_id in site_ids:
             if get_site(archive.db, site_id) is None:
                 raise Failure(f"站点 {site_id} 未登记：请先用 --sites 或 nianbao sites import 导入站点清单")
         return len(site_ids) if site_ids else len(list_sites(archive.db, enabled_only=True))
 
 
-def _crawl(data_dir: str, site_ids: list[str], today: date | None) -> Any:
+def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int) -> Any:
+    """Run the crawl child; fails when it crawled nothing of the ``expected`` sites."""
     from crawler.runner import run_crawl
 
     result = run_crawl(data_dir, site_ids, today)
+    if result.signal_received is not None and not result.sites:
+        _stopped(result)
     if not result.ok and not result.sites:
         raise Failure(f"抓取进程异常退出（退出码 {result.returncode}），请查看上方日志")
+    if expected and not result.sites:
+        raise Failure(f"抓取没有完成任何站点（应抓取 {expected} 个，数据目录 {Path(data_dir).resolve()}），请查看上方日志")
     return result
+
+
+def _stopped(result: Any) -> None:
+    """The command was stopped by a signal (passed on to the crawl): say so, exit 128 + the signal."""
+    name = signal.Signals(result.signal_received).name
+    failure = Failure(f"抓取被中止（收到 {name}），未完成的站点已记为抓取出错")
+    failure.exit_code = 128 + int(result.signal_received)
+    raise failure
+
+
+def _check_child(result: Any) -> None:
+    """After the summary: a crawl child that failed part-way makes the command fail too."""
+    if result.signal_received is not None:
+        _stopped(result)
+    if not result.ok:
+        raise Failure(f"抓取进程异常退出（退出码 {result.returncode}），以上结果可能不完整，请查看上方日志")
 
 
 def _site_line(site: dict[str, Any]) -> str:
@@ -121,7 +142,9 @@ def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None,
     if count == 0:
         raise Failure("没有可抓取的站点：请先用 --sites 导入站点清单，或检查站点是否已停用")
     click.echo(f"开始抓取 {count} 个站点……")
-    print_summary(_crawl(data_dir, list(site_ids), today))
+    result = _crawl(data_dir, list(site_ids), today, count)
+    print_summary(result)
+    _check_child(result)
 
 
 def _finding_line(row: Any) -> str:
@@ -144,9 +167,9 @@ def recheck(site_id: str, today: date | None, data_dir: str) -> None:
     """
     from storage.queries import findings
 
-    _check_sites(data_dir, [site_id])
+    _check_sites(data_dir, [site_id], create=False)
     click.echo(f"重新抓取并检查站点 {site_id}……")
-    result = _crawl(data_dir, [site_id], today)
+    result = _crawl(data_dir, [site_id], today, 1)
     site = next((s for s in result.sites if s["site_id"] == site_id), None)
     if site is None:
         raise Failure(f"站点 {site_id} 的抓取没有完成，请查看上方日志")
@@ -172,6 +195,7 @@ def recheck(site_id: str, today: date | None, data_dir: str) -> None:
         click.echo(f"本次抓取{STATUS_NAMES.get(site['status'], site['status'])}，不能据此认定该站点没有问题。")
     elif not new and not still_open:
         click.echo("该站点当前没有未解决的问题。")
+    _check_child(result)
 
 
 def register(group: click.Group) -> None:

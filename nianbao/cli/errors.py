@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -18,13 +18,19 @@ class Failure(click.ClickException):
 
     exit_code = 2
 
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"nianbao: 错误：{self.format_message()}", err=True, file=file)
 
-def open_archive(data_dir: str) -> Archive:
-    """Open the archive in ``data_dir``, turning every way that fails into a Failure."""
+
+def open_archive(data_dir: str, *, create: bool = True) -> Archive:
+    """Open the archive in ``data_dir``, turning every way that fails into a Failure.
+
+    ``create=False``: a folder without ``nianbao.db`` is an error (read-only commands).
+    """
     from storage.archive import Archive
 
     try:
-        return Archive.open(data_dir)
+        return Archive.open(data_dir, create=create)
     except NianbaoError as exc:
         raise Failure(str(exc)) from exc
     except Exception as exc:  # sqlite3 errors: not a database, locked, read-only

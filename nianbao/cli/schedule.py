@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 
@@ -11,7 +13,6 @@ from monitor.errors import NianbaoError
 from nianbao.cli.errors import Failure
 
 JOBS = ("weekly_crawl", "daily_crawl", "digest")
-
 
 
 @click.command()
@@ -22,16 +23,26 @@ JOBS = ("weekly_crawl", "daily_crawl", "digest")
     envvar="NIANBAO_CONFIG",
     help="TOML file with a [schedule] table (default: every default, see docs/schedule.md).",
 )
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="NIANBAO_DATA",
+    help="Folder holding nianbao.db and the document store (overrides [schedule] data; default: the config's).",
+)
 @click.option("--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit.")
 @click.option("--run", "run_job", type=click.Choice(JOBS), help="Run one job now and exit (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages too.")
-def schedule(config_file: str | None, list_only: bool, run_job: str | None, verbose: bool) -> None:
+def schedule(
+    config_file: str | None, data_dir: str | None, list_only: bool, run_job: str | None, verbose: bool
+) -> None:
     """Run the schedule in the foreground (Ctrl-C stops it).
 
     \b
     Default timetable (Asia/Shanghai):
-      weekly_crawl  every Monday 02:00, all sites
-      digest        every Monday 08:00, after the crawl has finished
+      weekly_crawl  every Monday 02:00, every enabled site (after loading the sites file)
+      digest        every Monday 08:00, the week that just ended, after the crawl has finished
       daily_crawl   every day 12:00 from 01-20 to 04-10, sites still missing last year's report
     Missed runs run once on wake; two crawls never overlap; a failing job is
     logged and recorded in <data>/schedule-log.jsonl and the schedule goes on.
@@ -40,6 +51,7 @@ def schedule(config_file: str | None, list_only: bool, run_job: str | None, verb
     Examples:
       nianbao schedule --config nianbao.toml
       nianbao schedule --config nianbao.toml --list
+      nianbao schedule --config nianbao.toml --data /srv/nianbao/data
       nianbao schedule --config nianbao.toml --run weekly_crawl
     """
     from nianbao.scheduler import Jobs, build_scheduler, load_schedule_config, run
@@ -53,6 +65,8 @@ def schedule(config_file: str | None, list_only: bool, run_job: str | None, verb
         config = load_schedule_config(config_file)
     except NianbaoError as exc:
         raise Failure(str(exc)) from exc
+    if data_dir:
+        config = dataclasses.replace(config, data=Path(data_dir).expanduser().resolve())
     jobs = Jobs(config)
     if list_only:
         now = datetime.now(config.zone)

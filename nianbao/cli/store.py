@@ -7,6 +7,7 @@ function and prints the result in Chinese (or JSON, one object per line).
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,8 @@ from nianbao.cli.options import DATE, data_option
 STATUS_NAMES = {"open": "未解决", "resolved": "已解决"}
 
 
-
-
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--site", "site_id", required=True, help="The registered site the report belongs to.")
 @click.option("--year", type=int, help="The year the report covers (default: from its title).")
 @click.option("--url", help="Where the report was published, if known.")
@@ -54,12 +53,16 @@ def ingest(
 
     if url and len(paths) > 1:
         raise click.UsageError("--url 只能用于单个文件")
+    failed = False
     with open_archive(data_dir) as archive:
         for path in paths:
             try:
                 body = Path(path).read_bytes()
-            except OSError as exc:
-                raise Failure(f"{path}: 无法读取文件（{exc.strerror}）") from exc
+            except OSError as exc:  # missing, a directory, no permission: say so and go on with the rest
+                problem = "是目录而不是文件" if Path(path).is_dir() else f"无法读取文件（{exc.strerror}）"
+                click.echo(f"nianbao: 错误：{path}: {problem}", err=True)
+                failed = True
+                continue
             try:
                 result = ingest_bytes(
                     archive, site_id, body, name=path, year=year, url=url, published=published
@@ -76,6 +79,8 @@ def ingest(
                     f"已入库 {path}：{site_id}，{year_text}，发现问题 {len(result.findings)} 项"
                     f"（新增 {result.opened}，重新出现 {result.reopened}，已解决 {result.resolved}）"
                 )
+    if failed:
+        sys.exit(2)
 
 
 @click.command()
@@ -103,7 +108,7 @@ def findings(
     """
     from storage.queries import findings as query
 
-    with open_archive(data_dir) as archive:
+    with open_archive(data_dir, create=False) as archive:
         rows = query(archive.db, site_id=site_id, code=code, status=status, year=year)  # type: ignore[arg-type]
     if as_json:
         for row in rows:
@@ -175,7 +180,7 @@ def sites_list(as_json: bool, data_dir: str) -> None:
     """
     from storage.sites import list_sites
 
-    with open_archive(data_dir) as archive:
+    with open_archive(data_dir, create=False) as archive:
         registered = list_sites(archive.db)
     if as_json:
         for site in registered:
@@ -216,7 +221,7 @@ def reparse(site_id: str | None, data_dir: str) -> None:
     """
     from storage.reparse import reparse as run_reparse
 
-    with open_archive(data_dir) as archive:
+    with open_archive(data_dir, create=False) as archive:
         results = run_reparse(archive, site_id)
     for r in results:
         f = r.summary.findings
@@ -235,7 +240,11 @@ def db() -> None:
 
 @db.command("check")
 @click.option("--verify", is_flag=True, help="Also re-hash every stored document (slow).")
-@click.option("--remove-orphans", is_flag=True, help="Delete unreferenced blobs and temporary files.")
+@click.option(
+    "--remove-orphans",
+    is_flag=True,
+    help="Delete unreferenced blobs and temporary files older than 24 h (younger ones may belong to a running crawl).",
+)
 @data_option
 def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
     """Check the database's integrity and that every document's bytes are stored.
@@ -251,7 +260,7 @@ def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
     from storage.integrity import check_archive
     from storage.integrity import remove_orphans as remove
 
-    with open_archive(data_dir) as archive:
+    with open_archive(data_dir, create=False) as archive:
         report = check_archive(archive, verify=verify)
         removed = remove(archive, report) if remove_orphans else 0
     counts = report.counts
@@ -269,7 +278,13 @@ def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
     for line in problems:
         click.echo(f"  {line}")
     if report.orphan_blobs or report.temp_files:
-        action = f"，已删除 {removed} 个" if remove_orphans else "（可用 --remove-orphans 删除）"
+        kept = len(report.orphan_blobs) + len(report.temp_files) - removed
+        if remove_orphans:
+            action = f"，已删除 {removed} 个" + (
+                f"，保留 {kept} 个 24 小时内写入的（可能属于正在进行的抓取）" if kept else ""
+            )
+        else:
+            action = "（可用 --remove-orphans 删除 24 小时前写入的）"
         click.echo(
             f"未被引用的原文 {len(report.orphan_blobs)} 个，临时文件 {len(report.temp_files)} 个{action}"
         )

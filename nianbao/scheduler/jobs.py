@@ -11,13 +11,19 @@ exception is logged and recorded, never raised into the scheduler.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO
 
 from nianbao.scheduler.config import ScheduleConfig
 from nianbao.scheduler.journal import Journal, Outcome
@@ -27,7 +33,9 @@ from storage.sites import Site
 log = logging.getLogger("nianbao.schedule")
 
 CrawlRunner = Callable[[list[str] | None], None]  # crawl these site ids (None: every site); raise on failure
-DigestRunner = Callable[[date], list[Path]]  # write the digest as of this day; return the files
+# Write the digest of the ISO week containing this day, as of the end of the day; return the files.
+# The scheduler passes the Sunday of the week that just ended (``last_complete_week``).
+DigestRunner = Callable[[date], list[Path]]
 Clock = Callable[[], datetime]
 
 WEEKLY, DAILY, DIGEST = "weekly_crawl", "daily_crawl", "digest"
@@ -58,7 +66,7 @@ class Jobs:
     # -- the jobs ------------------------------------------------------------------------------
 
     def weekly_crawl(self) -> Outcome:
-        """Crawl every site of the sites file."""
+        """Crawl every enabled site of the registry, after loading the sites file into it."""
         return self._run(WEEKLY, lambda: self._crawl(None, "全部网站"))
 
     def daily_crawl(self) -> Outcome | None:
@@ -70,15 +78,24 @@ class Jobs:
 
         def work() -> str:
             year = today.year - 1
-            missing = sites_missing_report(self.config, year)
-            if not missing:
-                raise _Skip(f"所有网站的 {year} 年度报告均已找到")
-            return self._crawl([s.id for s in missing], f"{len(missing)} 个尚未发布 {year} 年度报告的网站")
+            # Under the crawl lock: the sites file is loaded into the registry here as the crawl does.
+            with crawl_lock(self.config.lock_file, holder="daily crawl"):
+                missing = sites_missing_report(self.config, year)
+                if not missing:
+                    raise _Skip(f"所有网站的 {year} 年度报告均已找到")
+                what = f"{len(missing)} 个尚未发布 {year} 年度报告的网站"
+                self.crawl_runner([s.id for s in missing])
+            return f"已抓取{what}"
 
         return self._run(DAILY, work)
 
     def digest(self) -> Outcome:
-        """Write (and mail) the digest, after any crawl still running has finished."""
+        """Write (and mail) the digest of the week that just ended, after any crawl still running has finished.
+
+        Run on Monday, it covers the previous ISO week, Monday to Sunday, as of
+        the end of that Sunday: everything fixed or found on any of its days.
+        """
+        from monitor.digest.weeks import last_complete_week
 
         def work() -> str:
             note = ""
@@ -87,7 +104,7 @@ class Jobs:
                     pass
             except LockBusy:
                 note = "（抓取仍在进行，周报基于已有数据）"
-            files = self.digest_runner(self.clock().date())
+            files = self.digest_runner(last_complete_week(self.clock().date()).sunday)
             return "、".join(str(f) for f in files) + note
 
         return self._run(DIGEST, work)
@@ -121,7 +138,7 @@ class Jobs:
         (log.warning if status in ("failed", "skipped") else log.info)("%s: %s %s", job, status, detail)
         return self.journal.record(outcome)
 
-    def _write_digest(self, today: date) -> list[Path]:
+    def _write_digest(self, day: date) -> list[Path]:
         from monitor.digest import resolve_period, write_digest
         from monitor.digest.mail import load_mail_settings
 
@@ -129,7 +146,7 @@ class Jobs:
         if self.config.mail and mail is None:
             raise JobFailed("[schedule.digest] mail = true，但配置文件中没有 [mail] 设置")
         files = write_digest(
-            self.config.data, self.config.out, resolve_period(None, today),
+            self.config.data, self.config.out, resolve_period(None, day),
             xlsx=self.config.xlsx, csv=self.config.csv, mail=mail,
         )
         return [files.html, *files.exports]
@@ -150,6 +167,10 @@ class ChildCrawl:
         self.config = config
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._grace = 30.0
+        # After a timeout: how long the crawl has to stop on SIGTERM before SIGKILL.
+        self.kill_grace = 30.0
 
     def command(self, site_ids: list[str] | None = None) -> list[str]:
         command = [sys.executable, "-m", "nianbao", "crawl", "--data", str(self.config.data),
@@ -159,42 +180,164 @@ class ChildCrawl:
         return command
 
     def __call__(self, site_ids: list[str] | None) -> None:
-        process = subprocess.Popen(self.command(site_ids), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        with self._lock:
-            self._running.add(process)
-        try:
-            _, stderr = process.communicate(timeout=self.config.crawl_timeout_seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise JobFailed(f"抓取超过 {self.config.crawl_timeout_seconds // 3600} 小时未结束，已终止") from None
-        finally:
+        # A session of its own: ``nianbao crawl`` and the Scrapy process it starts share one process
+        # group, so a timeout or a stop reaches the whole crawl, not only ``nianbao crawl`` (and
+        # descendants that moved to a group of their own are found through /proc). Its stderr goes
+        # to a file, not a pipe: nothing here can block on a pipe a leftover process holds.
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(
+                self.command(site_ids), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                start_new_session=True,
+            )
             with self._lock:
-                self._running.discard(process)
-        if process.returncode != 0:
-            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
-            raise JobFailed(f"nianbao crawl 退出码 {process.returncode}：{' / '.join(tail)}")
+                self._running.add(process)
+            try:
+                try:
+                    process.wait(timeout=self.config.crawl_timeout_seconds)
+                except subprocess.TimeoutExpired:
+                    _stop_tree(process, self.kill_grace)
+                    hours = self.config.crawl_timeout_seconds / 3600
+                    raise JobFailed(f"抓取超过 {hours:g} 小时未结束，已终止") from None
+                finally:
+                    # Whatever the crawl left in its group must not go on writing once the crawl lock
+                    # is released; on a stop, terminate() gives it its grace first.
+                    if self._stopping.is_set():
+                        _wait_gone(process.pid, {}, self._grace)
+                    _signal_group(process.pid, signal.SIGKILL)
+            finally:
+                with self._lock:
+                    self._running.discard(process)
+            if process.returncode != 0:
+                tail = _tail(stderr).decode("utf-8", "replace").strip().splitlines()[-5:]
+                raise JobFailed(f"nianbao crawl 退出码 {process.returncode}：{' / '.join(tail)}")
 
-    def terminate(self) -> None:
+    def terminate(self, grace: float = 30) -> None:
+        """SIGTERM to every running crawl (its group and descendants); SIGKILL to what is left after ``grace`` s."""
+        self._grace = grace
+        self._stopping.set()
         with self._lock:
             running = list(self._running)
-        for process in running:
-            process.terminate()
-        for process in running:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        deadline = time.monotonic() + grace
+        threads = [threading.Thread(target=_stop_tree, args=(p, grace, deadline)) for p in running]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
-def sites_missing_report(config: ScheduleConfig, year: int) -> list[Site]:
-    """The enabled sites of the sites file with no report for ``year`` in the archive."""
+def _stop_tree(process: subprocess.Popen[bytes], grace: float, deadline: float | None = None) -> None:
+    """SIGTERM the crawl's group and every descendant, SIGKILL what is left after ``grace`` s, reap the child."""
+    tree = _descendants(process.pid)  # before any of them dies: orphans cannot be traced back
+    _signal_all(process.pid, tree, signal.SIGTERM)
+    _wait_gone(process.pid, tree, grace if deadline is None else deadline - time.monotonic())
+    _signal_all(process.pid, tree, signal.SIGKILL)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        log.warning("crawl child %s did not exit after SIGKILL", process.pid)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    """Signal a crawl's process group (its id is the child's pid: ``start_new_session``)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def _signal_all(pgid: int, tree: dict[int, bytes], signum: int) -> None:
+    _signal_group(pgid, signum)
+    for pid, started in tree.items():
+        if _stat(pid)[3:4] == [started]:  # still the same process, not a reused pid
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
+
+
+def _stat(pid: int | str) -> list[bytes]:
+    """/proc/PID/stat after "(comm)": state, ppid, pgrp, … with the start time moved to index 3 (empty: gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+    return [*fields[:3], fields[19]] if len(fields) > 19 else []
+
+
+def _processes() -> dict[int, list[bytes]]:
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return {}
+    return {int(e): fields for e in entries if e.isdigit() and (fields := _stat(e))}
+
+
+def _descendants(pid: int) -> dict[int, bytes]:
+    """Every descendant of ``pid`` (pid: start time), wherever its process group."""
+    processes = _processes()
+    children: dict[int, list[int]] = {}
+    for child, fields in processes.items():
+        children.setdefault(int(fields[1]), []).append(child)
+    found: dict[int, bytes] = {}
+    todo = list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        if child not in found:
+            found[child] = processes[child][3]
+            todo += children.get(child, [])
+    return found
+
+
+def _alive(pgid: int, tree: dict[int, bytes]) -> bool:
+    """Is anything of the crawl still running (zombies, which init may never reap here, do not count)?"""
+    processes = _processes()
+    if not processes:  # no /proc: ask the kernel about the group only
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for pid, fields in processes.items():
+        if fields[0] in (b"Z", b"X"):
+            continue
+        if int(fields[2]) == pgid or tree.get(pid) == fields[3]:
+            return True
+    return False
+
+
+def _wait_gone(pgid: int, tree: dict[int, bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while _alive(pgid, tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _tail(file: IO[bytes], size: int = 16384) -> bytes:
+    file.seek(0, os.SEEK_END)
+    file.seek(max(0, file.tell() - size))
+    return file.read()
+
+
+def registered_sites(config: ScheduleConfig) -> list[Site]:
+    """The sites every scheduled crawl covers: the registry's enabled sites after loading the sites file.
+
+    Loading only adds and updates (by id): a site removed from the file stays
+    registered, and crawled, until the file marks it ``enabled: false``. This
+    is the same set ``nianbao crawl --sites FILE`` crawls.
+    """
     from storage import queries
     from storage.archive import Archive
     from storage.sitefiles import load_sites
+    from storage.sites import save_sites
 
-    sites = [s for s in load_sites(config.sites) if s.enabled]
+    loaded = load_sites(config.sites)
+    with Archive.open(config.data) as archive:
+        save_sites(archive.db, loaded, now=archive.now(), source=str(config.sites))
+        return queries.sites(archive.db, enabled_only=True)
+
+
+def sites_missing_report(config: ScheduleConfig, year: int) -> list[Site]:
+    """The sites of ``registered_sites`` with no report for ``year`` in the archive."""
+    from storage import queries
+    from storage.archive import Archive
+
+    sites = registered_sites(config)
     with Archive.open(config.data) as archive:
         found = {r.site_id for r in queries.reports(archive.db, year=year)}
     return [s for s in sites if s.id not in found]
-
