@@ -9,45 +9,60 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 
 from monitor.readers.text import parse_text
 
 
-def report_html(text: str) -> str:
-    """The report body as HTML: headings, paragraphs, and each run of table rows as one <table>.
+@dataclass
+class Block:
+    """A heading (level 2–4), a paragraph (level 0), or a table (its rows)."""
+
+    text: str = ""
+    level: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def blocks(text: str) -> list[Block]:
+    """The report's headings, paragraphs, and each run of table rows as one table.
 
     Lines are split by the same parser that reads text reports, so a row whose cells are all
     blank stays a row (its tabs are its cells) rather than becoming a paragraph.
     """
-    parts: list[str] = []
-    rows: list[list[str]] = []
-
-    def flush() -> None:
-        if rows:
-            width = max(len(r) for r in rows)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r + [""] * (width - len(r))) + "</tr>"
-                for r in rows
-            )
-            parts.append(f'<table border="1" cellspacing="0">{body}</table>')
-            rows.clear()
-
+    out: list[Block] = []
     for line in parse_text(text, "<seed>").lines:
         if line.cells is not None:
-            rows.append(line.cells)
+            if out and out[-1].rows:
+                out[-1].rows.append(line.cells)
+            else:
+                out.append(Block(rows=[line.cells]))
             continue
-        flush()
         stripped = line.text.strip()
         if not stripped:
             continue
         marks = len(stripped) - len(stripped.lstrip("#"))
-        content = stripped.lstrip("#").strip().strip("*").strip()
         if marks:
-            level = min(marks + 1, 4)
-            parts.append(f"<h{level}>{html.escape(content)}</h{level}>")
+            out.append(Block(stripped.lstrip("#").strip().strip("*").strip(), min(marks + 1, 4)))
         else:
-            parts.append(f"<p>{html.escape(stripped)}</p>")
-    flush()
+            out.append(Block(stripped))
+    return out
+
+
+def report_html(text: str) -> str:
+    """The report body as HTML: <h2>–<h4> headings, <p> paragraphs, <table> tables."""
+    parts: list[str] = []
+    for block in blocks(text):
+        if block.rows:
+            width = max(len(r) for r in block.rows)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r + [""] * (width - len(r))) + "</tr>"
+                for r in block.rows
+            )
+            parts.append(f'<table border="1" cellspacing="0">{body}</table>')
+        elif block.level:
+            parts.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
+        else:
+            parts.append(f"<p>{html.escape(block.text)}</p>")
     return "\n".join(parts)
 
 

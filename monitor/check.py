@@ -52,10 +52,8 @@ def read_report_file(path: str | Path, options: CheckOptions | None = None) -> R
     return extract_report(read_path(path), options or CheckOptions())
 
 
-def publication_of(report: Report, options: CheckOptions) -> Publication | None:
-    """The publication facts for a report: the option wins, then a date the document states."""
-    if options.published:
-        return Publication(options.published, "--published")
+def publication_of(report: Report) -> Publication | None:
+    """The publication facts for a report: --published, or a date the document states (set at extraction)."""
     if report.published:
         return Publication(report.published, report.published_source)
     return None
@@ -82,7 +80,7 @@ def check_reports(reports: Sequence[Report], options: CheckOptions | None = None
     for report in reports:
         previous, peers = _previous_and_peers(report, reports)
         ctx = RuleContext(
-            publication=publication_of(report, options),
+            publication=publication_of(report),
             previous=previous,
             peers=peers,
             deadline_override=options.deadline,

@@ -12,8 +12,7 @@ import html
 import io
 from functools import lru_cache
 
-from demo.seedhtml import report_html
-from monitor.readers.text import parse_text
+from demo.seedhtml import blocks, report_html
 
 SEEDS = {
     "000": "000_b28c53098f8ab8fe",
@@ -22,21 +21,6 @@ SEEDS = {
     "003": "003_a50e7d005bc805e1",
     "004": "004_8a5c167a3bf215e4",
 }
-
-
-def _blocks(text: str) -> list[tuple[str, list]]:
-    """Group the text's lines into ("p", [text]) and ("table", [cells...]) blocks."""
-    doc = parse_text(text, "<render>")
-    blocks: list[tuple[str, list]] = []
-    for line in doc.lines:
-        if line.is_row:
-            if blocks and blocks[-1][0] == "table":
-                blocks[-1][1].append(line.cells)
-            else:
-                blocks.append(("table", [line.cells]))
-        elif line.text.strip():
-            blocks.append(("p", [line.text.strip("#* ")]))
-    return blocks
 
 
 def to_html(text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None) -> bytes:
@@ -58,15 +42,15 @@ def to_docx(text: str) -> bytes:
     from docx import Document
 
     document = Document()
-    for kind, content in _blocks(text):
-        if kind == "p":
-            document.add_paragraph(content[0])
+    for block in blocks(text):
+        if not block.rows:
+            document.add_paragraph(block.text.strip("#* "))
             continue
-        width = max(len(cells) for cells in content)
-        table = document.add_table(rows=len(content), cols=width)
+        width = max(len(cells) for cells in block.rows)
+        table = document.add_table(rows=len(block.rows), cols=width)
         table.style = "Table Grid"
         # Row by row: python-docx's table.cell(r, c) rescans the whole table on every call.
-        for row, cells in zip(table.rows, content, strict=True):
+        for row, cells in zip(table.rows, block.rows, strict=True):
             for cell, value in zip(row.cells, cells, strict=False):
                 cell.text = value
     out = io.BytesIO()

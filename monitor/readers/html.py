@@ -166,12 +166,7 @@ class _Flattener:
         block = tag in _BLOCK_TAGS
         if block:
             self.flush()
-        if el.text:
-            self.buf.append(el.text)
-        for child in el:
-            self.walk(child)
-            if child.tail:
-                self.buf.append(child.tail)
+        self.walk_content(el)
         if block:
             self.flush()
 
@@ -182,13 +177,17 @@ class _Flattener:
         # A table nested in a data cell becomes running text of that cell.
         return join_parts([" ".join(c for c in ln.cells if c) if ln.cells else ln.text for ln in sub.lines])
 
-    def walk_children(self, el: etree._Element) -> None:
+    def walk_content(self, el: etree._Element) -> None:
+        """The element's own text, its children and their tails, in document order."""
         if el.text:
             self.buf.append(el.text)
         for child in el:
             self.walk(child)
             if child.tail:
                 self.buf.append(child.tail)
+
+    def walk_children(self, el: etree._Element) -> None:
+        self.walk_content(el)
         self.flush()
 
     def table(self, table: etree._Element) -> None:
