@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-TitleKind = Literal["report", "interpretation", "other"]
+from monitor.extract.facts import title_year  # the year a title reports on: one reading for crawl and check
 
-_CN_DIGIT = {"〇": "0", "○": "0", "零": "0", "O": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3",
-             "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+TitleKind = Literal["report", "interpretation", "other"]
 
 # The disclosure subject: 政府信息公开, 信息公开, 政务公开 is a different report and does not count.
 _SUBJECT = re.compile(r"(政府)?信息公开")
@@ -28,9 +27,6 @@ _NOT_REPORT = re.compile(
     r"(通知|格式|编制|撰写|模板|范本|要点|评估|考核|测评|指数|培训|征求|意见|目录|指南|制度|"
     r"公示|统计表|工作方案|实施方案|报送|转发|印发)"
 )
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_CN_YEAR = re.compile(r"([〇○零OＯ一二三四五六七八九]{4})\s*年")
 _IMAGE_EDITION = re.compile(r"[（(]\s*(图片版|图片|扫描版|扫描件)\s*[)）]")
 _WS = re.compile(r"\s+")
 
@@ -45,21 +41,6 @@ class TitleInfo:
 def normalize_title(title: str) -> str:
     """Collapse whitespace (list pages wrap titles across lines) and strip."""
     return _WS.sub("", title or "").strip()
-
-
-def title_year(title: str) -> int | None:
-    """The year a title reports on: the first 20XX年 (or 二〇二三年) before the report words."""
-    text = normalize_title(title)
-    cut = _REPORT_WORD.search(text)
-    head = text[: cut.end()] if cut else text
-    for pattern in (_YEAR, _CN_YEAR):
-        m = pattern.search(head)
-        if m:
-            digits = "".join(_CN_DIGIT.get(ch, ch) for ch in m.group(1))
-            if digits.isdigit():
-                return int(digits)
-    m = _YEAR_BARE.search(head)
-    return int(m.group(1)) if m else None
 
 
 def classify_title(title: str) -> TitleInfo:
