@@ -40,9 +40,28 @@ from storage.archive import Archive  # noqa: E402
 from storage.sites import Site, save_sites  # noqa: E402
 
 REGION = "青山"
-DEPARTMENTS = ["教育局", "卫生健康委员会", "司法局", "民政局", "财政局", "人力资源和社会保障局", "自然资源局",
-               "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局",
-               "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局", "信访局"]
+DEPARTMENTS = [
+    "教育局",
+    "卫生健康委员会",
+    "司法局",
+    "民政局",
+    "财政局",
+    "人力资源和社会保障局",
+    "自然资源局",
+    "生态环境局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "水利局",
+    "农业农村局",
+    "商务局",
+    "文化和旅游局",
+    "应急管理局",
+    "审计局",
+    "市场监督管理局",
+    "统计局",
+    "医疗保障局",
+    "信访局",
+]
 PDF = pdf_bytes("annual report attachment")
 
 
@@ -68,21 +87,36 @@ def build_trs_site(root: Path, n: int) -> None:
                 name = f"P0{year + 1}01{day:02d}{n:06d}{k}.pdf"
                 _write(root, f"zfxxgk/zfxxgknb/{year + 1}01/{name}", PDF)
                 extra = f'<p>附件：<a href="./{name}" appendix="true">{title}.pdf</a></p>'
-            _write(root, f"zfxxgk/zfxxgknb/{path}",
-                   trs_detail(title, agency, year, f"{year + 1}-01-{day:02d} 09:30", extra))
-            items.append(f'<li><a href="./{path}" title="{title}">{title}</a><span>{year + 1}-01-{day:02d}</span></li>')
-    items.insert(1, f'<li><a href="./202402/t20240201_{n}.shtml">{agencies[0]}2023年政府信息公开工作年度报告解读</a>'
-                    "<span>2024-02-01</span></li>")
+            _write(
+                root,
+                f"zfxxgk/zfxxgknb/{path}",
+                trs_detail(title, agency, year, f"{year + 1}-01-{day:02d} 09:30", extra),
+            )
+            items.append(
+                f'<li><a href="./{path}" title="{title}">{title}</a><span>{year + 1}-01-{day:02d}</span></li>'
+            )
+    items.insert(
+        1,
+        f'<li><a href="./202402/t20240201_{n}.shtml">{agencies[0]}2023年政府信息公开工作年度报告解读</a>'
+        "<span>2024-02-01</span></li>",
+    )
     for i, title in enumerate(NEWS_TITLES[:2]):
-        items.append(f'<li><a href="./202403/t2024030{i}_{n}.shtml">{title}</a><span>2024-03-0{i + 1}</span></li>')
+        items.append(
+            f'<li><a href="./202403/t2024030{i}_{n}.shtml">{title}</a><span>2024-03-0{i + 1}</span></li>'
+        )
     per_page = 6
-    pages = [items[i:i + per_page] for i in range(0, len(items), per_page)]
+    pages = [items[i : i + per_page] for i in range(0, len(items), per_page)]
     for p, chunk in enumerate(pages):
         name = "index.shtml" if p == 0 else f"index_{p}.shtml"
-        body = (f'<ul class="list">{"".join(chunk)}</ul>'
-                f'<script>createPageHTML({len(pages)}, {p}, "index", "shtml");</script>')
-        _write(root, f"zfxxgk/zfxxgknb/{name}",
-               page("政府信息公开年报", national_metas(f"{REGION}市", "政府信息公开年报"), body))
+        body = (
+            f'<ul class="list">{"".join(chunk)}</ul>'
+            f'<script>createPageHTML({len(pages)}, {p}, "index", "shtml");</script>'
+        )
+        _write(
+            root,
+            f"zfxxgk/zfxxgknb/{name}",
+            page("政府信息公开年报", national_metas(f"{REGION}市", "政府信息公开年报"), body),
+        )
 
 
 def build_jiyue_site(root: Path, n: int) -> None:
@@ -94,10 +128,21 @@ def build_jiyue_site(root: Path, n: int) -> None:
         ident = f"17442773069535{n:05d}{year % 100}"
         generated = f"{year + 1}-01-{10 + n % 18:02d}"
         title = f"{agency}{year}年政府信息公开工作年度报告"
-        _write(root, f"{col}/{year}n/{ident}.html",
-               jiyue_detail(title, agency, year, f"bench-{n}/{year + 1}-00001", generated, generated))
-        _write(root, f"{col}/{year}n/index.html", _jiyue_list(
-            f"{year}年", f"{year}年", "", [f'<li><a href="{ident}.html">{title}</a><span>{generated}</span></li>']))
+        _write(
+            root,
+            f"{col}/{year}n/{ident}.html",
+            jiyue_detail(title, agency, year, f"bench-{n}/{year + 1}-00001", generated, generated),
+        )
+        _write(
+            root,
+            f"{col}/{year}n/index.html",
+            _jiyue_list(
+                f"{year}年",
+                f"{year}年",
+                "",
+                [f'<li><a href="{ident}.html">{title}</a><span>{generated}</span></li>'],
+            ),
+        )
 
 
 def generate(root: Path, count: int) -> list[dict[str, Any]]:
@@ -127,13 +172,25 @@ def main(argv: list[str] | None = None) -> int:
         with MockPortal(hosts) as portal:
             data = tmp / "data"
             with Archive.open(data, durable=False) as archive:
-                sites = [Site(id=h["name"], agency=f"基准站点{h['name']}", start_urls=[
-                    f"{portal.urls[h['name']]}/zfxxgk/zfxxgknb/" + ("index.html" if i % 3 == 2 else "index.shtml")])
-                    for i, h in enumerate(hosts)]
+                sites = [
+                    Site(
+                        id=h["name"],
+                        agency=f"基准站点{h['name']}",
+                        start_urls=[
+                            f"{portal.urls[h['name']]}/zfxxgk/zfxxgknb/"
+                            + ("index.html" if i % 3 == 2 else "index.shtml")
+                        ],
+                    )
+                    for i, h in enumerate(hosts)
+                ]
                 save_sites(archive.db, sites, now=archive.now(), source="bench")
             portal.reset()
-            settings = {"DOWNLOAD_DELAY": args.delay, "AUTOTHROTTLE_START_DELAY": args.delay,
-                        "LOG_LEVEL": "WARNING", "NIANBAO_PROGRESS_INTERVAL": 5.0}
+            settings = {
+                "DOWNLOAD_DELAY": args.delay,
+                "AUTOTHROTTLE_START_DELAY": args.delay,
+                "LOG_LEVEL": "WARNING",
+                "NIANBAO_PROGRESS_INTERVAL": 5.0,
+            }
             began = time.monotonic()
             result = run_crawl(data, None, "2024-06-01", settings=settings)
             wall = time.monotonic() - began
@@ -156,7 +213,9 @@ def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wal
     largest = max(len(times) for times in per_host.values())
     span = max(e["t"] for e in log) - min(e["t"] for e in log)
     ideal = largest * args.delay
-    gaps = [b - a for times in per_host.values() for a, b in zip(sorted(times), sorted(times)[1:], strict=False)]
+    gaps = [
+        b - a for times in per_host.values() for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
+    ]
     statuses: dict[str, int] = defaultdict(int)
     for site in result.sites:
         statuses[site["status"]] += 1
@@ -185,8 +244,10 @@ def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wal
     print(f"ideal            {largest} pages on the largest site x {args.delay} s = {ideal:.1f} s")
     print(f"ratio            {wall / ideal:.2f} (target <= 1.5)")
     if gaps:
-        print(f"politeness       min gap between two requests to one host {min(gaps):.2f} s, "
-              f"median {statistics.median(gaps):.2f} s (delay {args.delay} s)")
+        print(
+            f"politeness       min gap between two requests to one host {min(gaps):.2f} s, "
+            f"median {statistics.median(gaps):.2f} s (delay {args.delay} s)"
+        )
     print(json.dumps(figures, ensure_ascii=False))
 
 

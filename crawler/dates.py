@@ -81,7 +81,9 @@ class DateEvidence:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DateEvidence:
-        return cls(data["source"], date.fromisoformat(data["date"]), data.get("quote", ""), data.get("url", ""))
+        return cls(
+            data["source"], date.fromisoformat(data["date"]), data.get("quote", ""), data.get("url", "")
+        )
 
 
 def parse_date(text: str) -> date | None:
@@ -209,15 +211,24 @@ def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[Dat
         if not value:
             continue
         if name in _META_PUB:
-            found.append(DateEvidence("meta:PubDate", value, f'<meta name="{meta.get("name") or name}" '
-                                      f'content="{content}">', url))
+            found.append(
+                DateEvidence(
+                    "meta:PubDate",
+                    value,
+                    f'<meta name="{meta.get("name") or name}" content="{content}">',
+                    url,
+                )
+            )
         elif name in _META_MAKE:
-            found.append(DateEvidence("meta:Maketime", value, f'<meta name="{meta.get("name")}" '
-                                      f'content="{content}">', url))
+            found.append(
+                DateEvidence(
+                    "meta:Maketime", value, f'<meta name="{meta.get("name")}" content="{content}">', url
+                )
+            )
     text = _header_text(doc, body)
     for pattern, source in ((_LABEL_PUB, "text:发布时间"), (_LABEL_WEAK, "text:日期")):
         for m in pattern.finditer(text):
-            tail = text[m.end(): m.end() + 40]
+            tail = text[m.end() : m.end() + 40]
             value = _labelled_date(tail)
             if value:
                 quote = (m.group(0) + tail).split("\n")[0].strip()
@@ -240,7 +251,9 @@ def choose_publication(
     (a date in the period the report covers): both stay evidence but are never chosen.
     """
     earliest = earliest_publication(year)
-    usable = [e for e in evidence if (today is None or e.date <= today) and (earliest is None or e.date >= earliest)]
+    usable = [
+        e for e in evidence if (today is None or e.date <= today) and (earliest is None or e.date >= earliest)
+    ]
     if not usable:
         return None
     return min(usable, key=lambda e: SOURCE_RANK.get(e.source, 99))

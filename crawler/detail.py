@@ -60,8 +60,10 @@ class DetailPage:
 
 def _meta(doc: Any, *names: str) -> str:
     for name in names:
-        values = doc.xpath(f"//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-                           f"'abcdefghijklmnopqrstuvwxyz')='{name.lower()}']/@content")
+        values = doc.xpath(
+            f"//meta[translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+            f"'abcdefghijklmnopqrstuvwxyz')='{name.lower()}']/@content"
+        )
         if values and values[0].strip():
             return str(values[0]).strip()
     return ""
@@ -115,7 +117,10 @@ def parse_detail(html_text: str, url: str) -> DetailPage:
         target = absolute(url, anchor.get("href"))
         if target and is_document_link(target) and target not in seen:
             seen.add(target)
-            name = normalize_title(anchor.get("title") or anchor.text_content() or "") or target.rsplit("/", 1)[-1]
+            name = (
+                normalize_title(anchor.get("title") or anchor.text_content() or "")
+                or target.rsplit("/", 1)[-1]
+            )
             page.attachments.append(Attachment(target, name, "document"))
     for script in scripts:  # links a template writes with document.write
         for href in _SCRIPT_LINK.findall(script):
@@ -128,7 +133,11 @@ def parse_detail(html_text: str, url: str) -> DetailPage:
     body, how = body_element(html_text, doc)
     page.container = how
     # Labelled dates are read outside the body (a guessed block only when it is clearly the body).
-    own = body if how != "largest text block" or len(_WS.sub("", body.text_content() or "")) >= MIN_BODY_TEXT else None
+    own = (
+        body
+        if how != "largest text block" or len(_WS.sub("", body.text_content() or "")) >= MIN_BODY_TEXT
+        else None
+    )
     page.dates = dates_from_doc(doc, url, body=own)
     page.body_text_length = len(_WS.sub("", body.text_content() or ""))
     for img in body.iter("img"):
@@ -142,9 +151,14 @@ def parse_detail(html_text: str, url: str) -> DetailPage:
             page.body_images.append(src)
 
     title_image = bool(title and classify_title(title).image_edition)
-    page.image_only = bool(page.body_images) and page.body_text_length < MIN_BODY_TEXT and not page.attachments
+    page.image_only = (
+        bool(page.body_images) and page.body_text_length < MIN_BODY_TEXT and not page.attachments
+    )
     page.image_only = page.image_only or (title_image and not page.attachments and bool(page.body_images))
     if page.image_only:
-        page.attachments.extend(Attachment(src, src.rsplit("/", 1)[-1], "image") for src in page.body_images
-                                if is_image_link(src) or "." not in src.rsplit("/", 1)[-1])
+        page.attachments.extend(
+            Attachment(src, src.rsplit("/", 1)[-1], "image")
+            for src in page.body_images
+            if is_image_link(src) or "." not in src.rsplit("/", 1)[-1]
+        )
     return page

@@ -21,7 +21,9 @@ _HANWEB = re.compile(
     r"(<datastore>|dataproxy\.jsp|jpageform_|/module/jslib/|/jcms_files/jcms|大汉版通|大汉网络|unitbuild\.js|"
     r"jpaas-publish-server)"
 )
-_TRS = re.compile(r"(createPageHTML|pageControl\s*\(|var\s+countPage|TRS_Editor|TRS_UEDITOR|/wcm/app/js|0;URL=/wcm)")
+_TRS = re.compile(
+    r"(createPageHTML|pageControl\s*\(|var\s+countPage|TRS_Editor|TRS_UEDITOR|/wcm/app/js|0;URL=/wcm)"
+)
 _JIYUE = re.compile(
     r"""(name=["']?(SiteIDCode|ColumnName|ColumnType)["']?|ucap|开普云|/columns/[0-9a-f]{8}-|/\d{19}\.html)""",
     re.I,
@@ -47,9 +49,13 @@ def detect_family(url: str, text: str) -> Family:
 RESTRICTED_STATUSES = frozenset({401, 403, 407, 412, 423, 429, 451, 521})
 _RUISHU = re.compile(rb"\$_ts\s*=|\$_ts\.|\$_ts\[")
 _JIASULE = re.compile(rb"(__jsl_clearance|document\.cookie\s*=)")
-_WAF = re.compile("(滑动验证|安全验证|访问验证|人机验证|NWAF|WAF|拦截|访问被拒绝|禁止访问|Access Denied|Forbidden)".encode(),
-                  re.I)
-_SOFT404 = re.compile("(找不到|页面不存在|不存在或已删除|已被删除|(?<![0-9])404(?![0-9])|Not Found)".encode(), re.I)
+_WAF = re.compile(
+    "(滑动验证|安全验证|访问验证|人机验证|NWAF|WAF|拦截|访问被拒绝|禁止访问|Access Denied|Forbidden)".encode(),
+    re.I,
+)
+_SOFT404 = re.compile(
+    "(找不到|页面不存在|不存在或已删除|已被删除|(?<![0-9])404(?![0-9])|Not Found)".encode(), re.I
+)
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 _WS = re.compile(rb"\s+")
 
@@ -80,7 +86,7 @@ def _snippet(body: bytes, pattern: re.Pattern[bytes]) -> str:
     if not m:
         return ""
     start = max(0, m.start() - 20)
-    return body[start: m.end() + 40].decode("utf-8", "replace").replace("\n", " ")
+    return body[start : m.end() + 40].decode("utf-8", "replace").replace("\n", " ")
 
 
 def classify_failure(status: int, body: bytes, url: str) -> Verdict | None:
@@ -89,12 +95,20 @@ def classify_failure(status: int, body: bytes, url: str) -> Verdict | None:
     # 瑞数: a 412 (or a 200 shell with no text) carrying the $_ts script.
     if _RUISHU.search(body) and (status == 412 or visible_text_length(body) < 200):
         evidence["quote"] = _snippet(body, _RUISHU)
-        return Verdict("CRAWL.BLOCKED", "ruishu",
-                       f"站点以瑞数反爬挑战（HTTP {status}，$_ts 脚本）拒绝自动访问，未尝试绕过", evidence)
+        return Verdict(
+            "CRAWL.BLOCKED",
+            "ruishu",
+            f"站点以瑞数反爬挑战（HTTP {status}，$_ts 脚本）拒绝自动访问，未尝试绕过",
+            evidence,
+        )
     if status in (521, 512) and _JIASULE.search(body):
         evidence["quote"] = _snippet(body, _JIASULE)
-        return Verdict("CRAWL.BLOCKED", "jiasule",
-                       f"站点以加速乐 Cookie 脚本挑战（HTTP {status}）拒绝自动访问，未尝试绕过", evidence)
+        return Verdict(
+            "CRAWL.BLOCKED",
+            "jiasule",
+            f"站点以加速乐 Cookie 脚本挑战（HTTP {status}）拒绝自动访问，未尝试绕过",
+            evidence,
+        )
     if status in RESTRICTED_STATUSES:
         if _WAF.search(body):
             evidence["quote"] = _snippet(body, _WAF)
@@ -102,7 +116,9 @@ def classify_failure(status: int, body: bytes, url: str) -> Verdict | None:
     if status in (404, 410):
         return Verdict("not_found", "http404", f"页面不存在（HTTP {status}）", evidence)
     if status >= 500:
-        return Verdict("CRAWL.UNREACHABLE", "http5xx", f"站点服务器错误（HTTP {status}），重试后仍失败", evidence)
+        return Verdict(
+            "CRAWL.UNREACHABLE", "http5xx", f"站点服务器错误（HTTP {status}），重试后仍失败", evidence
+        )
     if status >= 400:
         return Verdict("CRAWL.UNREACHABLE", "http4xx", f"页面请求失败（HTTP {status}）", evidence)
     if 200 <= status < 300:

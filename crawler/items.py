@@ -40,9 +40,15 @@ class FetchedDocument:
     def to_json(self) -> dict[str, Any]:
         """Everything but the body (for logs and the items feed)."""
         return {
-            "url": self.url, "role": self.role, "status": self.status, "content_type": self.content_type,
-            "etag": self.etag, "last_modified": self.last_modified, "name": self.name,
-            "not_modified": self.not_modified, "sha256": self.sha256,
+            "url": self.url,
+            "role": self.role,
+            "status": self.status,
+            "content_type": self.content_type,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "name": self.name,
+            "not_modified": self.not_modified,
+            "sha256": self.sha256,
             "size": len(self.body) if self.body is not None else None,
         }
 
@@ -73,12 +79,19 @@ class ReportItem:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": "report", "site_id": self.site_id, "url": self.url, "title": self.title, "year": self.year,
-            "list_url": self.list_url, "family": self.family, "image_only": self.image_only,
+            "kind": "report",
+            "site_id": self.site_id,
+            "url": self.url,
+            "title": self.title,
+            "year": self.year,
+            "list_url": self.list_url,
+            "family": self.family,
+            "image_only": self.image_only,
             "publication": self.publication.to_json() if self.publication else None,
             "date_evidence": [e.to_json() for e in self.date_evidence],
             "documents": [d.to_json() for d in self.documents],
-            "failed": self.failed, "also_at": self.also_at,
+            "failed": self.failed,
+            "also_at": self.also_at,
         }
 
 
@@ -92,8 +105,15 @@ class ProblemItem:
     listing: bool = True  # the problem hit the listing (so the site's listing is incomplete)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "problem", "site_id": self.site_id, "code": self.code, "message": self.message,
-                "url": self.url, "evidence": self.evidence, "listing": self.listing}
+        return {
+            "kind": "problem",
+            "site_id": self.site_id,
+            "code": self.code,
+            "message": self.message,
+            "url": self.url,
+            "evidence": self.evidence,
+            "listing": self.listing,
+        }
 
 
 @dataclass
@@ -105,7 +125,9 @@ class SiteDoneItem:
     pages: int = 0  # list pages and API answers read
     requests: int = 0
     families: list[str] = field(default_factory=list)
-    interpretations: list[dict[str, Any]] = field(default_factory=list)  # 解读/图解 pages not taken as reports
+    interpretations: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # 解读/图解 pages not taken as reports
     offsite: list[str] = field(default_factory=list)  # links to other domains, not followed
     duplicates: list[dict[str, str]] = field(default_factory=list)  # _wap copies and reports seen twice
     redirects: list[list[str]] = field(default_factory=list)  # [from, to] for moved columns

@@ -49,7 +49,11 @@ class SiteOffsiteMiddleware:
 
     def process_request(self, request: Request) -> None:
         allowed = self._allowed_domains(request)
-        if allowed is None or request.url.startswith("data:") or domain_allowed(host_of(request.url), allowed):
+        if (
+            allowed is None
+            or request.url.startswith("data:")
+            or domain_allowed(host_of(request.url), allowed)
+        ):
             return
         self.crawler.stats.inc_value("offsite/filtered")
         raise IgnoreRequest(f"offsite: {host_of(request.url)} is not an allowed domain of this site")

@@ -36,7 +36,11 @@ if TYPE_CHECKING:
     from storage.runs import SiteRun, StoredDocument
 
 logger = logging.getLogger(__name__)
-STATUS_OF = {"CRAWL.BLOCKED": "blocked", "CRAWL.UNREACHABLE": "unreachable", "CRAWL.NO_REPORT_COLUMN": "no_report_column"}
+STATUS_OF = {
+    "CRAWL.BLOCKED": "blocked",
+    "CRAWL.UNREACHABLE": "unreachable",
+    "CRAWL.NO_REPORT_COLUMN": "no_report_column",
+}
 
 
 class ItemsFeedPipeline:
@@ -85,8 +89,15 @@ def _score(report: Report) -> float:
 def _content_key(report: Report) -> str:
     """The report's content without volatile page chrome (view counters), to tell a real change."""
     data = report.to_json()
-    return json.dumps({"sections": {k: v["text"] for k, v in data["sections"].items()}, "tables": data["tables"],
-                       "title": data["title"]}, ensure_ascii=False, sort_keys=True)
+    return json.dumps(
+        {
+            "sections": {k: v["text"] for k, v in data["sections"].items()},
+            "tables": data["tables"],
+            "title": data["title"],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 class StoragePipeline:
@@ -175,7 +186,9 @@ class StoragePipeline:
         for index, doc in enumerate(item.documents):
             dates = _dates_seen(item) if index == 0 else []
             if doc.body is None:
-                found = run.document_unchanged(doc.url, etag=doc.etag, last_modified=doc.last_modified, dates=dates)
+                found = run.document_unchanged(
+                    doc.url, etag=doc.etag, last_modified=doc.last_modified, dates=dates
+                )
                 counts["not_modified"] += 1
                 if found is None:
                     continue
@@ -184,9 +197,20 @@ class StoragePipeline:
             counts["downloaded"] += 1
             # The blob write (and its fsync) in a thread; store_document then finds the blob in place.
             await run_in_thread(run.archive.blobs.put, doc.body)
-            stored.append((doc, run.store_document(
-                doc.body, url=doc.url, name=doc.name or None, content_type=doc.content_type, etag=doc.etag,
-                last_modified=doc.last_modified, dates=dates)))
+            stored.append(
+                (
+                    doc,
+                    run.store_document(
+                        doc.body,
+                        url=doc.url,
+                        name=doc.name or None,
+                        content_type=doc.content_type,
+                        etag=doc.etag,
+                        last_modified=doc.last_modified,
+                        dates=dates,
+                    ),
+                )
+            )
         return stored
 
     async def _report(self, item: ReportItem) -> None:
@@ -215,9 +239,16 @@ class StoragePipeline:
             except ReaderCrashed as exc:  # our reader's failure, not the agency's: a crawl problem
                 counts["reader_crashed"] += 1
                 problems.append(f"{doc.url}: {exc}")
-                self.problems[item.site_id].append(ProblemItem(
-                    item.site_id, "CRAWL.DOCUMENT_FAILED", f"年报文件无法读取：{exc}", doc.url,
-                    {"kind": "reader_crashed", "report_url": item.url, "sha256": document.sha256}, listing=False))
+                self.problems[item.site_id].append(
+                    ProblemItem(
+                        item.site_id,
+                        "CRAWL.DOCUMENT_FAILED",
+                        f"年报文件无法读取：{exc}",
+                        doc.url,
+                        {"kind": "reader_crashed", "report_url": item.url, "sha256": document.sha256},
+                        listing=False,
+                    )
+                )
                 continue
             if report is None:
                 problems.append(f"{doc.url}: {problem}")
@@ -227,13 +258,21 @@ class StoragePipeline:
                 best = (score, report, document)
         pub = item.publication
         publication = (
-            Publication(pub.date, pub.source, item.url, pub.quote) if pub
+            Publication(pub.date, pub.source, item.url, pub.quote)
+            if pub
             else Publication(None, "详情页、列表页、网址", item.url)
         )
         if best is None:
             counts["unreadable"] += 1
-            run.record_report(readable[0][1], None, year=item.year, parse_error="；".join(problems) or "无法读取",
-                              given_year=item.year, publication=publication, key=item.url)
+            run.record_report(
+                readable[0][1],
+                None,
+                year=item.year,
+                parse_error="；".join(problems) or "无法读取",
+                given_year=item.year,
+                publication=publication,
+                key=item.url,
+            )
             return
         _, report, document = best
         if report.year is None and item.year is not None:
@@ -245,8 +284,15 @@ class StoragePipeline:
         changed = self._changed(run, report, document)
         findings = run.check(report, publication)
         # Keyed by the report's own URL: a site lists several departments' reports a year (部门年报).
-        run.record_report(document, report, findings, year=report.year, given_year=item.year,
-                          publication=publication, key=item.url)
+        run.record_report(
+            document,
+            report,
+            findings,
+            year=report.year,
+            given_year=item.year,
+            publication=publication,
+            key=item.url,
+        )
         counts["checked"] += 1
         if changed is not None:
             run.add_finding(changed, year=report.year, url=document.url)
@@ -265,8 +311,12 @@ class StoragePipeline:
         return finding(
             "PUB.CHANGED",
             f"{report.year}年度报告在发布后被修改或替换（内容与此前存档的版本不同）",
-            {"url": document.url, "sha256": document.sha256, "previous_sha256": document.previous_sha256,
-             "year": report.year},
+            {
+                "url": document.url,
+                "sha256": document.sha256,
+                "previous_sha256": document.previous_sha256,
+                "year": report.year,
+            },
             subject=document.url or "",
         )
 
@@ -285,9 +335,16 @@ class StoragePipeline:
         problems = self.problems.pop(item.site_id, [])
         years_found = set(item.years_listed) | self.years.pop(item.site_id, set())
         counts = dict(self.counts.pop(item.site_id, {}))
-        counts.update({"list_pages": item.pages, "requests": item.requests, "reports_found": item.reports,
-                       "interpretations_skipped": len(item.interpretations), "offsite_links": len(item.offsite),
-                       "duplicates": len(item.duplicates)})
+        counts.update(
+            {
+                "list_pages": item.pages,
+                "requests": item.requests,
+                "reports_found": item.reports,
+                "interpretations_skipped": len(item.interpretations),
+                "offsite_links": len(item.offsite),
+                "duplicates": len(item.duplicates),
+            }
+        )
         errors = [f"{p.code} {p.url} {p.message}" for p in problems]
         try:
             status, missing = self._judge_site(run, item, problems, years_found)
@@ -296,17 +353,28 @@ class StoragePipeline:
             logger.exception("could not record the crawl of site %s; recording it as an error", item.site_id)
             status, missing = "error", []
             self.counts[item.site_id] = counts  # for close_spider's last attempt, should this one fail too
-            summary = run.finish("error", counts=counts,
-                                 errors=[*errors, f"记录抓取结果时出错（{type(exc).__name__}: {exc}）"])
+            summary = run.finish(
+                "error", counts=counts, errors=[*errors, f"记录抓取结果时出错（{type(exc).__name__}: {exc}）"]
+            )
             self.counts.pop(item.site_id, None)
         self.runs.pop(item.site_id, None)
-        self.summary.append({
-            "site_id": item.site_id, "agency": run.site.agency, "status": status, "run_id": summary.run_id,
-            "counts": counts, "years_found": sorted(years_found), "missing": [f.evidence.get("year") for f in missing],
-            "problems": [p.to_json() for p in problems],
-            "opened": len(summary.findings.opened), "reopened": len(summary.findings.reopened),
-            "resolved": len(summary.findings.resolved), "families": item.families, "redirects": item.redirects,
-        })
+        self.summary.append(
+            {
+                "site_id": item.site_id,
+                "agency": run.site.agency,
+                "status": status,
+                "run_id": summary.run_id,
+                "counts": counts,
+                "years_found": sorted(years_found),
+                "missing": [f.evidence.get("year") for f in missing],
+                "problems": [p.to_json() for p in problems],
+                "opened": len(summary.findings.opened),
+                "reopened": len(summary.findings.reopened),
+                "resolved": len(summary.findings.resolved),
+                "families": item.families,
+                "redirects": item.redirects,
+            }
+        )
 
     def _judge_site(
         self, run: SiteRun, item: SiteDoneItem, problems: list[ProblemItem], years_found: set[int]
@@ -322,13 +390,19 @@ class StoragePipeline:
                 break
         for p in problems:
             subject = "" if p.code in CRAWL_SCOPE_CODES else p.url
-            run.add_finding(finding(p.code, p.message, {"url": p.url, **p.evidence}, subject=subject), url=p.url)
+            run.add_finding(
+                finding(p.code, p.message, {"url": p.url, **p.evidence}, subject=subject), url=p.url
+            )
         today = self.today or self.archive.today()
         site = run.site
         missing = missing_reports(
-            level=site.level, today=today, years_found=years_found,
-            crawl_ok=status == "ok" and item.listing_complete, deadline_override=site.deadline,
-            first_year=site.first_year, site_url=item.column_url or (site.start_urls[0] if site.start_urls else None),
+            level=site.level,
+            today=today,
+            years_found=years_found,
+            crawl_ok=status == "ok" and item.listing_complete,
+            deadline_override=site.deadline,
+            first_year=site.first_year,
+            site_url=item.column_url or (site.start_urls[0] if site.start_urls else None),
         )
         for f in missing:
             run.add_finding(f, year=f.evidence.get("year"))
@@ -342,19 +416,34 @@ class StoragePipeline:
         for site_id, run in list(self.runs.items()):
             # A site the crawl never finished (stopped, killed) or could not record: an error, never "ok".
             try:
-                summary = run.finish("error", counts=dict(self.counts.get(site_id, {})),
-                                     errors=["抓取未完成（爬虫提前停止或记录失败）"])
+                summary = run.finish(
+                    "error",
+                    counts=dict(self.counts.get(site_id, {})),
+                    errors=["抓取未完成（爬虫提前停止或记录失败）"],
+                )
             except Exception:
                 logger.exception("could not record the crawl of site %s", site_id)
                 continue
-            self.summary.append({"site_id": site_id, "agency": run.site.agency, "status": "error",
-                                 "run_id": summary.run_id, "counts": {}, "problems": [], "opened": 0,
-                                 "reopened": 0, "resolved": 0})
+            self.summary.append(
+                {
+                    "site_id": site_id,
+                    "agency": run.site.agency,
+                    "status": "error",
+                    "run_id": summary.run_id,
+                    "counts": {},
+                    "problems": [],
+                    "opened": 0,
+                    "reopened": 0,
+                    "resolved": 0,
+                }
+            )
         self.runs.clear()
         self.reader.close()
         if self.summary_path:
             Path(self.summary_path).write_text(
-                json.dumps({"batch": self.batch, "sites": self.summary}, ensure_ascii=False, indent=1, default=str),
+                json.dumps(
+                    {"batch": self.batch, "sites": self.summary}, ensure_ascii=False, indent=1, default=str
+                ),
                 encoding="utf-8",
             )
         self.archive.close()

@@ -52,7 +52,9 @@ Reader = Callable[..., "tuple[Report | None, str | None]"]
 class ReportReader:
     def __init__(self, workers: int = 1, reader: Reader = read_one) -> None:
         self.workers = workers
-        self.reader: Any = reader  # a module-level function (it is pickled to the worker); tests pass a crashing one
+        self.reader: Any = (
+            reader  # a module-level function (it is pickled to the worker); tests pass a crashing one
+        )
         self.pool: Executor = self._pool()
         self._isolated = asyncio.Lock() if workers > 0 else None
 

@@ -91,7 +91,9 @@ def _stop_with_parent() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="data folder (archive)")
-    parser.add_argument("--site", action="append", default=[], help="site id (repeatable); default: all enabled")
+    parser.add_argument(
+        "--site", action="append", default=[], help="site id (repeatable); default: all enabled"
+    )
     parser.add_argument("--today", help="YYYY-MM-DD the deadlines are judged against")
     parser.add_argument("--summary", help="write the crawl summary (JSON) here")
     parser.add_argument("--items", help="write every item (JSON lines, no bodies) here")

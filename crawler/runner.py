@@ -133,8 +133,12 @@ def _run_child(
             previous[sig] = signal.signal(sig, forward)
     try:
         proc = subprocess.Popen(
-            cmd, env=env, cwd=str(PROJECT_ROOT), start_new_session=True,
-            stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
+            cmd,
+            env=env,
+            cwd=str(PROJECT_ROOT),
+            start_new_session=True,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
         )
     except BaseException:
         for sig, handler in previous.items():

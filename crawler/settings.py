@@ -16,9 +16,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # An honest user agent: government portals are public, the monitor has nothing to hide.
-USER_AGENT = (
-    "Mozilla/5.0 (compatible; nianbao/0.1; +government information-disclosure annual report monitor)"
-)
+USER_AGENT = "Mozilla/5.0 (compatible; nianbao/0.1; +government information-disclosure annual report monitor)"
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "zh-CN,zh;q=0.9",

@@ -68,23 +68,59 @@ class Site:
 
 
 SITES = [
-    Site("jtfw", "赣州经开区教体服务中心", "trs", weeks=(
-        [Report("000", "2024-01-25 10:19", "赣州经济技术开发区教体服务中心\n2024年1月24日", article=1926722)],
-        [Report("000", "2024-01-25 10:19", "赣州经济技术开发区教体服务中心\n2024年1月24日", article=1926722)],
-    )),
-    Site("jgsw", "赣州经开区机关事务管理中心", "trs", weeks=(
-        [Report("001", "2024-01-29 16:40", article=1926801)],
-        [Report("001", "2024-01-29 16:40", article=1926801)],
-    )),
+    Site(
+        "jtfw",
+        "赣州经开区教体服务中心",
+        "trs",
+        weeks=(
+            [
+                Report(
+                    "000",
+                    "2024-01-25 10:19",
+                    "赣州经济技术开发区教体服务中心\n2024年1月24日",
+                    article=1926722,
+                )
+            ],
+            [
+                Report(
+                    "000",
+                    "2024-01-25 10:19",
+                    "赣州经济技术开发区教体服务中心\n2024年1月24日",
+                    article=1926722,
+                )
+            ],
+        ),
+    ),
+    Site(
+        "jgsw",
+        "赣州经开区机关事务管理中心",
+        "trs",
+        weeks=(
+            [Report("001", "2024-01-29 16:40", article=1926801)],
+            [Report("001", "2024-01-29 16:40", article=1926801)],
+        ),
+    ),
     Site("scjg", "郑县市场监督管理局", "trs"),
-    Site("wbjy", "卫滨区教育局", "hanweb", column="1229001101", weeks=(
-        [Report("002", "2024-01-26 09:30", article=88123)],
-        [Report("002", "2024-01-26 09:30", "卫滨区教育局\n2024年1月25日", article=88123)],
-    )),
-    Site("zxjt", "郑县教育体育局", "hanweb", column="1229001202", weeks=(
-        [],
-        [Report("004", "2024-02-27 11:02", years={"2021": "2023", "2022": "2024"}, article=88290)],
-    )),
+    Site(
+        "wbjy",
+        "卫滨区教育局",
+        "hanweb",
+        column="1229001101",
+        weeks=(
+            [Report("002", "2024-01-26 09:30", article=88123)],
+            [Report("002", "2024-01-26 09:30", "卫滨区教育局\n2024年1月25日", article=88123)],
+        ),
+    ),
+    Site(
+        "zxjt",
+        "郑县教育体育局",
+        "hanweb",
+        column="1229001202",
+        weeks=(
+            [],
+            [Report("004", "2024-02-27 11:02", years={"2021": "2023", "2022": "2024"}, article=88290)],
+        ),
+    ),
     Site("wbqzf", "卫滨区人民政府", "hanweb", level="government", column="1229001303"),
     Site("wjw", "郑县卫生健康委员会", "blocked"),
     Site("jtj", "郑县交通运输局", "unreachable"),
@@ -102,13 +138,17 @@ def _page(title: str, metas: str, body: str) -> str:
 
 
 def _metas(site: Site, column: str, title: str | None = None, pubdate: str | None = None) -> str:
-    metas = [f'<meta name="SiteName" content="{html.escape(site.agency)}">',
-             f'<meta name="ColumnName" content="{column}">']
+    metas = [
+        f'<meta name="SiteName" content="{html.escape(site.agency)}">',
+        f'<meta name="ColumnName" content="{column}">',
+    ]
     if title:
         metas.append(f'<meta name="ArticleTitle" content="{html.escape(title)}">')
     if pubdate:
-        metas += [f'<meta name="PubDate" content="{pubdate}">',
-                  f'<meta name="ContentSource" content="{html.escape(site.agency)}">']
+        metas += [
+            f'<meta name="PubDate" content="{pubdate}">',
+            f'<meta name="ContentSource" content="{html.escape(site.agency)}">',
+        ]
     return "\n".join(metas)
 
 
@@ -145,18 +185,30 @@ def _build_trs(tree: Path, site: Site, reports: list[Report]) -> None:
             '<a href="../index.shtml">政府信息公开年报</a></div>'
             f'<h1 class="title">{html.escape(title)}</h1>'
             f'<div class="info">发布时间：{report.published} 来源：{html.escape(site.agency)} '
-            '字号：[ 大 中 小 ] 打印本页</div>'
+            "字号：[ 大 中 小 ] 打印本页</div>"
             f'<div class="TRS_Editor">{body}</div>'
         )
-        _write(tree / TRS_COLUMN / rel, _page(f"{title}_{site.agency}", _metas(site, "政府信息公开年报", title,
-                                                                               report.published), article))
-        items.append(f'<li><a href="./{rel}" title="{html.escape(title)}" target="_blank">{html.escape(title)}</a>'
-                     f"<span>{day.isoformat()}</span></li>")
+        _write(
+            tree / TRS_COLUMN / rel,
+            _page(
+                f"{title}_{site.agency}", _metas(site, "政府信息公开年报", title, report.published), article
+            ),
+        )
+        items.append(
+            f'<li><a href="./{rel}" title="{html.escape(title)}" target="_blank">{html.escape(title)}</a>'
+            f"<span>{day.isoformat()}</span></li>"
+        )
     for index, news in enumerate(NEWS):
         day = date(2024, 2, 1) + timedelta(days=index)
         rel = f"{day:%Y%m}/t{day:%Y%m%d}_{5000 + index}.shtml"
-        _write(tree / TRS_COLUMN / rel, _page(news, _metas(site, "政府信息公开年报", news, f"{day} 09:00"),
-                                              f"<h1>{news}</h1><div class='TRS_Editor'><p>正文从略。</p></div>"))
+        _write(
+            tree / TRS_COLUMN / rel,
+            _page(
+                news,
+                _metas(site, "政府信息公开年报", news, f"{day} 09:00"),
+                f"<h1>{news}</h1><div class='TRS_Editor'><p>正文从略。</p></div>",
+            ),
+        )
         items.append(f'<li><a href="./{rel}" title="{news}">{news}</a><span>{day.isoformat()}</span></li>')
     body = (
         '<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报</div>'
@@ -164,8 +216,10 @@ def _build_trs(tree: Path, site: Site, reports: list[Report]) -> None:
         f'<ul class="list">{"".join(items)}</ul>'
         '<div class="page"><script>createPageHTML(1, 0, "index", "shtml");</script></div>'
     )
-    _write(tree / TRS_COLUMN / "index.shtml", _page(f"政府信息公开年报_{site.agency}",
-                                                    _metas(site, "政府信息公开年报"), body))
+    _write(
+        tree / TRS_COLUMN / "index.shtml",
+        _page(f"政府信息公开年报_{site.agency}", _metas(site, "政府信息公开年报"), body),
+    )
 
 
 def _build_hanweb(tree: Path, site: Site, reports: list[Report]) -> None:
@@ -175,12 +229,15 @@ def _build_hanweb(tree: Path, site: Site, reports: list[Report]) -> None:
         title, body, _ = _report_page(site, report)
         day = date.fromisoformat(report.published[:10])
         rel = f"art/{day.year}/{day.month}/{day.day}/art_{site.column}_{report.article}.html"
-        metas = "\n".join([
-            f"<meta name='Maketime' content='{report.published}:00'>",
-            f"<meta name='i_columnid' content='{site.column}'>",
-            f"<meta name='i_articleid' content='{report.article}'>",
-            generator, _metas(site, "政府信息公开年报", title, report.published),
-        ])
+        metas = "\n".join(
+            [
+                f"<meta name='Maketime' content='{report.published}:00'>",
+                f"<meta name='i_columnid' content='{site.column}'>",
+                f"<meta name='i_articleid' content='{report.article}'>",
+                generator,
+                _metas(site, "政府信息公开年报", title, report.published),
+            ]
+        )
         article = (
             f'<table class="info"><tr><td>信息来源：<!--<$[信息来源]>begin-->{html.escape(site.agency)}'
             "<!--<$[信息来源]>end--></td></tr></table>"
@@ -190,8 +247,10 @@ def _build_hanweb(tree: Path, site: Site, reports: list[Report]) -> None:
             "<!--<$[信息内容]>end--><!--ZJEG_RSS.content.end--></div>"
         )
         _write(tree / rel, _page(f"{site.agency} - 政府信息公开年报 - {title}", metas, article))
-        records.append(f"<li><a href='/{rel}' title='{html.escape(title)}' target='_blank'>{html.escape(title)}</a>"
-                       f"<span>{day.isoformat()}</span></li>")
+        records.append(
+            f"<li><a href='/{rel}' title='{html.escape(title)}' target='_blank'>{html.escape(title)}</a>"
+            f"<span>{day.isoformat()}</span></li>"
+        )
     for index, news in enumerate(NEWS[:2]):
         day = date(2024, 2, 5) + timedelta(days=index)
         rel = f"art/{day.year}/{day.month}/{day.day}/art_{site.column}_{7000 + index}.html"
@@ -212,6 +271,8 @@ def _build_hanweb(tree: Path, site: Site, reports: list[Report]) -> None:
         "permissiontype: 0} }); });</script>"
         f'<form id="jpageform_{unit}" action="/module/web/jpage/dataproxy.jsp"></form></div>'
     )
-    _write(tree / f"col/col{site.column}/index.html", _page(f"{site.agency} 政府信息公开年报", generator, column))
+    _write(
+        tree / f"col/col{site.column}/index.html", _page(f"{site.agency} 政府信息公开年报", generator, column)
+    )
     # The dataproxy answers for later pages; there are none, but a crawler may ask.
     _write(tree / "_data" / "records.json", json.dumps(records, ensure_ascii=False))

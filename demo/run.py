@@ -47,9 +47,13 @@ UNCHECKED = ["wjw", "jtj"]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo", help="fresh data folder (replaced)")
+    parser.add_argument(
+        "--data", type=Path, default=ROOT / "data" / "demo", help="fresh data folder (replaced)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "reports_out", help="where the digest goes")
-    parser.add_argument("--screenshot", type=Path, help="also save a screenshot of the digest (needs chromium)")
+    parser.add_argument(
+        "--screenshot", type=Path, help="also save a screenshot of the digest (needs chromium)"
+    )
     args = parser.parse_args(argv)
 
     data = fresh(args.data)
@@ -105,8 +109,13 @@ def write_sites(path: Path, urls: dict[str, str]) -> Path:
     import yaml
 
     entries = [
-        {"id": s.id, "agency": s.agency, "level": s.level, "start_urls": [urls[s.id] + s.start_path],
-         "first_year": 2023}
+        {
+            "id": s.id,
+            "agency": s.agency,
+            "level": s.level,
+            "start_urls": [urls[s.id] + s.start_path],
+            "first_year": 2023,
+        }
         for s in SITES
     ]
     path.write_text(yaml.safe_dump({"sites": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -115,8 +124,18 @@ def write_sites(path: Path, urls: dict[str, str]) -> Path:
 
 def crawl(archive: Path, sites_file: Path, day: date, log: Path) -> None:
     """``nianbao crawl`` in a child process, exactly as an operator runs it (output kept in ``log``)."""
-    command = [sys.executable, "-m", "nianbao", "crawl", "--data", str(archive), "--sites", str(sites_file),
-               "--today", day.isoformat()]
+    command = [
+        sys.executable,
+        "-m",
+        "nianbao",
+        "crawl",
+        "--data",
+        str(archive),
+        "--sites",
+        str(sites_file),
+        "--today",
+        day.isoformat(),
+    ]
     with log.open("wb") as output:
         done = subprocess.run(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
@@ -129,16 +148,23 @@ def report_runs(archive: Path) -> None:
     from storage import queries
     from storage.archive import Archive
 
-    names = {"ok": "正常", "unreachable": "无法访问", "blocked": "被拦截", "no_report_column": "无年报栏目",
-             "error": "出错"}
+    names = {
+        "ok": "正常",
+        "unreachable": "无法访问",
+        "blocked": "被拦截",
+        "no_report_column": "无年报栏目",
+        "error": "出错",
+    }
     with Archive.open(archive) as store:
         runs = queries.latest_runs(store.db)
     for site in SITES:
         run = runs.get(site.id)
         status = names.get(run.status, run.status) if run else "未抓取"
         found = run.counts.get("reports_found", run.counts.get("reports", 0)) if run else 0
-        say(f"    {site.agency.ljust(13, chr(0x3000))}{status}  年报 {found} 份  新问题 {run.findings_opened if run else 0}"
-            f"  已解决 {run.findings_resolved if run else 0}")
+        say(
+            f"    {site.agency.ljust(13, chr(0x3000))}{status}  年报 {found} 份  新问题 {run.findings_opened if run else 0}"
+            f"  已解决 {run.findings_resolved if run else 0}"
+        )
 
 
 def verify(digest: object) -> list[str]:
@@ -147,13 +173,18 @@ def verify(digest: object) -> list[str]:
 
     assert isinstance(digest, Digest)
     shown = {(f.site_id, f.code): f.status for f in digest.open_findings}
-    missing = [f"需要处理：{site} {code}（{status}）" for site, code, status in PLANTED
-               if shown.get((site, code)) != status]
+    missing = [
+        f"需要处理：{site} {code}（{status}）"
+        for site, code, status in PLANTED
+        if shown.get((site, code)) != status
+    ]
     resolved = {(f.site_id, f.code) for f in digest.resolved}
     missing += [f"本周已整改：{site} {code}" for site, code in RESOLVED if (site, code) not in resolved]
     missing += [f"无问题：{site}" for site in CLEAN if any(s == site for s, _ in shown)]
     missing += [f"临近截止：{site}" for site in UPCOMING if site not in {u.site_id for u in digest.upcoming}]
-    missing += [f"未能检查：{site}" for site in UNCHECKED if site not in {u.site_id for u in digest.unchecked}]
+    missing += [
+        f"未能检查：{site}" for site in UNCHECKED if site not in {u.site_id for u in digest.unchecked}
+    ]
     return missing
 
 

@@ -19,8 +19,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from portal import SITES, Site
 
-TYPES = {".html": "text/html; charset=utf-8", ".shtml": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-         ".json": "application/json"}
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".shtml": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+}
 CHALLENGE = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
     "<script>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=23017;$_ts.cd='qhzrrrAlEqGr';</script>"
@@ -105,17 +109,23 @@ def _handler(portal: Portal, site: Site) -> type[BaseHTTPRequestHandler]:
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_relative_to(tree.resolve()) or not target.is_file():
-                return self._send(404, "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
-                                  "text/html; charset=utf-8")
+                return self._send(
+                    404,
+                    "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
+                    "text/html; charset=utf-8",
+                )
             self._send(200, target.read_bytes(), TYPES.get(target.suffix, "application/octet-stream"))
 
         def _dataproxy(self, tree: Path, params: dict[str, list[str]]) -> None:
             records = json.loads((tree / "_data" / "records.json").read_text(encoding="utf-8"))
             start = int(params.get("startrecord", ["1"])[0])
             end = int(params.get("endrecord", [str(len(records))])[0])
-            chosen = records[start - 1:end]
-            body = (f"<datastore><totalrecord>{len(records)}</totalrecord><totalpage>1</totalpage><recordset>"
-                    + "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen) + "</recordset></datastore>")
+            chosen = records[start - 1 : end]
+            body = (
+                f"<datastore><totalrecord>{len(records)}</totalrecord><totalpage>1</totalpage><recordset>"
+                + "".join(f"<record><![CDATA[{r}]]></record>" for r in chosen)
+                + "</recordset></datastore>"
+            )
             self._send(200, body.encode(), "text/xml; charset=utf-8")
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:

@@ -86,7 +86,10 @@ TABLE2_2019: tuple[Block, ...] = (
     Block(
         "20_1",
         "第二十条第（一）项",
-        (Row("regulations", "规章", ("规章",), exact=True), Row("normative_documents", "规范性文件", ("规范性文件",))),
+        (
+            Row("regulations", "规章", ("规章",), exact=True),
+            Row("normative_documents", "规范性文件", ("规范性文件",)),
+        ),
         (
             Column("produced", "本年新制作数量"),
             Column("published", "本年新公开数量"),

@@ -93,7 +93,12 @@ def ingest_bytes(
         report = read_report(data, name, options, content_type)
     except UnreadableInput as exc:
         run.record_report(
-            document, None, year=year, parse_error=exc.problem, given_year=year, publication=publication,
+            document,
+            None,
+            year=year,
+            parse_error=exc.problem,
+            given_year=year,
+            publication=publication,
             key=key,
         )
         summary = run.finish("ok", counts={"documents": 1, "reports": 0, "unreadable": 1})

@@ -23,7 +23,9 @@ SEEDS = {
 }
 
 
-def to_html(text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None) -> bytes:
+def to_html(
+    text: str, title: str = "政府信息公开年报", charset: str = "utf-8", pubdate: str | None = None
+) -> bytes:
     """A TRS-style portal article page with the report (rendered as the demo portal does) in div.TRS_Editor."""
     meta = f'<meta name="PubDate" content="{pubdate} 10:00">' if pubdate else ""
     shown = f"发布时间：{pubdate} 10:00 来源：办公室" if pubdate else "来源：办公室"

@@ -23,16 +23,32 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
-              "has_touch": True},
+    "phone": {
+        "viewport": {"width": 375, "height": 812},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
 }
-EXPECTED = {"monitored": "9", "checked": "6", "not_checked": "3", "reports": "5", "missing_or_late": "2",
-            "open_errors": "7", "open_warnings": "1"}
+EXPECTED = {
+    "monitored": "9",
+    "checked": "6",
+    "not_checked": "3",
+    "reports": "5",
+    "missing_or_late": "2",
+    "open_errors": "7",
+    "open_warnings": "1",
+}
 
 # Every element's box must lie within the viewport's width.
 OVERFLOW_JS = """() => {
@@ -60,8 +76,11 @@ def digest_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Worst cases for a narrow screen: an unbroken 300-character string and a long URL in evidence.
     digest = copy.deepcopy(digest)
     finding = digest.agencies[0].findings[0]
-    finding.evidence = [*finding.evidence, ("原文", "表" * 5 + "x" * 300),
-                        ("网址", "https://example.gov.cn/" + "a/" * 80 + "t20240125_1926722.shtml")]
+    finding.evidence = [
+        *finding.evidence,
+        ("原文", "表" * 5 + "x" * 300),
+        ("网址", "https://example.gov.cn/" + "a/" * 80 + "t20240125_1926722.shtml"),
+    ]
     finding.message += "；" + "长" * 120
     path = folder / f"digest-{WEEK}.html"
     path.write_text(render_html(digest), encoding="utf-8")
@@ -100,7 +119,11 @@ def test_digest_fits_the_screen_and_shows_the_headline(
         assert figure.is_visible(), name
         assert figure.locator(".value").inner_text() == value
         box = figure.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORTS[device]["viewport"]["width"]
+        assert (
+            box is not None
+            and box["x"] >= 0
+            and box["x"] + box["width"] <= VIEWPORTS[device]["viewport"]["width"]
+        )
     # The headline is on the first screen, not below the fold.
     last = page.locator('[data-figure="open_warnings"]').bounding_box()
     assert last is not None and last["y"] + last["height"] <= VIEWPORTS[device]["viewport"]["height"]

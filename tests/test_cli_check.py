@@ -156,7 +156,9 @@ def test_console_script_and_python_m() -> None:
 def test_deadline_override_for_a_township() -> None:
     late = ["check", "--json", "--level", "township", "--published", "2024-02-25", seed_path("000")]
     code, out, _ = run(*late)
-    assert code == 0 and "PUB.LATE" not in {f["code"] for f in json.loads(out)["findings"]}  # no statutory date
+    assert code == 0 and "PUB.LATE" not in {
+        f["code"] for f in json.loads(out)["findings"]
+    }  # no statutory date
     code, out, _ = run(*late, "--deadline", "02-20")
     found = [f for f in json.loads(out)["findings"] if f["code"] == "PUB.LATE"]
     assert len(found) == 1 and found[0]["evidence"]["deadline"] == "2024-02-20"

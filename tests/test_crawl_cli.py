@@ -21,8 +21,14 @@ except ImportError:  # tests/ imported as a package
     from tests.mockportal.build import _jiyue_list, jiyue_detail
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = {"DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_START_DELAY": 0.05, "DOWNLOAD_TIMEOUT": 3, "RETRY_BACKOFF_BASE": 0.1,
-        "LOG_LEVEL": "WARNING", "NIANBAO_PROGRESS_INTERVAL": 0.5}
+FAST = {
+    "DOWNLOAD_DELAY": 0.05,
+    "AUTOTHROTTLE_START_DELAY": 0.05,
+    "DOWNLOAD_TIMEOUT": 3,
+    "RETRY_BACKOFF_BASE": 0.1,
+    "LOG_LEVEL": "WARNING",
+    "NIANBAO_PROGRESS_INTERVAL": 0.5,
+}
 WANTED = ("mock-jiyue", "mock-wall403")
 
 pytestmark = pytest.mark.skipif(not loopback_binds("127.0.0.12"), reason="needs 127.0.0.0/8 on loopback")
@@ -43,8 +49,14 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockPorta
 
 def nianbao(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NIANBAO_CRAWL_SETTINGS": json.dumps(FAST), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "nianbao", *args, "--data", str(data)], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "nianbao", *args, "--data", str(data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=240,
+    )
 
 
 def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -> None:
@@ -63,16 +75,28 @@ def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -
     # The agency publishes its missing 2021 report; the officer re-checks the site.
     column = tree / "jiyue/zfxxgk/zfxxgknb"
     index = (column / "index.html").read_text(encoding="utf-8")
-    (column / "index.html").write_text(index.replace('<a href="2022n/index.html">2022年</a>',
-                                                     '<a href="2022n/index.html">2022年</a>'
-                                                     '<a href="2021n/index.html">2021年</a>'), encoding="utf-8")
+    (column / "index.html").write_text(
+        index.replace(
+            '<a href="2022n/index.html">2022年</a>',
+            '<a href="2022n/index.html">2022年</a><a href="2021n/index.html">2021年</a>',
+        ),
+        encoding="utf-8",
+    )
     title = "青山区人民政府2021年政府信息公开工作年度报告"
     (column / "2021n").mkdir()
     (column / "2021n/1500000000000000001.html").write_text(
-        jiyue_detail(title, "青山区人民政府", 2021, "qsq/2022-00001", "2022-03-15", "2022-03-15"), encoding="utf-8")
-    (column / "2021n/index.html").write_text(_jiyue_list(
-        "2021年", "2021年", "", [f'<li><a href="1500000000000000001.html">{title}</a><span>2022-03-15</span></li>']),
-        encoding="utf-8")
+        jiyue_detail(title, "青山区人民政府", 2021, "qsq/2022-00001", "2022-03-15", "2022-03-15"),
+        encoding="utf-8",
+    )
+    (column / "2021n/index.html").write_text(
+        _jiyue_list(
+            "2021年",
+            "2021年",
+            "",
+            [f'<li><a href="1500000000000000001.html">{title}</a><span>2022-03-15</span></li>'],
+        ),
+        encoding="utf-8",
+    )
     again = nianbao("recheck", "mock-jiyue", "--today", "2024-06-01", data=data)
     assert again.returncode == 0, again.stderr[-3000:]
     out = again.stdout
@@ -107,7 +131,11 @@ def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_help_has_examples() -> None:
     for command in ("crawl", "recheck"):
-        done = subprocess.run([sys.executable, "-m", "nianbao", command, "--help"], capture_output=True, text=True,
-                              cwd=ROOT, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "nianbao", command, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
         assert done.returncode == 0 and "Example" in done.stdout and "--today" in done.stdout
-

@@ -34,8 +34,14 @@ except ImportError:  # tests/ imported as a package
     from tests.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = {"DOWNLOAD_DELAY": 0.05, "AUTOTHROTTLE_START_DELAY": 0.05, "DOWNLOAD_TIMEOUT": 3, "RETRY_BACKOFF_BASE": 0.1,
-        "LOG_LEVEL": "WARNING", "NIANBAO_PROGRESS_INTERVAL": 0.5}
+FAST = {
+    "DOWNLOAD_DELAY": 0.05,
+    "AUTOTHROTTLE_START_DELAY": 0.05,
+    "DOWNLOAD_TIMEOUT": 3,
+    "RETRY_BACKOFF_BASE": 0.1,
+    "LOG_LEVEL": "WARNING",
+    "NIANBAO_PROGRESS_INTERVAL": 0.5,
+}
 loopback = pytest.mark.skipif(not loopback_binds("127.0.0.12"), reason="needs 127.0.0.0/8 on loopback")
 
 
@@ -52,6 +58,7 @@ def _sites_file(tmp: Path, urls: dict[str, str], wanted: tuple[str, ...]) -> Pat
 
 # ---- 1. a relative --data is the caller's folder ----------------------------------------------
 
+
 def test_crawl_command_passes_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     cmd = crawl_command("mydata", summary="summary.json", items="out/items.jsonl")
@@ -66,8 +73,14 @@ def test_relative_data_from_another_folder(tmp_path: Path) -> None:
         userdir = tmp_path / "userdir"
         userdir.mkdir()
         sites = _sites_file(userdir, running.urls, ("mock-wall403",))
-        done = subprocess.run([sys.executable, "-m", "nianbao", "crawl", "--sites", sites.name, "--data", "mydata"],
-                              capture_output=True, text=True, env=_env(), cwd=userdir, timeout=240)
+        done = subprocess.run(
+            [sys.executable, "-m", "nianbao", "crawl", "--sites", sites.name, "--data", "mydata"],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=userdir,
+            timeout=240,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "（mock-wall403） 被拦截" in done.stdout
     assert "站点 1/1" in done.stderr
@@ -76,6 +89,7 @@ def test_relative_data_from_another_folder(tmp_path: Path) -> None:
 
 
 # ---- 1 and 12: the exit status says whether the crawl ran -------------------------------------
+
 
 @pytest.fixture
 def registered(tmp_path: Path) -> Path:
@@ -95,7 +109,14 @@ def _invoke(data: Path, result: CrawlResult, monkeypatch: pytest.MonkeyPatch, *a
 
 
 def _site(status: str = "ok") -> dict[str, Any]:
-    return {"site_id": "s1", "agency": "一号机关", "status": status, "run_id": 1, "counts": {}, "problems": []}
+    return {
+        "site_id": "s1",
+        "agency": "一号机关",
+        "status": status,
+        "run_id": 1,
+        "counts": {},
+        "problems": [],
+    }
 
 
 def test_no_site_crawled_is_a_failure(registered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,8 +129,12 @@ def test_child_failing_part_way_fails_the_command(registered: Path, monkeypatch:
     done = _invoke(registered, CrawlResult(1, sites=[_site()]), monkeypatch, "crawl")
     assert "（s1） 正常" in done.output  # the summary is still printed
     assert done.exit_code == 2 and "退出码 1" in done.output
-    stopped = _invoke(registered, CrawlResult(0, sites=[_site("error")], signal_received=signal.SIGTERM),
-                      monkeypatch, "crawl")
+    stopped = _invoke(
+        registered,
+        CrawlResult(0, sites=[_site("error")], signal_received=signal.SIGTERM),
+        monkeypatch,
+        "crawl",
+    )
     assert stopped.exit_code == 128 + signal.SIGTERM and "SIGTERM" in stopped.output
 
 
@@ -119,6 +144,7 @@ def test_recheck_fails_when_the_child_failed(registered: Path, monkeypatch: pyte
 
 
 # ---- 5. stopping `nianbao crawl` stops the crawl ----------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     found = []
@@ -150,11 +176,17 @@ def test_sigterm_reaches_the_crawl_child(tmp_path: Path) -> None:
     with MockPortal(hosts) as running:
         sites = _sites_file(tmp_path, running.urls, ("mock-slow",))
         env = _env()
-        env["NIANBAO_CRAWL_SETTINGS"] = json.dumps({**FAST, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False,
-                                                  "ROBOTSTXT_OBEY": False})  # a graceful stop waits for it
-        parent = subprocess.Popen([sys.executable, "-m", "nianbao", "crawl", "--sites", str(sites), "--data",
-                                   str(root / "data")], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        env["NIANBAO_CRAWL_SETTINGS"] = json.dumps(
+            {**FAST, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False}
+        )  # a graceful stop waits for it
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "nianbao", "crawl", "--sites", str(sites), "--data", str(root / "data")],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         child = None
         try:
             deadline = time.monotonic() + 60
@@ -178,6 +210,7 @@ def test_sigterm_reaches_the_crawl_child(tmp_path: Path) -> None:
 
 # ---- 11. a failure while finishing a site still records its crawl -----------------------------
 
+
 def _pipeline(data: Path, sites: list[str]) -> Any:
     from scrapy.settings import Settings
 
@@ -186,19 +219,26 @@ def _pipeline(data: Path, sites: list[str]) -> Any:
     with open_archive(data) as archive:
         for site_id in sites:
             add_site(archive, site_id)
-    crawler_ = SimpleNamespace(settings=Settings({"NIANBAO_DATA": str(data), "NIANBAO_READ_WORKERS": 0,
-                                                  "NIANBAO_TODAY": "2024-06-01"}),
-                               spider=SimpleNamespace(sites={s: None for s in sites}))
+    crawler_ = SimpleNamespace(
+        settings=Settings(
+            {"NIANBAO_DATA": str(data), "NIANBAO_READ_WORKERS": 0, "NIANBAO_TODAY": "2024-06-01"}
+        ),
+        spider=SimpleNamespace(sites={s: None for s in sites}),
+    )
     pipeline = StoragePipeline(crawler_, str(data))  # type: ignore[arg-type]
     pipeline.open_spider()
     return pipeline
 
 
 def _runs(pipeline: Any) -> list[tuple[str, str, str]]:
-    return [tuple(r) for r in pipeline.archive.db.execute("SELECT site_id, status, errors FROM runs ORDER BY id")]
+    return [
+        tuple(r) for r in pipeline.archive.db.execute("SELECT site_id, status, errors FROM runs ORDER BY id")
+    ]
 
 
-def test_failing_to_judge_a_site_records_an_error_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_to_judge_a_site_records_an_error_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import monitor.publication
 
     pipeline = _pipeline(tmp_path / "data", ["s1"])
@@ -258,6 +298,7 @@ def test_a_run_that_cannot_be_written_at_all_is_retried_at_close(tmp_path: Path)
 
 # ---- 15. a file that crashes the reader ------------------------------------------------------
 
+
 def crashing_reader(data: bytes, path: str, options: Any, content_type: str | None) -> Any:
     """Crashes the worker process on b"crash" (as native PDF code can); never to be called in-process."""
     if multiprocessing.parent_process() is None:
@@ -297,21 +338,25 @@ def test_reader_crash_is_a_document_failed_finding(tmp_path: Path) -> None:
 
     pipeline.reader.close()
     pipeline.reader = Crashing()
-    page = FetchedDocument("http://s1.gov.cn/nb/2023.pdf", "page", body=b"%PDF-1.7 crash",
-                           content_type="application/pdf")
-    item = ReportItem("s1", page.url, "2023年政府信息公开工作年度报告", 2023, "http://s1.gov.cn/nb/",
-                      documents=[page])
+    page = FetchedDocument(
+        "http://s1.gov.cn/nb/2023.pdf", "page", body=b"%PDF-1.7 crash", content_type="application/pdf"
+    )
+    item = ReportItem(
+        "s1", page.url, "2023年政府信息公开工作年度报告", 2023, "http://s1.gov.cn/nb/", documents=[page]
+    )
     asyncio.run(pipeline._report(item))
     pipeline._finish_site(SiteDoneItem("s1", True, years_listed={2023: [page.url]}))
     problems = pipeline.summary[0]["problems"]
     assert [(p["code"], p["url"], p["evidence"]["kind"]) for p in problems] == [
-        ("CRAWL.DOCUMENT_FAILED", page.url, "reader_crashed")]
+        ("CRAWL.DOCUMENT_FAILED", page.url, "reader_crashed")
+    ]
     codes = [r[0] for r in pipeline.archive.db.execute("SELECT code FROM findings WHERE status = 'open'")]
     assert "CRAWL.DOCUMENT_FAILED" in codes
     asyncio.run(pipeline.close_spider())
 
 
 # ---- 7. dates in the report body ---------------------------------------------------------------
+
 
 def test_a_period_in_the_body_is_not_the_publication_date() -> None:
     body = "<p>本报告统计时间：2023年1月1日至2023年12月31日。</p>"
@@ -322,17 +367,21 @@ def test_a_period_in_the_body_is_not_the_publication_date() -> None:
 
 def test_labels_inside_the_report_body_are_not_read() -> None:
     filler = "本机关认真贯彻落实政府信息公开条例，" * 15
-    page = ("<html><body><div class='info'>来源：本局</div>"
-            f"<div class='TRS_Editor'><p>{filler}</p><p>更新时间：2023-06-30，日期：2023-07-01</p></div>"
-            "</body></html>")
+    page = (
+        "<html><body><div class='info'>来源：本局</div>"
+        f"<div class='TRS_Editor'><p>{filler}</p><p>更新时间：2023-06-30，日期：2023-07-01</p></div>"
+        "</body></html>"
+    )
     assert dates_from_detail(page) == []
     header = page.replace("来源：本局", "来源：本局 日期：2024-01-20")
     assert [(e.source, e.date) for e in dates_from_detail(header)] == [("text:日期", date(2024, 1, 20))]
 
 
 def test_a_date_within_the_report_year_is_evidence_not_publication() -> None:
-    evidence = [DateEvidence("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
-                DateEvidence("url", date(2024, 1, 20), "t20240120")]
+    evidence = [
+        DateEvidence("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
+        DateEvidence("url", date(2024, 1, 20), "t20240120"),
+    ]
     assert choose_publication(evidence, year=2023).source == "url"
     assert choose_publication(evidence[:1], year=2023) is None
     assert choose_publication(evidence).source == "text:发布时间"  # year unknown: no bound

@@ -67,13 +67,19 @@ class Crawl:
         return next(s for s in self.result.sites if s["site_id"] == site_id)
 
     def reports_of(self, site_id: str) -> dict[str, dict[str, Any]]:
-        return {urlsplit(i["url"]).path: i for i in self.items if i["kind"] == "report" and i["site_id"] == site_id}
+        return {
+            urlsplit(i["url"]).path: i
+            for i in self.items
+            if i["kind"] == "report" and i["site_id"] == site_id
+        }
 
     def site_item(self, site_id: str) -> dict[str, Any]:
         return next(i for i in self.items if i["kind"] == "site" and i["site_id"] == site_id)
 
     def open(self, site_id: str, code: str | None = None) -> list[FindingRow]:
-        return [f for f in self.findings if f.site == site_id and f.status == "open" and code in (None, f.code)]
+        return [
+            f for f in self.findings if f.site == site_id and f.status == "open" and code in (None, f.code)
+        ]
 
 
 @dataclass
@@ -87,8 +93,9 @@ class World:
     def crawl(self, name: str, site_ids: list[str] | None = None) -> Crawl:
         self.portal.reset()
         items_path = self.tmp / f"{name}.jsonl"
-        result = run_crawl(self.data, site_ids, TODAY, settings=SETTINGS, items=items_path, capture=True,
-                           timeout=240)
+        result = run_crawl(
+            self.data, site_ids, TODAY, settings=SETTINGS, items=items_path, capture=True, timeout=240
+        )
         assert result.ok, result.output[-4000:]
         items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines()]
         crawl = Crawl(result, items, self.portal.log())
@@ -108,8 +115,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     portal.start()
     try:
         sites_file = tmp / "sites.yaml"
-        sites_file.write_text(yaml.safe_dump({"sites": standard_sites(portal.urls)}, allow_unicode=True),
-                              encoding="utf-8")
+        sites_file.write_text(
+            yaml.safe_dump({"sites": standard_sites(portal.urls)}, allow_unicode=True), encoding="utf-8"
+        )
         data = tmp / "data"
         with Archive.open(data) as archive:
             save_sites(archive.db, load_sites(sites_file), now=archive.now(), source="test")
@@ -132,8 +140,10 @@ def second(world: World, first: Crawl) -> Crawl:
 def edited(world: World, second: Crawl) -> Crawl:
     page = world.tree / "trs/zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml"
     text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace("<td>行政处罚</td><td colspan=\"3\">2</td>", "<td>行政处罚</td><td colspan=\"3\">7</td>"),
-                    encoding="utf-8")
+    page.write_text(
+        text.replace('<td>行政处罚</td><td colspan="3">2</td>', '<td>行政处罚</td><td colspan="3">7</td>'),
+        encoding="utf-8",
+    )
     # Another page changes only its chrome (a view counter): new bytes, the same report.
     chrome = world.tree / "trs/zfxxgk/zfxxgknb/202201/t20220118_1500001.shtml"
     text = chrome.read_text(encoding="utf-8")
@@ -147,8 +157,13 @@ EXPECTED_REPORTS = [(site, r) for site, e in EXPECTED.items() for r in e["report
 
 # ---- the first crawl: every family --------------------------------------------------------------
 
-@pytest.mark.parametrize(("site_id", "report"), EXPECTED_REPORTS, ids=[f"{s}:{r['path']}" for s, r in EXPECTED_REPORTS])
-def test_every_report_found_with_year_and_publication_date(first: Crawl, site_id: str, report: dict[str, Any]) -> None:
+
+@pytest.mark.parametrize(
+    ("site_id", "report"), EXPECTED_REPORTS, ids=[f"{s}:{r['path']}" for s, r in EXPECTED_REPORTS]
+)
+def test_every_report_found_with_year_and_publication_date(
+    first: Crawl, site_id: str, report: dict[str, Any]
+) -> None:
     item = first.reports_of(site_id).get(report["path"])
     assert item is not None, f"{report['title']} not found"
     assert item["year"] == report["year"]
@@ -193,12 +208,19 @@ def test_every_list_page_walked(first: Crawl) -> None:
     proxy = [e for e in first.log if e["path"] == "/module/web/jpage/dataproxy.jsp"]
     assert [e["method"] for e in proxy] == ["POST", "POST"]
     # 13 records: 6 inline, then two calls of perPage 3 x groupSize 2, the last cut at totalrecord.
-    assert sorted(e["query"] for e in proxy) == ["startrecord=13&endrecord=13&perpage=3",
-                                                   "startrecord=7&endrecord=12&perpage=3"]
+    assert sorted(e["query"] for e in proxy) == [
+        "startrecord=13&endrecord=13&perpage=3",
+        "startrecord=7&endrecord=12&perpage=3",
+    ]
     api = sorted(e["query"] for e in first.log if e["path"] == "/gkmlpt/api/all/5")
     assert api == ["page=1&sid=2", "page=2&sid=2", "page=3&sid=2"]
-    for sub in ("2023n/index.html", "2023n/bmnb2023/index.html", "2023n/bmnb2023/index_1.html",
-                "2023n/xzjd2023/index.html", "2022n/bmnb2022/index_1.html"):
+    for sub in (
+        "2023n/index.html",
+        "2023n/bmnb2023/index.html",
+        "2023n/bmnb2023/index_1.html",
+        "2023n/xzjd2023/index.html",
+        "2022n/bmnb2022/index_1.html",
+    ):
         assert ("jiyue", "GET", f"/zfxxgk/zfxxgknb/{sub}") in paths
     assert {e["host"] for e in first.log} >= {"trs", "hanweb", "gkmlpt", "jiyue"}
     assert all("nianbao" in e["user_agent"] for e in first.log)
@@ -221,8 +243,9 @@ def test_attachments_are_downloaded_and_stored(first: Crawl, world: World) -> No
     assert [d["role"] for d in trs["documents"]] == ["page", "attachment", "attachment"]
     assert sorted(d["url"].rsplit(".", 1)[1] for d in trs["documents"][1:]) == ["pdf", "xls"]
     hanweb = first.reports_of("mock-hanweb")["/art/2024/1/23/art_1229000001_568.html"]
-    assert sorted(d["url"].split("filename=")[1].split("&")[0].rsplit(".", 1)[1]
-                  for d in hanweb["documents"][1:]) == ["doc", "wps", "xls"]
+    assert sorted(
+        d["url"].split("filename=")[1].split("&")[0].rsplit(".", 1)[1] for d in hanweb["documents"][1:]
+    ) == ["doc", "wps", "xls"]
     with Archive.open(world.data) as archive:
         stored = {row[0] for row in archive.db.execute("SELECT url FROM documents")}
         for item in (trs, hanweb):
@@ -231,7 +254,8 @@ def test_attachments_are_downloaded_and_stored(first: Crawl, world: World) -> No
         # The report whose page only says "详见附件" is read from its Word attachment.
         (url,) = archive.db.execute(
             """SELECT d.url FROM reports r JOIN documents d ON d.id = r.document_id
-               WHERE r.site_id = 'mock-hanweb' AND r.year = 2022 AND r.title LIKE '%交通运输局%'""").fetchone()
+               WHERE r.site_id = 'mock-hanweb' AND r.year = 2022 AND r.title LIKE '%交通运输局%'"""
+        ).fetchone()
         assert url.endswith(".docx") or ".docx&" in url
 
 
@@ -243,7 +267,8 @@ def test_image_only_report_is_stored_and_flagged(first: Crawl, world: World) -> 
     assert finding.year == 2023
     with Archive.open(world.data) as archive:
         (content_type,) = archive.db.execute(
-            "SELECT content_type FROM documents WHERE url LIKE '%W020240126518107839760.jpg'").fetchone()
+            "SELECT content_type FROM documents WHERE url LIKE '%W020240126518107839760.jpg'"
+        ).fetchone()
     assert content_type == "image/jpeg"
 
 
@@ -251,7 +276,8 @@ def test_gbk_page_is_read(first: Crawl, world: World) -> None:
     with Archive.open(world.data) as archive:
         (title,) = archive.db.execute(
             """SELECT r.title FROM reports r JOIN documents d ON d.id = r.document_id
-               WHERE d.url LIKE '%t20240125_1926650.shtml'""").fetchone()
+               WHERE d.url LIKE '%t20240125_1926650.shtml'"""
+        ).fetchone()
     assert "青山市司法局" in title
 
 
@@ -264,18 +290,27 @@ def test_publication_rules(first: Crawl) -> None:
     (missing,) = first.open("mock-jiyue", "PUB.MISSING")
     assert missing.year == 2021
     pub = {(f.site, f.code) for f in first.findings if f.code.startswith("PUB.") and f.status == "open"}
-    assert pub == {("mock-trs", "PUB.LATE"), ("mock-gkmlpt", "PUB.DATE_UNKNOWN"), ("mock-jiyue", "PUB.MISSING"),
-                   ("mock-jiyue", "PUB.NOT_MACHINE_READABLE")}
+    assert pub == {
+        ("mock-trs", "PUB.LATE"),
+        ("mock-gkmlpt", "PUB.DATE_UNKNOWN"),
+        ("mock-jiyue", "PUB.MISSING"),
+        ("mock-jiyue", "PUB.NOT_MACHINE_READABLE"),
+    }
 
 
 def test_publication_dates_are_kept_as_evidence(world: World) -> None:
     with Archive.open(world.data) as archive:
         rows = archive.db.execute(
             """SELECT dd.source, dd.value FROM document_dates dd JOIN documents d ON d.id = dd.document_id
-               WHERE d.url LIKE '%t20240126_1926800.shtml'""").fetchall()
+               WHERE d.url LIKE '%t20240126_1926800.shtml'"""
+        ).fetchall()
     # The URL says the 26th, the page and its PubDate the 29th: all three kept.
-    assert set(rows) >= {("url", "2024-01-26"), ("list", "2024-01-29"), ("meta", "2024-01-29"),
-                         ("text", "2024-01-29")}
+    assert set(rows) >= {
+        ("url", "2024-01-26"),
+        ("list", "2024-01-29"),
+        ("meta", "2024-01-29"),
+        ("text", "2024-01-29"),
+    }
 
 
 # ---- the first crawl: traps -------------------------------------------------------------------
@@ -293,7 +328,9 @@ TRAPS = [
 
 
 @pytest.mark.parametrize(("site_id", "status", "code", "kind"), TRAPS)
-def test_each_trap_yields_its_finding(first: Crawl, site_id: str, status: str, code: str, kind: str | None) -> None:
+def test_each_trap_yields_its_finding(
+    first: Crawl, site_id: str, status: str, code: str, kind: str | None
+) -> None:
     site = first.site(site_id)
     assert site["status"] == status
     assert [p["code"] for p in site["problems"]] == [code]
@@ -325,6 +362,7 @@ def test_slow_server_times_out_with_retries(first: Crawl) -> None:
 
 # ---- the second crawl: nothing changed -----------------------------------------------------------
 
+
 def _is_document(path: str) -> bool:
     """A report page or attachment (not a list page, an API answer or robots.txt)."""
     if re.search(r"/index(_\d+)?(\.s?html)?$", path) or path.endswith(("/", "/robots.txt", "dataproxy.jsp")):
@@ -350,22 +388,29 @@ def test_second_crawl_without_validators_compares_hashes(first: Crawl, second: C
 def test_second_crawl_changes_no_finding(first: Crawl, second: Crawl) -> None:
     for site_id in FAMILY_SITES:
         site = second.site(site_id)
-        assert (site["status"], site["opened"], site["reopened"], site["resolved"]) == ("ok", 0, 0, 0), site_id
-    assert [(f.fingerprint, f.status) for f in second.findings] == [(f.fingerprint, f.status) for f in first.findings]
+        assert (site["status"], site["opened"], site["reopened"], site["resolved"]) == ("ok", 0, 0, 0), (
+            site_id
+        )
+    assert [(f.fingerprint, f.status) for f in second.findings] == [
+        (f.fingerprint, f.status) for f in first.findings
+    ]
 
 
 # ---- the third crawl: a report edited after publication ------------------------------------------
+
 
 def test_an_edited_report_is_a_new_version(second: Crawl, edited: Crawl) -> None:
     (changed,) = edited.open("mock-trs", "PUB.CHANGED")
     assert changed.year == 2022 and changed.url.endswith("t20230116_1700011.shtml")
     assert changed.evidence["previous_sha256"] != changed.evidence["sha256"]
-    downloaded = sorted(e["path"] for e in edited.log
-                        if e["host"] == "trs" and _is_document(e["path"]) and e["status"] == 200)
-    assert downloaded == ["/zfxxgk/zfxxgknb/202201/t20220118_1500001.shtml",
-                          "/zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml"]
+    downloaded = sorted(
+        e["path"] for e in edited.log if e["host"] == "trs" and _is_document(e["path"]) and e["status"] == 200
+    )
+    assert downloaded == [
+        "/zfxxgk/zfxxgknb/202201/t20220118_1500001.shtml",
+        "/zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml",
+    ]
     assert edited.reports == second.reports + 2  # new versions are recorded beside the old ones
     assert edited.site("mock-trs")["counts"]["checked"] == 2
     # The page whose view counter changed is read again, but its report did not change.
     assert [f.year for f in edited.open("mock-trs", "PUB.CHANGED")] == [2022]
-

@@ -38,15 +38,22 @@ def make_spider(*sites: Site, known: Any = None) -> ReportSpider:
 
 
 def trs_site(**extra: Any) -> Site:
-    return Site(id="trs", agency="青山市人民政府", start_urls=[f"{BASE}/zfxxgk/zfxxgknb/index.shtml"], **extra)
+    return Site(
+        id="trs", agency="青山市人民政府", start_urls=[f"{BASE}/zfxxgk/zfxxgknb/index.shtml"], **extra
+    )
 
 
 async def start_requests(spider: ReportSpider) -> list[Any]:
     return [r async for r in spider.start()]
 
 
-def respond(request: Request, body: bytes, status: int = 200, url: str | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+def respond(
+    request: Request,
+    body: bytes,
+    status: int = 200,
+    url: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     cls = HtmlResponse if body.lstrip().startswith(b"<") or not body else TextResponse
     return cls(url or request.url, status=status, body=body, request=request, headers=headers)
 
@@ -112,8 +119,10 @@ def test_conditional_requests_and_304() -> None:
     asyncio.run(start_requests(spider))
     from crawler.adapters.base import Entry
 
-    request = spider._detail_request(spider.states["trs"], Entry(page, "青山市教育局2021年政府信息公开工作年度报告",
-                                                                 f"{BASE}/zfxxgk/zfxxgknb/index.shtml"))
+    request = spider._detail_request(
+        spider.states["trs"],
+        Entry(page, "青山市教育局2021年政府信息公开工作年度报告", f"{BASE}/zfxxgk/zfxxgknb/index.shtml"),
+    )
     assert request.headers["If-None-Match"] == b'"etag-1"'
     assert request.meta["handle_httpstatus_list"] == [304]
     (item, *_rest) = request.callback(respond(request, b"", status=304))
@@ -130,18 +139,39 @@ def _fail(request: Request, exc: Exception) -> Failure:
 @pytest.mark.parametrize(
     ("make_exc", "code", "kind"),
     [
-        (lambda r: HttpError(HtmlResponse(r.url, status=412, body=(PORTALS / "traps/ruishu412.html").read_bytes(),
-                                          request=r), "x"), "CRAWL.BLOCKED", "ruishu"),
-        (lambda r: HttpError(HtmlResponse(r.url, status=403, body=b"<h1>Forbidden</h1>", request=r), "x"),
-         "CRAWL.BLOCKED", "restricted"),
+        (
+            lambda r: HttpError(
+                HtmlResponse(
+                    r.url, status=412, body=(PORTALS / "traps/ruishu412.html").read_bytes(), request=r
+                ),
+                "x",
+            ),
+            "CRAWL.BLOCKED",
+            "ruishu",
+        ),
+        (
+            lambda r: HttpError(HtmlResponse(r.url, status=403, body=b"<h1>Forbidden</h1>", request=r), "x"),
+            "CRAWL.BLOCKED",
+            "restricted",
+        ),
         (lambda r: IgnoreRequest("Forbidden by robots.txt"), "CRAWL.BLOCKED", "robots"),
         (lambda r: DownloadTimeoutError("took longer than 1.0 seconds"), "CRAWL.UNREACHABLE", "timeout"),
-        (lambda r: HttpError(HtmlResponse(r.url, status=503, body=b"", request=r), "x"), "CRAWL.UNREACHABLE", "http5xx"),
-        (lambda r: HttpError(HtmlResponse(r.url, status=404, body=b"", request=r), "x"), "CRAWL.NO_REPORT_COLUMN",
-         "http404"),
+        (
+            lambda r: HttpError(HtmlResponse(r.url, status=503, body=b"", request=r), "x"),
+            "CRAWL.UNREACHABLE",
+            "http5xx",
+        ),
+        (
+            lambda r: HttpError(HtmlResponse(r.url, status=404, body=b"", request=r), "x"),
+            "CRAWL.NO_REPORT_COLUMN",
+            "http404",
+        ),
         # The column moved to another domain (Haidian → zyk.bjhd.gov.cn): reported, not followed.
-        (lambda r: IgnoreRequest("offsite: zyk.bjhd.gov.cn is not an allowed domain"), "CRAWL.NO_REPORT_COLUMN",
-         "offsite"),
+        (
+            lambda r: IgnoreRequest("offsite: zyk.bjhd.gov.cn is not an allowed domain"),
+            "CRAWL.NO_REPORT_COLUMN",
+            "offsite",
+        ),
     ],
 )
 def test_start_page_failures_become_findings(make_exc: Any, code: str, kind: str) -> None:
@@ -195,13 +225,21 @@ def test_an_attachment_over_the_size_cap_is_a_document_failure() -> None:
     page_url = f"{BASE}/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml"
     from crawler.adapters.base import Entry
 
-    detail = spider._detail_request(spider.states["trs"], Entry(page_url, "青山市教育局2023年政府信息公开工作年度报告",
-                                                                f"{BASE}/zfxxgk/zfxxgknb/index.shtml"))
+    detail = spider._detail_request(
+        spider.states["trs"],
+        Entry(page_url, "青山市教育局2023年政府信息公开工作年度报告", f"{BASE}/zfxxgk/zfxxgknb/index.shtml"),
+    )
     pdf, xls = detail.callback(serve_file(detail))
     assert pdf.meta["download_maxsize"] == spider.attachment_maxsize
     assert xls.callback(serve_file(xls)) == []  # the report waits for its other attachment
-    problem, item = spider.on_error(_fail(pdf, DownloadCancelledError("expected response size larger than max")))
-    assert problem.code == "CRAWL.DOCUMENT_FAILED" and problem.evidence["kind"] == "too_large" and not problem.listing
+    problem, item = spider.on_error(
+        _fail(pdf, DownloadCancelledError("expected response size larger than max"))
+    )
+    assert (
+        problem.code == "CRAWL.DOCUMENT_FAILED"
+        and problem.evidence["kind"] == "too_large"
+        and not problem.listing
+    )
     assert isinstance(item, ReportItem) and [d.role for d in item.documents] == ["page", "attachment"]
     assert item.failed[0]["kind"] == "too_large"
 
@@ -213,7 +251,12 @@ def test_a_site_whose_requests_were_lost_is_still_closed() -> None:
     asyncio.run(start_requests(spider))
     state = spider.states["trs"]
     assert state.pending == 1  # the start page was "dropped": no callback will ever come
-    problem, done = spider._flush(HtmlResponse("data:,", body=b"", request=Request("data:,", meta={"site_id": "trs"})))
+    problem, done = spider._flush(
+        HtmlResponse("data:,", body=b"", request=Request("data:,", meta={"site_id": "trs"}))
+    )
     assert problem.code == "CRAWL.UNREACHABLE" and problem.listing
     assert isinstance(done, SiteDoneItem) and state.finished and not done.listing_complete
-    assert spider._flush(HtmlResponse("data:,", body=b"", request=Request("data:,", meta={"site_id": "trs"}))) == []
+    assert (
+        spider._flush(HtmlResponse("data:,", body=b"", request=Request("data:,", meta={"site_id": "trs"})))
+        == []
+    )

@@ -43,6 +43,7 @@ def text(rel: str, encoding: str = "utf-8") -> str:
 
 # ---- titles -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("title", "kind", "year"),
     [
@@ -71,12 +72,17 @@ def test_image_edition_and_column_names() -> None:
     assert not classify_title("某局2022年政府信息公开工作年度报告").image_edition
     assert is_column_name("政府信息公开年报") and is_column_name("年度报告")
     assert not is_column_name("青山市教育局2023年政府信息公开工作年度报告")
-    assert is_subcolumn_name("2023年") and is_subcolumn_name("部门年报") and is_subcolumn_name("乡镇（街道）年报")
+    assert (
+        is_subcolumn_name("2023年")
+        and is_subcolumn_name("部门年报")
+        and is_subcolumn_name("乡镇（街道）年报")
+    )
     assert not is_subcolumn_name("青山市召开政务公开工作推进会")
     assert title_year("关于2021年度政府信息公开工作的报告（2022年1月发布）") == 2021
 
 
 # ---- dates ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
@@ -99,7 +105,9 @@ def test_dates_from_urls() -> None:
     assert date_from_url("http://x.gov.cn/art/2024/1/22/art_1229232901_88123.html").date == date(2024, 1, 22)
     assert date_from_url("http://x.gov.cn/columns/ab/202301/30/uuid.html").date == date(2023, 1, 30)
     assert date_from_url("https://shanghai.gov.cn/nw12344/20230331/4a03b5fa.html").date == date(2023, 3, 31)
-    assert date_from_url("https://x.gov.cn/cms/html/npszf/2013-01-25/1779102018.html").date == date(2013, 1, 25)
+    assert date_from_url("https://x.gov.cn/cms/html/npszf/2013-01-25/1779102018.html").date == date(
+        2013, 1, 25
+    )
     assert date_from_url("http://x.gov.cn/c100122/202401/c04_163476.shtml") is None  # a month is not a date
     assert date_from_timestamp(1705975200) == date(2024, 1, 23)  # gkmlpt create_time, read in China time
     assert date_from_timestamp(1705975200000) == date(2024, 1, 23)
@@ -145,12 +153,14 @@ def test_precedence_keeps_all_evidence() -> None:
 
 # ---- URLs and detection -----------------------------------------------------------------------
 
+
 def test_urls() -> None:
     wap = "http://cqqj.gov.cn/zwgk_159/zfxxgknb/qzfxxgknb/202403/t20240327_13086081_wap.html"
     assert is_wap_copy(wap)
     assert canonical(wap) == canonical(wap.replace("_wap", "")) == canonical(wap.replace("http:", "https:"))
     assert canonical("http://x.gov.cn/gkmlpt/content/1/1234/mpost_1234567.html") == canonical(
-        "http://x.gov.cn/gkmlpt/content/1/1234/post_1234567.html")
+        "http://x.gov.cn/gkmlpt/content/1/1234/post_1234567.html"
+    )
     assert domain_allowed("www.hangzhou.gov.cn", ["hangzhou.gov.cn"])
     assert not domain_allowed("brianwinch.com", ["hangzhou.gov.cn"])
     assert not domain_allowed("evilhangzhou.gov.cn", ["hangzhou.gov.cn"])
@@ -171,10 +181,18 @@ def test_urls() -> None:
 
 
 def test_family_detection_from_the_page() -> None:
-    assert detect_family("http://h/zfxxgk/zfxxgknb/index.shtml", text("trs/zfxxgk/zfxxgknb/index.shtml")) == "trs"
-    assert detect_family("http://h/col/col1/index.html", text("hanweb/col/col1229000001/index.html")) == "hanweb"
+    assert (
+        detect_family("http://h/zfxxgk/zfxxgknb/index.shtml", text("trs/zfxxgk/zfxxgknb/index.shtml"))
+        == "trs"
+    )
+    assert (
+        detect_family("http://h/col/col1/index.html", text("hanweb/col/col1229000001/index.html")) == "hanweb"
+    )
     assert detect_family("http://h/gkmlpt/index", text("gkmlpt/gkmlpt/index")) == "gkmlpt"
-    assert detect_family("http://h/zfxxgk/zfxxgknb/index.html", text("jiyue/zfxxgk/zfxxgknb/index.html")) == "jiyue"
+    assert (
+        detect_family("http://h/zfxxgk/zfxxgknb/index.html", text("jiyue/zfxxgk/zfxxgknb/index.html"))
+        == "jiyue"
+    )
     assert detect_family("http://h/", "<html><body><a href='/a.html'>a</a></body></html>") == "generic"
 
 
@@ -185,7 +203,9 @@ def test_challenges_and_soft_404s() -> None:
     assert "$_ts" in verdict.evidence["quote"]
     jsl = (PORTALS / "traps" / "jsl521.html").read_bytes()
     assert classify_failure(521, jsl, "http://h/").kind == "jiasule"
-    assert classify_failure(403, (PORTALS / "traps" / "wall403.html").read_bytes(), "u").code == "CRAWL.BLOCKED"
+    assert (
+        classify_failure(403, (PORTALS / "traps" / "wall403.html").read_bytes(), "u").code == "CRAWL.BLOCKED"
+    )
     assert classify_failure(429, b"", "u").code == "CRAWL.BLOCKED"
     assert classify_failure(200, ruishu, "u").kind == "ruishu"  # a 200 shell with $_ts and no text
     assert classify_failure(200, (PORTALS / "traps" / "soft404.html").read_bytes(), "u").kind == "soft404"
@@ -198,12 +218,17 @@ def test_challenges_and_soft_404s() -> None:
 
 # ---- list adapters ----------------------------------------------------------------------------
 
+
 def test_trs_list_and_create_page_html() -> None:
     url = "http://h/zfxxgk/zfxxgknb/index.shtml"
-    listing = adapters.parse(url, text("trs/zfxxgk/zfxxgknb/index.shtml"), params={"scope": "http://h/zfxxgk/zfxxgknb/"})
+    listing = adapters.parse(
+        url, text("trs/zfxxgk/zfxxgknb/index.shtml"), params={"scope": "http://h/zfxxgk/zfxxgknb/"}
+    )
     assert listing.family == "trs"
-    assert [f.url for f in listing.fetches] == ["http://h/zfxxgk/zfxxgknb/index_1.shtml",
-                                                 "http://h/zfxxgk/zfxxgknb/index_2.shtml"]
+    assert [f.url for f in listing.fetches] == [
+        "http://h/zfxxgk/zfxxgknb/index_1.shtml",
+        "http://h/zfxxgk/zfxxgknb/index_2.shtml",
+    ]
     titles = {e.title: e for e in listing.entries}
     interp = titles["青山市教育局2023年政府信息公开工作年度报告解读"]
     assert interp.list_date == date(2024, 1, 30)
@@ -215,10 +240,14 @@ def test_trs_list_and_create_page_html() -> None:
     ("call", "pages"),
     [
         ('createPageHTML(3, 0, "index", "shtml");', ["index.shtml", "index_1.shtml", "index_2.shtml"]),
-        ("createPageHTML('page_div',5,1,'fg','shtml',89);", ["fg.shtml", "fg_1.shtml", "fg_2.shtml", "fg_3.shtml",
-                                                              "fg_4.shtml"]),
-        ('pageControl(4, 2, "index", "shtml", 10, \'pages-nav\');', ["index.shtml", "index_1.shtml", "index_2.shtml",
-                                                                    "index_3.shtml"]),
+        (
+            "createPageHTML('page_div',5,1,'fg','shtml',89);",
+            ["fg.shtml", "fg_1.shtml", "fg_2.shtml", "fg_3.shtml", "fg_4.shtml"],
+        ),
+        (
+            'pageControl(4, 2, "index", "shtml", 10, \'pages-nav\');',
+            ["index.shtml", "index_1.shtml", "index_2.shtml", "index_3.shtml"],
+        ),
         ("var countPage = 2;", ["index.html", "index_1.html"]),
     ],
 )
@@ -228,19 +257,24 @@ def test_trs_pagination_variants(call: str, pages: list[str]) -> None:
 
 
 def test_generic_pager_links() -> None:
-    html = ('<div><a href="index_1.html">2</a><a href="index_1.html">下一页</a><a href="index_12.html">尾页</a>'
-            '<a href="/other/">其他</a></div>')
+    html = (
+        '<div><a href="index_1.html">2</a><a href="index_1.html">下一页</a><a href="index_12.html">尾页</a>'
+        '<a href="/other/">其他</a></div>'
+    )
     pages = pager_links("http://h/col/index.html", parse_html(html), html)
     assert "http://h/col/index_12.html" in pages and "http://h/col/index_5.html" in pages
     assert "http://h/other/" not in pages
     html = '<a href="list.jsp?pageNo=2">2</a><a href="list.jsp?pageNo=4">末页</a>'
     assert pager_links("http://h/list.jsp?pageNo=1", parse_html(html), html) == [
-        f"http://h/list.jsp?pageNo={n}" for n in (1, 2, 3, 4)]
+        f"http://h/list.jsp?pageNo={n}" for n in (1, 2, 3, 4)
+    ]
 
 
 def test_hanweb_inline_datastore_and_dataproxy() -> None:
     url = "http://h/col/col1229000001/index.html"
-    listing = adapters.parse(url, text("hanweb/col/col1229000001/index.html"), params={"scope": "http://h/col/col1229000001/"})
+    listing = adapters.parse(
+        url, text("hanweb/col/col1229000001/index.html"), params={"scope": "http://h/col/col1229000001/"}
+    )
     assert listing.family == "hanweb"
     assert len(listing.entries) == 4  # 6 inline records: 3 reports, 1 interpretation, 2 news
     split = next(e for e in listing.entries if "_568" in e.url)
@@ -251,21 +285,34 @@ def test_hanweb_inline_datastore_and_dataproxy() -> None:
     assert proxy.formdata["unitid"] == "4455560" and proxy.formdata["columnid"] == "1229000001"
     assert proxy.formdata["webid"] == "3" and proxy.headers["Referer"] == url
     records = json.loads(text("hanweb/_data/jpage_1229000001.json"))
-    answer = ("<datastore><totalrecord>14</totalrecord><recordset>"
-              + "".join(f"<record><![CDATA[{r}]]></record>" for r in records[6:12]) + "</recordset></datastore>")
+    answer = (
+        "<datastore><totalrecord>14</totalrecord><recordset>"
+        + "".join(f"<record><![CDATA[{r}]]></record>" for r in records[6:12])
+        + "</recordset></datastore>"
+    )
     following = adapters.parse(proxy.url, answer, "hanweb_proxy", proxy.params)
     assert following.entries and "startrecord=13&endrecord=14" in following.fetches[0].url
     assert following.fetches[0].formdata == proxy.formdata
 
 
 def test_hanweb_jpaas_unitbuild() -> None:
-    page = ('<script src="/module/xxgk/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
-            'queryData=\'{"webId":"3","pageId":"99","parseType":"bulidstatic"}\'></script>')
+    page = (
+        '<script src="/module/xxgk/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit" '
+        'queryData=\'{"webId":"3","pageId":"99","parseType":"bulidstatic"}\'></script>'
+    )
     listing = adapters.parse("https://h/col/col9/index.html", page)
     (fetch,) = listing.fetches
-    assert fetch.kind == "unitbuild" and "paramJson=%7B%22pageNo%22%3A1" in fetch.url and "webId=3" in fetch.url
-    answer = json.dumps({"data": {"html": "<ul><li><a href='/art/2024/art_3abf60cff917420d9c6c57b2d448f086.html'>"
-                                          "某局2023年政府信息公开工作年度报告</a><span>2024-01-20</span></li></ul>"}})
+    assert (
+        fetch.kind == "unitbuild" and "paramJson=%7B%22pageNo%22%3A1" in fetch.url and "webId=3" in fetch.url
+    )
+    answer = json.dumps(
+        {
+            "data": {
+                "html": "<ul><li><a href='/art/2024/art_3abf60cff917420d9c6c57b2d448f086.html'>"
+                "某局2023年政府信息公开工作年度报告</a><span>2024-01-20</span></li></ul>"
+            }
+        }
+    )
     nxt = adapters.parse(fetch.url, answer, "unitbuild", fetch.params)
     assert nxt.entries[0].list_date == date(2024, 1, 20)
     assert nxt.fetches[0].params["page"] == 2
@@ -288,28 +335,40 @@ def test_gkmlpt_app_and_api() -> None:
 
 def test_jiyue_year_and_department_subcolumns() -> None:
     base = "http://h/zfxxgk/zfxxgknb/"
-    top = adapters.parse(base + "index.html", text("jiyue/zfxxgk/zfxxgknb/index.html"), params={"scope": base})
+    top = adapters.parse(
+        base + "index.html", text("jiyue/zfxxgk/zfxxgknb/index.html"), params={"scope": base}
+    )
     assert top.family == "jiyue"
     assert top.subcolumns == [base + "2023n/index.html", base + "2022n/index.html"]
-    year = adapters.parse(base + "2023n/index.html", text("jiyue/zfxxgk/zfxxgknb/2023n/index.html"),
-                          params={"scope": base})
-    assert base + "2023n/bmnb2023/index.html" in year.subcolumns and base + "2023n/xzjd2023/index.html" in year.subcolumns
+    year = adapters.parse(
+        base + "2023n/index.html", text("jiyue/zfxxgk/zfxxgknb/2023n/index.html"), params={"scope": base}
+    )
+    assert (
+        base + "2023n/bmnb2023/index.html" in year.subcolumns
+        and base + "2023n/xzjd2023/index.html" in year.subcolumns
+    )
     assert [e.title for e in year.entries] == ["青山区人民政府2023年政府信息公开工作年度报告"]
-    dept = adapters.parse(base + "2023n/bmnb2023/index.html", text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/index.html"),
-                          params={"scope": base})
+    dept = adapters.parse(
+        base + "2023n/bmnb2023/index.html",
+        text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/index.html"),
+        params={"scope": base},
+    )
     assert base + "2023n/bmnb2023/index_1.html" in [f.url for f in dept.fetches]
     assert dept.entries[0].list_date == date(2024, 1, 22)  # "[2024-01-22]"
 
 
 # ---- detail pages -----------------------------------------------------------------------------
 
+
 def test_trs_detail_attachments_and_dates() -> None:
     url = "http://h/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml"
     page = parse_detail(text("trs/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml"), url)
     assert page.title == "青山市教育局2023年政府信息公开工作年度报告" and page.year == 2023
     assert "TRS_Editor" in page.container and not page.image_only
-    assert [a.url.rsplit("/", 1)[-1] for a in page.attachments] == ["P020240129512345678901.pdf",
-                                                                    "P020240129512345678902.xls"]  # 2nd: document.write
+    assert [a.url.rsplit("/", 1)[-1] for a in page.attachments] == [
+        "P020240129512345678901.pdf",
+        "P020240129512345678902.xls",
+    ]  # 2nd: document.write
     assert {e.source for e in page.dates} == {"meta:PubDate", "text:发布时间"}
 
 
@@ -328,7 +387,10 @@ def test_hanweb_detail_downfile_and_maketime() -> None:
     page = parse_detail(text("hanweb/art/2024/1/23/art_1229000001_568.html"), url)
     assert page.container == "ZJEG_RSS"
     assert sorted(a.url.split("filename=")[1].split("&")[0].rsplit(".", 1)[1] for a in page.attachments) == [
-        "doc", "wps", "xls"]
+        "doc",
+        "wps",
+        "xls",
+    ]
     only_maketime = parse_detail(text("hanweb/art/2022/1/21/art_1229000001_342.html"), url)
     assert [e.source for e in only_maketime.dates] == ["meta:Maketime"]
 
@@ -338,6 +400,8 @@ def test_image_only_report() -> None:
     page = parse_detail(text(rel), "http://h/" + rel)
     assert page.image_only
     assert [a.kind for a in page.attachments] == ["image"]
-    normal = parse_detail(text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/1744277306953564170.html"), "http://h/x.html")
+    normal = parse_detail(
+        text("jiyue/zfxxgk/zfxxgknb/2023n/bmnb2023/1744277306953564170.html"), "http://h/x.html"
+    )
     assert not normal.image_only and normal.attachments == []
     assert [e.source for e in normal.dates] == ["text:日期"]  # 生成日期 in the info table

@@ -57,8 +57,7 @@ def text(node: Tag | None) -> str:
 
 def figures(soup: BeautifulSoup) -> dict[str, int]:
     return {
-        f["data-figure"]: int(text(f.select_one(".value")))
-        for f in soup.select("#headline [data-figure]")
+        f["data-figure"]: int(text(f.select_one(".value"))) for f in soup.select("#headline [data-figure]")
     }
 
 
@@ -100,8 +99,12 @@ def test_open_findings_per_agency_by_severity(page: BeautifulSoup) -> None:
     assert agencies[0] == "示例县交通运输局"
     assert agencies[-1] == "赣州经开区教体服务中心"
     assert set(agencies) == {
-        "示例县交通运输局", "赣州经开区机关事务管理中心", "示例区文化和旅游局", "示例县卫生健康委员会",
-        "郑县教育体育局", "赣州经开区教体服务中心",
+        "示例县交通运输局",
+        "赣州经开区机关事务管理中心",
+        "示例区文化和旅游局",
+        "示例县卫生健康委员会",
+        "郑县教育体育局",
+        "赣州经开区教体服务中心",
     }
     for article in section.select("article.agency"):
         severities = [li.select_one(".tag")["class"][1] for li in article.select("li.finding")]
@@ -128,7 +131,9 @@ def test_each_finding_has_message_evidence_and_report_link(page: BeautifulSoup) 
     item = page.select_one('#todo li[data-code="DATE.SIGNATURE_YEAR"]')
     assert item is not None
     assert "落款年份错误" in text(item)  # the rule's title
-    assert "2023年1月29日" in text(item.select_one(".message")) or "2023-01-29" in text(item.select_one(".message"))
+    assert "2023年1月29日" in text(item.select_one(".message")) or "2023-01-29" in text(
+        item.select_one(".message")
+    )
     evidence = {text(d.dt): text(d.dd) for d in item.select("dl.evidence div")}
     assert evidence  # labelled with EVIDENCE_LABELS, not raw keys
     assert all(not re.fullmatch(r"[a-z_]+", label) for label in evidence)
@@ -327,8 +332,11 @@ def summary(soup: BeautifulSoup) -> dict[str, Any]:
         "figures": figures(soup),
         "todo": {
             a["data-site"]: [
-                {"code": li["data-code"], "status": text(li.select_one(".tags .tag:nth-of-type(2)")),
-                 "message": text(li.select_one(".message"))}
+                {
+                    "code": li["data-code"],
+                    "status": text(li.select_one(".tags .tag:nth-of-type(2)")),
+                    "message": text(li.select_one(".message")),
+                }
                 for li in a.select("li.finding")
             ]
             for a in soup.select("#todo article.agency")

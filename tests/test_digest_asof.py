@@ -20,7 +20,11 @@ def test_a_regenerated_past_week_keeps_its_reports_and_deadlines(tmp_path: Path)
 
     def summary() -> tuple[int, int, list[tuple[str, int]]]:
         digest = build_digest(archive.db, resolve_period("2024-W06", now=date(2024, 2, 20)))
-        return digest.headline.reports, digest.headline.reports_new, [(u.site_id, u.year) for u in digest.upcoming]
+        return (
+            digest.headline.reports,
+            digest.headline.reports_new,
+            [(u.site_id, u.year) for u in digest.upcoming],
+        )
 
     before = summary()
     assert before == (1, 1, [])

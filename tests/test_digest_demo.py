@@ -20,7 +20,10 @@ ROOT = Path(__file__).parents[1]
 def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "demo/run.py", "--data", str(tmp_path / "demo"), "--out", str(tmp_path / "out")],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     (printed,) = done.stdout.split()
@@ -42,7 +45,9 @@ def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     assert codes("jtfw") == {}  # the clean report
     resolved = {li["data-code"] for li in page.select("#resolved li.finding")}
     assert {"DATE.SIGNATURE_MISSING", "PUB.MISSING"} <= resolved
-    unchecked = {tr["data-site"]: tr.get_text(" ", strip=True) for tr in page.select("#unchecked tr[data-site]")}
+    unchecked = {
+        tr["data-site"]: tr.get_text(" ", strip=True) for tr in page.select("#unchecked tr[data-site]")
+    }
     assert "网站拒绝访问" in unchecked["wjw"] and "网站无法访问" in unchecked["jtj"]
     upcoming = [tr.get_text(" ", strip=True) for tr in page.select("#upcoming tbody tr")]
     assert upcoming == ["卫滨区人民政府 政府 2023 2024-03-31 27"]

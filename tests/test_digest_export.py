@@ -67,4 +67,3 @@ def test_no_cell_becomes_a_formula(digest: Digest, tmp_path: Path) -> None:
     assert rows[1][7] == "'" + finding.message and rows[1][8] == "'+1+1"
     cell = load_workbook(write_xlsx(digest, tmp_path)).worksheets[0]["H2"]
     assert cell.data_type == "s" and cell.value == finding.message
-

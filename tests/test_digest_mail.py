@@ -57,8 +57,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def config(tmp_path: Path, port: int, **extra: str) -> Path:
-    lines = ["[mail]", 'host = "127.0.0.1"', f"port = {port}", 'sender = "nianbao@example.gov.cn"',
-             'to = ["督查科 <duchake@example.gov.cn>", "lead@example.gov.cn"]', 'attach = ["xlsx", "csv"]']
+    lines = [
+        "[mail]",
+        'host = "127.0.0.1"',
+        f"port = {port}",
+        'sender = "nianbao@example.gov.cn"',
+        'to = ["督查科 <duchake@example.gov.cn>", "lead@example.gov.cn"]',
+        'attach = ["xlsx", "csv"]',
+    ]
     lines += [f"{key} = {value}" for key, value in extra.items()]
     path = tmp_path / "nianbao.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -69,10 +75,22 @@ def test_digest_is_mailed_with_html_text_and_attachments(
     smtp: tuple[Inbox, int], world: Path, tmp_path: Path
 ) -> None:
     inbox, port = smtp
-    result = CliRunner().invoke(cli, [
-        "digest", "--data", str(world), "--week", WEEK, "--out", str(tmp_path / "out"), "--xlsx",
-        "--mail", "--config", str(config(tmp_path, port)),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "digest",
+            "--data",
+            str(world),
+            "--week",
+            WEEK,
+            "--out",
+            str(tmp_path / "out"),
+            "--xlsx",
+            "--mail",
+            "--config",
+            str(config(tmp_path, port)),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "已发送至" in result.output
     ((sender, recipients, message),) = inbox.messages
@@ -91,10 +109,21 @@ def test_digest_is_mailed_with_html_text_and_attachments(
 
 
 def test_unreachable_server_is_a_clear_error(world: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, [
-        "digest", "--data", str(world), "--week", WEEK, "--out", str(tmp_path),
-        "--mail", "--config", str(config(tmp_path, free_port())),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "digest",
+            "--data",
+            str(world),
+            "--week",
+            WEEK,
+            "--out",
+            str(tmp_path),
+            "--mail",
+            "--config",
+            str(config(tmp_path, free_port())),
+        ],
+    )
     assert result.exit_code == 2
     assert "无法通过 127.0.0.1" in result.output and "发送周报" in result.output
     assert (tmp_path / "digest-2024-W07.html").exists()  # written before the delivery failed
@@ -102,12 +131,15 @@ def test_unreachable_server_is_a_clear_error(world: Path, tmp_path: Path) -> Non
 
 def test_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTP_PW", "s3cret")
-    settings = load_mail_settings(config(tmp_path, 2525, security='"starttls"', username='"u"',
-                                         password_env='"SMTP_PW"'))
+    settings = load_mail_settings(
+        config(tmp_path, 2525, security='"starttls"', username='"u"', password_env='"SMTP_PW"')
+    )
     assert settings is not None
     assert (settings.port, settings.security, settings.password) == (2525, "starttls", "s3cret")
     assert "s3cret" not in repr(settings)
-    assert MailSettings.from_mapping({"host": "h", "sender": "a@b", "to": "c@d", "security": "ssl"}).port == 465
+    assert (
+        MailSettings.from_mapping({"host": "h", "sender": "a@b", "to": "c@d", "security": "ssl"}).port == 465
+    )
     for table, problem in [
         ({"sender": "a@b", "to": ["c@d"]}, "缺少 host"),
         ({"host": "h", "sender": "a@b", "to": ["不是地址"]}, "收件地址"),

@@ -28,8 +28,14 @@ ANTIWORD = shutil.which("antiword")
 needs_soffice = pytest.mark.skipif(not SOFFICE, reason="needs libreoffice-writer-nogui (make system-deps)")
 needs_antiword = pytest.mark.skipif(not ANTIWORD, reason="needs antiword (make system-deps)")
 
-HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-            "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+HEADINGS = [
+    "一、总体情况",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+]
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +121,7 @@ def test_ole_files_that_are_not_word(report_doc: bytes) -> None:
         new = stream.encode("utf-16-le")
         i = report_doc.index(name + b"\x00\x00")
         data = bytearray(report_doc)
-        data[i:i + 64] = (new + b"\x00\x00").ljust(64, b"\x00")
+        data[i : i + 64] = (new + b"\x00\x00").ljust(64, b"\x00")
         struct.pack_into("<H", data, i + 0x40, len(new) + 2)
         with pytest.raises(UnreadableInput, match=message):
             read_document(bytes(data), "attachment.doc")
@@ -131,7 +137,9 @@ def test_damaged_doc(report_doc: bytes) -> None:
     assert time.perf_counter() - start < 30
 
 
-def test_converter_timeout_kills_it(tmp_path: Path, report_doc: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_converter_timeout_kills_it(
+    tmp_path: Path, report_doc: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hang = tmp_path / "soffice"
     hang.write_text("#!/bin/sh\nsleep 60 &\nwait\n")
     hang.chmod(0o755)

@@ -37,7 +37,9 @@ def save(document) -> bytes:
 
 @pytest.fixture(scope="module")
 def report_docx() -> bytes:
-    return b.build_docx(b.sample_report("某市教育局", 2023), core_title="某市教育局2023年政府信息公开工作年度报告")
+    return b.build_docx(
+        b.sample_report("某市教育局", 2023), core_title="某市教育局2023年政府信息公开工作年度报告"
+    )
 
 
 def test_paragraphs_and_tables_in_document_order(report_docx: bytes) -> None:
@@ -53,11 +55,18 @@ def test_paragraphs_and_tables_in_document_order(report_docx: bytes) -> None:
         "本报告根据《中华人民共和国政府信息公开条例》编制。本报告中所列数据的统计期限自2023年1月1日起至2023年12月31日止。",
         "一、总体情况",
         "2023年，某市教育局认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息 75 条。",
-        "二、主动公开政府信息情况", "table0",
-        "三、收到和处理政府信息公开申请情况", "table1",
-        "四、政府信息公开行政复议、行政诉讼情况", "table2",
-        "五、存在的主要问题及改进情况", "信息公开的及时性有待提高。下一步将加强培训，规范发布流程。",
-        "六、其他需要报告的事项", "本机关未收取信息处理费。", "某市教育局", "2024年1月25日",
+        "二、主动公开政府信息情况",
+        "table0",
+        "三、收到和处理政府信息公开申请情况",
+        "table1",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "table2",
+        "五、存在的主要问题及改进情况",
+        "信息公开的及时性有待提高。下一步将加强培训，规范发布流程。",
+        "六、其他需要报告的事项",
+        "本机关未收取信息处理费。",
+        "某市教育局",
+        "2024年1月25日",
     ]
     assert doc.meta["title"] == "某市教育局2023年政府信息公开工作年度报告"
     assert doc.meta["title_source"] == "DOCX 文档属性"
@@ -135,9 +144,18 @@ def test_grid_before_and_deleted_text() -> None:
 def test_sliver_grid_columns_are_dropped() -> None:
     # LibreOffice and Word add 1-twip grid columns where cell edges miss each other
     widths = [576, 575, 1, 576]
-    assert _visible_cells([(0, 1, "结果维持"), (1, 2, "总计"), (3, 1, "x")], widths) == ["结果维持", "总计", "x"]
+    assert _visible_cells([(0, 1, "结果维持"), (1, 2, "总计"), (3, 1, "x")], widths) == [
+        "结果维持",
+        "总计",
+        "x",
+    ]
     assert _visible_cells([(0, 1, "a"), (1, 1, "b"), (2, 2, "c")], widths) == ["a", "b", "c"]
-    assert _visible_cells([(0, 2, "a"), (2, 1, "b"), (3, 1, "c")], [500, 500, 500, 500]) == ["a", "", "b", "c"]
+    assert _visible_cells([(0, 2, "a"), (2, 1, "b"), (3, 1, "c")], [500, 500, 500, 500]) == [
+        "a",
+        "",
+        "b",
+        "c",
+    ]
 
 
 def test_scan_pasted_into_word_is_image_only() -> None:

@@ -75,9 +75,11 @@ def test_50_megabyte_file_is_refused_quickly(tmp_path: Path) -> None:
 
 
 def test_script_in_title_stays_text() -> None:
-    page = ("<html><head><title>年报<script>alert(1)</script></title></head>"
-            "<body><div class='TRS_Editor'><p>一、总体情况</p><script>alert(2)</script><p>正文</p>"
-            "<p onclick='alert(3)'><img src=x onerror=alert(4)>说明</p></div></body></html>")
+    page = (
+        "<html><head><title>年报<script>alert(1)</script></title></head>"
+        "<body><div class='TRS_Editor'><p>一、总体情况</p><script>alert(2)</script><p>正文</p>"
+        "<p onclick='alert(3)'><img src=x onerror=alert(4)>说明</p></div></body></html>"
+    )
     doc = read_document(page.encode(), "xss.html")
     assert isinstance(doc.meta["title"], str)
     # <title> is RCDATA: the tag is characters of the title, never parsed or run

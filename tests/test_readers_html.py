@@ -17,8 +17,22 @@ _spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "bu
 b = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(b)  # type: ignore[union-attr]
 
-CHROME = ("字号", "打印本页", "关闭窗口", "分享到", "当前位置", "相关文章", "浏览次数", "网站首页", "无障碍",
-          "ICP", "版权所有", "扫一扫", "索引号", "Produced By")
+CHROME = (
+    "字号",
+    "打印本页",
+    "关闭窗口",
+    "分享到",
+    "当前位置",
+    "相关文章",
+    "浏览次数",
+    "网站首页",
+    "无障碍",
+    "ICP",
+    "版权所有",
+    "扫一扫",
+    "索引号",
+    "Produced By",
+)
 
 
 def read_fixture(name: str, content_type: str | None = None):
@@ -38,8 +52,14 @@ def assert_report_body(doc, agency: str) -> None:
     paragraphs = texts(doc)
     assert paragraphs[0] == f"{agency}2023年政府信息公开工作年度报告"
     headings = [t for t in paragraphs if t[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")]
-    assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert headings == [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     assert rows_of(doc, 0) == b.grid(b.table2_spec())
     assert rows_of(doc, 1) == b.grid(b.table3_spec())
     assert rows_of(doc, 2) == b.grid(b.table4_spec())
@@ -64,8 +84,11 @@ def test_trs_detail_page() -> None:
     assert doc.meta["pubdate_source"] == "页面文字 发布时间"
     assert doc.meta["pubdate_quote"] == "发布时间：2024-01-29 16:05"
     candidates = json.loads(doc.meta["pubdate_candidates"])
-    assert {"source": "meta PubDate", "value": "2024-01-30",
-            "quote": '<meta name="PubDate" content="2024-01-30 09:12">'} in candidates
+    assert {
+        "source": "meta PubDate",
+        "value": "2024-01-30",
+        "quote": '<meta name="PubDate" content="2024-01-30 09:12">',
+    } in candidates
     assert doc.meta["source"] == "某市教育局"
     assert_report_body(doc, "某市教育局")
     # the related-article list and the attachment line are outside the body
@@ -74,7 +97,12 @@ def test_trs_detail_page() -> None:
 
 def test_trs_table3_spans_expand_to_blank_positions() -> None:
     rows = rows_of(read_fixture("trs_detail.shtml"), 1)
-    assert rows[0][:4] == ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "", "申请人情况"]
+    assert rows[0][:4] == [
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        "",
+        "",
+        "申请人情况",
+    ]
     assert rows[1][3:5] == ["自然人", "法人或其他组织"] and rows[1][9] == "总计"
     assert rows[2][3:10] == ["", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]
     new = next(r for r in rows if r[0].startswith("一、"))
@@ -111,7 +139,11 @@ def test_gbk_page_declared_only_by_meta_charset() -> None:
     assert doc.meta["pubdate"] == "2024-01-26"
     assert doc.meta["pubdate_quote"] == "发表日期:2024-01-26 15:35:23"
     candidates = json.loads(doc.meta["pubdate_candidates"])
-    assert {"source": "页面文字 生成日期", "value": "2024-01-25", "quote": "生成日期 2024-01-25"} in candidates
+    assert {
+        "source": "页面文字 生成日期",
+        "value": "2024-01-25",
+        "quote": "生成日期 2024-01-25",
+    } in candidates
     assert_report_body(doc, "石桥镇（祎镕社区）")
 
 
@@ -152,8 +184,10 @@ def test_western_default_charset_on_a_chinese_page() -> None:
 
 
 def test_script_charset_does_not_count_as_page_charset() -> None:
-    page = ('<html><head><script src="a.js" charset="gbk"></script><meta charset="utf-8"></head>'
-            "<body><p>二〇二四年一月二十五日</p></body></html>")
+    page = (
+        '<html><head><script src="a.js" charset="gbk"></script><meta charset="utf-8"></head>'
+        "<body><p>二〇二四年一月二十五日</p></body></html>"
+    )
     doc = read_html(page.encode("utf-8"), "p.html")
     assert doc.meta["encoding"] == "utf-8"
     assert texts(doc) == ["二〇二四年一月二十五日"]
@@ -163,8 +197,12 @@ def test_fragment() -> None:
     doc = read_fixture("fragment.html")
     paragraphs = texts(doc)
     # <br> starts a new line; inline <span>/<b> stay inside their line
-    assert paragraphs[:4] == ["某县审计局2023年政府信息公开工作年度报告", "一、总体情况", "2023年，本局主动公开信息32条，",
-                              "其中政策文件5件。"]
+    assert paragraphs[:4] == [
+        "某县审计局2023年政府信息公开工作年度报告",
+        "一、总体情况",
+        "2023年，本局主动公开信息32条，",
+        "其中政策文件5件。",
+    ]
     assert paragraphs[-2:] == ["六、其他需要报告的事项", "无。"]
     assert rows_of(doc, 0) == b.grid(b.table2_spec())
     assert "title" not in doc.meta and "pubdate" not in doc.meta
@@ -192,17 +230,30 @@ def test_body_found_by_section_headings_among_chrome() -> None:
     </div></div>
     <div class="foot">主办单位：某县人民政府</div></body></html>"""
     doc = read_html(page.encode(), "x.html")
-    assert texts(doc) == ["某县统计局2023年政府信息公开工作年度报告", "一、总体情况", "本年度主动公开信息12条。",
-                          "五、存在的主要问题及改进情况", "无。", "六、其他需要报告的事项", "未收取信息处理费。"]
-    assert doc.meta["title"] == "某县人民政府"  # no ArticleTitle, no report-like heading: <title>'s longest part
+    assert texts(doc) == [
+        "某县统计局2023年政府信息公开工作年度报告",
+        "一、总体情况",
+        "本年度主动公开信息12条。",
+        "五、存在的主要问题及改进情况",
+        "无。",
+        "六、其他需要报告的事项",
+        "未收取信息处理费。",
+    ]
+    assert (
+        doc.meta["title"] == "某县人民政府"
+    )  # no ArticleTitle, no report-like heading: <title>'s longest part
 
 
 def test_title_from_heading_and_title_parts() -> None:
-    page = ("<html><head><title>某区人民政府_政府信息公开年报_某区发改局2023年政府信息公开工作年度报告</title></head>"
-            "<body><h1>某区人民政府</h1><div class='TRS_Editor'><p>正文</p></div></body></html>")
+    page = (
+        "<html><head><title>某区人民政府_政府信息公开年报_某区发改局2023年政府信息公开工作年度报告</title></head>"
+        "<body><h1>某区人民政府</h1><div class='TRS_Editor'><p>正文</p></div></body></html>"
+    )
     assert read_html(page.encode(), "x.html").meta["title"] == "某区发改局2023年政府信息公开工作年度报告"
-    page = ("<html><head><title>x</title></head><body><div class='logo'><h1>某区人民政府</h1></div>"
-            "<h2 class='art-title'>某区发改局2023年政府信息公开工作年度报告</h2><div id='zoom'>正文</div></body></html>")
+    page = (
+        "<html><head><title>x</title></head><body><div class='logo'><h1>某区人民政府</h1></div>"
+        "<h2 class='art-title'>某区发改局2023年政府信息公开工作年度报告</h2><div id='zoom'>正文</div></body></html>"
+    )
     doc = read_html(page.encode(), "x.html")
     assert doc.meta["title"] == "某区发改局2023年政府信息公开工作年度报告"
     assert doc.meta["body"] == "#zoom"
@@ -220,8 +271,10 @@ def test_title_from_heading_and_title_parts() -> None:
     ],
 )
 def test_header_date_lines_as_portals_print_them(label: str, quote: str, value: str) -> None:
-    page = (f"<html><body><div class='info'>{label}</div><div class='TRS_Editor'><p>一、总体情况</p>"
-            "<p>统计时间：2023年1月1日至2023年12月31日</p><p>成文日期：2023-12-30</p></div></body></html>")
+    page = (
+        f"<html><body><div class='info'>{label}</div><div class='TRS_Editor'><p>一、总体情况</p>"
+        "<p>统计时间：2023年1月1日至2023年12月31日</p><p>成文日期：2023-12-30</p></div></body></html>"
+    )
     doc = read_html(page.encode(), "x.html")
     assert (doc.meta["pubdate"], doc.meta["pubdate_quote"]) == (value, quote)
     # 统计时间 / 成文日期 are not publication dates
@@ -257,8 +310,10 @@ def test_nested_tables() -> None:
 
 
 def test_cell_paragraphs_join_without_spaces_between_chinese() -> None:
-    page = ("<table border=1><tr><td><p>社会公益</p><p>组织</p></td><td>法律服务<br>机构</td>"
-            "<td>1.2500</td><td>Table<br>Grid</td></tr><tr><td>a</td><td>b</td><td>c</td><td>d</td></tr></table>")
+    page = (
+        "<table border=1><tr><td><p>社会公益</p><p>组织</p></td><td>法律服务<br>机构</td>"
+        "<td>1.2500</td><td>Table<br>Grid</td></tr><tr><td>a</td><td>b</td><td>c</td><td>d</td></tr></table>"
+    )
     doc = read_html(page.encode(), "c.html")
     assert rows_of(doc, 0)[0] == ["社会公益组织", "法律服务机构", "1.2500", "Table Grid"]
 

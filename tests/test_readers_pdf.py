@@ -20,7 +20,9 @@ _spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "bu
 b = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(b)  # type: ignore[union-attr]
 
-pytestmark = pytest.mark.skipif(not Path(b.FONT).exists(), reason="needs Debian fonts-wqy-zenhei (make system-deps)")
+pytestmark = pytest.mark.skipif(
+    not Path(b.FONT).exists(), reason="needs Debian fonts-wqy-zenhei (make system-deps)"
+)
 
 LONG = "政务公开工作坚持以公开为常态、不公开为例外，" * 12
 
@@ -52,13 +54,23 @@ def test_text_and_tables_in_reading_order(report_pdf: bytes) -> None:
         "2023年，某市教育局认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息 75 条。",
         LONG,  # the wrapped lines are one paragraph again
     ]
-    assert paragraphs[-4:] == ["六、其他需要报告的事项", "本机关未收取信息处理费。", "某市教育局", "2024年1月25日"]
+    assert paragraphs[-4:] == [
+        "六、其他需要报告的事项",
+        "本机关未收取信息处理费。",
+        "某市教育局",
+        "2024年1月25日",
+    ]
     assert not any(t.strip("- ").isdigit() for t in paragraphs)  # page numbers dropped
     # headings come right before their tables
     order = [("T" + str(ln.table)) if ln.is_row else ln.text[:2] for ln in doc.lines]
     assert order.index("二、") < order.index("T0") < order.index("三、") < order.index("T1")
     last_table = max(ln.table for ln in doc.lines if ln.is_row)
-    assert order.index("三、") < order.index(f"T{last_table - 1}") < order.index("四、") < order.index(f"T{last_table}")
+    assert (
+        order.index("三、")
+        < order.index(f"T{last_table - 1}")
+        < order.index("四、")
+        < order.index(f"T{last_table}")
+    )
     pages = [ln.page for ln in doc.lines]
     assert pages == sorted(pages) and pages[0] == 1 and pages[-1] == 3
 

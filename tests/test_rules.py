@@ -397,7 +397,10 @@ def _image_only_inputs() -> list[tuple[bytes, str]]:
     assert spec and spec.loader
     builders = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builders)
-    return [(builders.build_image_pdf(pages=2), "scan.pdf"), ((fixtures / "image_only.html").read_bytes(), "page.html")]
+    return [
+        (builders.build_image_pdf(pages=2), "scan.pdf"),
+        ((fixtures / "image_only.html").read_bytes(), "page.html"),
+    ]
 
 
 def test_not_machine_readable_fires_on_image_only_reports_and_nothing_else() -> None:

@@ -110,10 +110,17 @@ class Recorder:
 def config(tmp_path: Path) -> ScheduleConfig:
     """Three sites; only "a" has its 2024 report in the archive."""
     sites = tmp_path / "sites.yaml"
-    sites.write_text(yaml.safe_dump({"sites": [
-        {"id": site, "agency": f"{site}局", "start_urls": [f"https://{site}.example.gov.cn/nb/"]}
-        for site in ("a", "b", "c")
-    ]}), encoding="utf-8")
+    sites.write_text(
+        yaml.safe_dump(
+            {
+                "sites": [
+                    {"id": site, "agency": f"{site}局", "start_urls": [f"https://{site}.example.gov.cn/nb/"]}
+                    for site in ("a", "b", "c")
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     data = tmp_path / "data"
     archive = open_archive(data)
     for site in ("a", "b", "c"):
@@ -128,7 +135,9 @@ def config(tmp_path: Path) -> ScheduleConfig:
 
 def make(config: ScheduleConfig, clock: FakeClock, recorder: Recorder) -> tuple[Jobs, BaseScheduler]:
     jobs = Jobs(config, crawl=recorder.crawl, digest=recorder.digest, clock=clock)
-    scheduler = build_scheduler(jobs, scheduler_class=ManualScheduler, executor=DebugExecutor(), now=clock.now)
+    scheduler = build_scheduler(
+        jobs, scheduler_class=ManualScheduler, executor=DebugExecutor(), now=clock.now
+    )
     scheduler.start()
     return jobs, scheduler
 
@@ -154,7 +163,12 @@ def test_right_jobs_fire_at_the_right_times(config: ScheduleConfig, clock: FakeC
         "01-13 02:00",  # weekly, every site
         "01-20 02:00",
         # daily crawls start with the season on January 20 (none from 01-13 to 01-19)
-        "01-20 12:00", "01-21 12:00", "01-22 12:00", "01-23 12:00", "01-24 12:00", "01-25 12:00",
+        "01-20 12:00",
+        "01-21 12:00",
+        "01-22 12:00",
+        "01-23 12:00",
+        "01-24 12:00",
+        "01-25 12:00",
         "01-26 12:00",
         "01-27 02:00",
         "01-27 12:00",
@@ -217,7 +231,10 @@ def test_a_run_missed_while_the_scheduler_was_down_runs_once_at_start(
     config: ScheduleConfig, clock: FakeClock
 ) -> None:
     journal = Journal(config.journal)
-    for job, started in [("weekly_crawl", "2025-05-05T02:00:00+08:00"), ("digest", "2025-05-05T08:00:00+08:00")]:
+    for job, started in [
+        ("weekly_crawl", "2025-05-05T02:00:00+08:00"),
+        ("digest", "2025-05-05T08:00:00+08:00"),
+    ]:
         journal.record(Outcome(job, "ok", started, started))
     clock.now = at("2025-05-21T15:00:00")  # a Wednesday: two Mondays were missed
     recorder = Recorder(clock)
@@ -325,20 +342,40 @@ def test_a_failing_job_is_logged_recorded_and_the_schedule_goes_on(
     scheduler.shutdown()
 
 
-def test_a_failing_crawl_child_reports_its_error(config: ScheduleConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_crawl_child_reports_its_error(
+    config: ScheduleConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     child = ChildCrawl(config)
-    assert child.command(None)[1:] == ["-m", "nianbao", "crawl", "--data", str(config.data), "--sites",
-                                       str(config.sites)]
+    assert child.command(None)[1:] == [
+        "-m",
+        "nianbao",
+        "crawl",
+        "--data",
+        str(config.data),
+        "--sites",
+        str(config.sites),
+    ]
     assert child.command(["b", "c"])[-4:] == ["--site", "b", "--site", "c"]
-    monkeypatch.setattr(child, "command", lambda site_ids: [
-        sys.executable, "-c", "import sys; sys.stderr.write('line 1\\nsite unreachable\\n'); sys.exit(3)"])
+    monkeypatch.setattr(
+        child,
+        "command",
+        lambda site_ids: [
+            sys.executable,
+            "-c",
+            "import sys; sys.stderr.write('line 1\\nsite unreachable\\n'); sys.exit(3)",
+        ],
+    )
     with pytest.raises(JobFailed, match=r"退出码 3.*site unreachable"):
         child(None)
 
 
-def test_stopping_terminates_a_running_crawl_child(config: ScheduleConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stopping_terminates_a_running_crawl_child(
+    config: ScheduleConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     jobs = Jobs(config)  # the real child-process crawl, with a child that would run for a minute
-    monkeypatch.setattr(jobs.children, "command", lambda site_ids: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(
+        jobs.children, "command", lambda site_ids: [sys.executable, "-c", "import time; time.sleep(60)"]
+    )
     worker = threading.Thread(target=jobs.weekly_crawl)
     started = time.monotonic()
     worker.start()
@@ -360,7 +397,10 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path, signum: int) -> None:
     settings.write_text('[schedule]\ndata = "data"\nsites = "sites.yaml"\n', encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "nianbao", "schedule", "--config", str(settings)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert process.stderr is not None
     lines = []
@@ -387,7 +427,7 @@ def test_config_file(tmp_path: Path) -> None:
         '[schedule]\ndata = "../var/data"\nsites = "/etc/nianbao/sites.yaml"\nmisfire_grace_hours = 12\n'
         '[schedule.weekly_crawl]\ncron = "30 1 * * sun"\n'
         '[schedule.daily_crawl]\nseason = ["12-20", "01-10"]\n'
-        '[schedule.digest]\nxlsx = false\ncsv = true\nenabled = false\n',
+        "[schedule.digest]\nxlsx = false\ncsv = true\nenabled = false\n",
         encoding="utf-8",
     )
     config = load_schedule_config(path)
@@ -428,12 +468,17 @@ def test_config_errors_name_the_file_and_the_key(tmp_path: Path, text: str, prob
 def test_cli_list_and_run(config: ScheduleConfig, tmp_path: Path) -> None:
     settings = tmp_path / "nianbao.toml"
     settings.write_text(
-        f'[schedule]\ndata = "{config.data}"\nsites = "{config.sites}"\nout = "{config.out}"\n', encoding="utf-8"
+        f'[schedule]\ndata = "{config.data}"\nsites = "{config.sites}"\nout = "{config.out}"\n',
+        encoding="utf-8",
     )
     runner = CliRunner()
     listing = runner.invoke(cli, ["schedule", "--config", str(settings), "--list"])
     assert listing.exit_code == 0, listing.output
-    assert "weekly_crawl" in listing.output and "0 2 * * mon" in listing.output and "01-20 至 04-10" in listing.output
+    assert (
+        "weekly_crawl" in listing.output
+        and "0 2 * * mon" in listing.output
+        and "01-20 至 04-10" in listing.output
+    )
     digest = runner.invoke(cli, ["schedule", "--config", str(settings), "--run", "digest"])
     assert digest.exit_code == 0, digest.output
     assert "digest: ok" in digest.output
@@ -480,7 +525,9 @@ def test_a_timed_out_crawl_is_killed_with_its_children(
     config.crawl_timeout_seconds = 2
     child = ChildCrawl(config)
     pid_file = tmp_path / "grandchild.pid"
-    monkeypatch.setattr(child, "command", lambda site_ids: [sys.executable, "-c", FAMILY, str(pid_file), group])
+    monkeypatch.setattr(
+        child, "command", lambda site_ids: [sys.executable, "-c", FAMILY, str(pid_file), group]
+    )
     started = time.monotonic()
     with pytest.raises(JobFailed, match="未结束，已终止"):
         child(None)
@@ -543,8 +590,9 @@ def test_the_scheduled_digest_shows_what_was_fixed_after_monday(tmp_path: Path, 
     fixed = seed_bytes("002") + "\n\n卫滨区教育局\n2024年1月25日\n".encode()
     assert ingest_bytes(archive, "wbjy", fixed, name="v1.txt").resolved  # the same report, corrected
     archive.close()
-    config = ScheduleConfig(data=tmp_path / "data", sites=tmp_path / "sites.yaml", out=tmp_path / "out",
-                            xlsx=False)
+    config = ScheduleConfig(
+        data=tmp_path / "data", sites=tmp_path / "sites.yaml", out=tmp_path / "out", xlsx=False
+    )
     clock.now = at("2024-02-12T08:00:00")  # the next Monday, when the digest job runs
     outcome = Jobs(config, clock=clock).digest()
     assert outcome.status == "ok", outcome.detail
@@ -563,11 +611,23 @@ def test_the_daily_crawl_covers_the_registry_after_loading_the_sites_file(
     archive = open_archive(config.data)
     add_site(archive, "removed", "已从清单删除的局")  # registered earlier, no longer in the file
     archive.close()
-    config.sites.write_text(yaml.safe_dump({"sites": [
-        {"id": "a", "agency": "a局", "start_urls": ["https://a.example.gov.cn/nb/"]},
-        {"id": "b", "agency": "b局", "start_urls": ["https://b.example.gov.cn/nb/"], "enabled": False},
-        {"id": "new", "agency": "新局", "start_urls": ["https://new.example.gov.cn/nb/"]},
-    ]}), encoding="utf-8")
+    config.sites.write_text(
+        yaml.safe_dump(
+            {
+                "sites": [
+                    {"id": "a", "agency": "a局", "start_urls": ["https://a.example.gov.cn/nb/"]},
+                    {
+                        "id": "b",
+                        "agency": "b局",
+                        "start_urls": ["https://b.example.gov.cn/nb/"],
+                        "enabled": False,
+                    },
+                    {"id": "new", "agency": "新局", "start_urls": ["https://new.example.gov.cn/nb/"]},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     clock.now = at("2025-02-01T12:00:00")
     recorder = Recorder(clock)
     outcome = Jobs(config, crawl=recorder.crawl, digest=recorder.digest, clock=clock).daily_crawl()
@@ -586,11 +646,17 @@ def test_cli_data_overrides_the_config(config: ScheduleConfig, tmp_path: Path) -
         encoding="utf-8",
     )
     runner = CliRunner()
-    listing = runner.invoke(cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--list"])
+    listing = runner.invoke(
+        cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--list"]
+    )
     assert listing.exit_code == 0, listing.output
     assert f"数据 {config.data.resolve()}；" in listing.output
-    digest = runner.invoke(cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--run", "digest"])
+    digest = runner.invoke(
+        cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--run", "digest"]
+    )
     assert digest.exit_code == 0 and "digest: ok" in digest.output, digest.output
     assert (config.data / "schedule-log.jsonl").exists() and not (tmp_path / "elsewhere").exists()
-    default = runner.invoke(cli, ["schedule", "--config", str(settings), "--list"], env={"NIANBAO_DATA": None})
+    default = runner.invoke(
+        cli, ["schedule", "--config", str(settings), "--list"], env={"NIANBAO_DATA": None}
+    )
     assert f"数据 {tmp_path / 'elsewhere'}；" in default.output

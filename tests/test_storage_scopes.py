@@ -31,7 +31,10 @@ def archive(tmp_path):
 
 
 def open_codes(archive, year=None):
-    return sorted(((f.code, f.url) for f in findings(archive.db, site_id="s1", year=year)), key=lambda c: (c[0], c[1] or ""))
+    return sorted(
+        ((f.code, f.url) for f in findings(archive.db, site_id="s1", year=year)),
+        key=lambda c: (c[0], c[1] or ""),
+    )
 
 
 def crawl(archive, reports, *, pub=date(2024, 3, 1)):

@@ -90,7 +90,10 @@ def test_agency_and_level(name: str, agency: str, level: str) -> None:
 def test_tables_read_from_awkward_layouts() -> None:
     t3 = read("table3_blank_total_cell")[0].tables["table3"]
     assert t3.value("new", "natural_person") == 5 and t3.cell("new", "total").raw == ""
-    assert read("fullwidth_thousands_and_dashes")[0].tables["table2"].value("20_5.licensing", "decisions") == 1205
+    assert (
+        read("fullwidth_thousands_and_dashes")[0].tables["table2"].value("20_5.licensing", "decisions")
+        == 1205
+    )
     t2 = read("table2_2019_space_separated")[0].tables["table2"]
     assert [c.raw for c in t2.rows["20_5.licensing"].values()] == ["15", "增1", "16"]
     assert read("tables_space_separated")[0].tables["table4"].cell("cases", "review.total").raw == "0"
@@ -109,6 +112,9 @@ def test_headings_and_run_in_text() -> None:
 
 def test_periods_and_signatures() -> None:
     period = read("period_month_only")[0].period
-    assert period is not None and (period.start.isoformat(), period.end.isoformat()) == ("2023-01-01", "2023-12-31")
+    assert period is not None and (period.start.isoformat(), period.end.isoformat()) == (
+        "2023-01-01",
+        "2023-12-31",
+    )
     signed = read("signature_ascii_zero")[0].signed
     assert signed is not None and signed.date.isoformat() == "2024-01-25"

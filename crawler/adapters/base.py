@@ -157,7 +157,9 @@ def column_hint(url: str, doc: Any) -> bool:
     if names:
         return any(_COLUMN_HINT.search(n) for n in names)
     title = " ".join(doc.xpath("//title//text()"))
-    crumbs = " ".join(t for t in doc.xpath("//text()[contains(., '当前位置') or contains(., '您现在的位置')]/..//text()"))
+    crumbs = " ".join(
+        t for t in doc.xpath("//text()[contains(., '当前位置') or contains(., '您现在的位置')]/..//text()")
+    )
     return bool(_COLUMN_HINT.search(title) or _COLUMN_HINT.search(crumbs) or _COLUMN_HINT.search(url))
 
 
@@ -166,7 +168,9 @@ def column_hint(url: str, doc: Any) -> bool:
 _CREATE_PAGE = re.compile(
     r"""createPageHTML\(\s*(?:['"][\w-]+['"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
 )
-_PAGE_CONTROL = re.compile(r"""pageControl\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]""")
+_PAGE_CONTROL = re.compile(
+    r"""pageControl\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
+)
 _COUNT_PAGE = re.compile(r"""var\s+(?:countPage|totalPage|pageCount|totalPages)\s*=\s*['"]?(\d+)""")
 _TOTAL_PAGES_TEXT = re.compile(r"共\s*(\d+)\s*页")
 _PAGE_PARAM = re.compile(r"([?&](?:page|pageNo|PageIndex|pageIndex|curPage|pageNum)=)(\d+)", re.I)

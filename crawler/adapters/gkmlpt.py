@@ -46,9 +46,19 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
         listing.notes.append("gkmlpt page without a report category (#catId)")
         return listing
     listing.column_hint = True
-    listing.fetches.append(Fetch(api_url(url, cat, sid.group(1), 1), kind="gkmlpt_api",
-                                 params={"page_url": url, "cat": cat, "sid": sid.group(1), "page": 1,
-                                         "scope": params.get("scope")}))
+    listing.fetches.append(
+        Fetch(
+            api_url(url, cat, sid.group(1), 1),
+            kind="gkmlpt_api",
+            params={
+                "page_url": url,
+                "cat": cat,
+                "sid": sid.group(1),
+                "page": 1,
+                "scope": params.get("scope"),
+            },
+        )
+    )
     return listing
 
 
@@ -73,12 +83,25 @@ def parse_api(url: str, text: str, params: dict[str, Any]) -> Listing:
         info = classify_title(title)
         if info.kind in ("report", "interpretation"):
             quote = f"create_time={article.get('create_time')}" if created else ""
-            listing.entries.append(Entry(target, title, url, created, quote,
-                                         {"publisher": article.get("publisher"), "id": article.get("id")}))
+            listing.entries.append(
+                Entry(
+                    target,
+                    title,
+                    url,
+                    created,
+                    quote,
+                    {"publisher": article.get("publisher"), "id": article.get("id")},
+                )
+            )
     if int(params.get("page", 1)) == 1 and articles:
         total = int(data.get("total") or len(articles))
         pages = min(math.ceil(total / len(articles)), MAX_PAGES)
         for n in range(2, pages + 1):
-            listing.fetches.append(Fetch(api_url(page_url, params["cat"], params["sid"], n), kind="gkmlpt_api",
-                                         params={**params, "page": n}))
+            listing.fetches.append(
+                Fetch(
+                    api_url(page_url, params["cat"], params["sid"], n),
+                    kind="gkmlpt_api",
+                    params={**params, "page": n},
+                )
+            )
     return listing

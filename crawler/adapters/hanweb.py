@@ -64,8 +64,16 @@ def _form(text: str, url: str) -> dict[str, str]:
     return form
 
 
-def _proxy_fetch(column_url: str, proxy: str, form: dict[str, str], start: int, step: int, per_page: int,
-                 total: int | None, scope: str | None) -> Fetch:
+def _proxy_fetch(
+    column_url: str,
+    proxy: str,
+    form: dict[str, str],
+    start: int,
+    step: int,
+    per_page: int,
+    total: int | None,
+    scope: str | None,
+) -> Fetch:
     end = start + step - 1
     if total:
         end = min(end, total)
@@ -76,8 +84,18 @@ def _proxy_fetch(column_url: str, proxy: str, form: dict[str, str], start: int, 
         method="POST",
         formdata=dict(form),
         headers={"Referer": column_url},
-        params={"column_url": column_url, "proxy": proxy, "start": start, "end": end, "step": step,
-                "per_page": per_page, "total": total, "scope": scope, "calls": 1, "formdata": dict(form)},
+        params={
+            "column_url": column_url,
+            "proxy": proxy,
+            "start": start,
+            "end": end,
+            "step": step,
+            "per_page": per_page,
+            "total": total,
+            "scope": scope,
+            "calls": 1,
+            "formdata": dict(form),
+        },
     )
 
 
@@ -91,8 +109,9 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
     else:
         listing, count = html_listing("hanweb", url, doc, scope, params.get("start_page", False)), 0
     # Links outside the datastore (sub-columns, a column named on a start page) still count.
-    outside = html_listing("hanweb", url, parse_html(_DATASTORE.sub("", text)), scope,
-                           params.get("start_page", False))
+    outside = html_listing(
+        "hanweb", url, parse_html(_DATASTORE.sub("", text)), scope, params.get("start_page", False)
+    )
     listing.subcolumns = outside.subcolumns
     listing.columns = outside.columns
     listing.column_hint = column_hint(url, doc)
@@ -110,7 +129,7 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
             total = int(t.group(1))
         per_page = cfg.get("per_page", 20)
         step = per_page * cfg.get("group", 3)
-        proxy = (_PROXY_URL.search(text).group(1) if _PROXY_URL.search(text) else DEFAULT_PROXY)
+        proxy = _PROXY_URL.search(text).group(1) if _PROXY_URL.search(text) else DEFAULT_PROXY
         if total is None or count < total:
             listing.fetches.append(
                 _proxy_fetch(url, proxy, _form(text, url), count + 1, step, per_page, total, scope)
@@ -126,8 +145,16 @@ def parse_proxy(url: str, text: str, params: dict[str, Any]) -> Listing:
     end = params["end"]
     more = count > 0 and (total is None or end < total) and params.get("calls", 1) < MAX_PAGES
     if more:
-        nxt = _proxy_fetch(params["column_url"], params["proxy"], params.get("formdata") or {}, end + 1,
-                           params["step"], params["per_page"], total, params.get("scope"))
+        nxt = _proxy_fetch(
+            params["column_url"],
+            params["proxy"],
+            params.get("formdata") or {},
+            end + 1,
+            params["step"],
+            params["per_page"],
+            total,
+            params.get("scope"),
+        )
         nxt.params["calls"] = params.get("calls", 1) + 1
         listing.fetches.append(nxt)
     return listing
@@ -163,6 +190,13 @@ def parse_unitbuild(url: str, text: str, params: dict[str, Any]) -> Listing:
     has_links = bool(doc.xpath("//a[@href]"))
     page = int(params.get("page", 1))
     if has_links and page < MAX_PAGES:
-        listing.fetches.append(unitbuild_fetch(params["column_url"], params["api"], params.get("query_data", ""),
-                                               page + 1, params.get("scope")))
+        listing.fetches.append(
+            unitbuild_fetch(
+                params["column_url"],
+                params["api"],
+                params.get("query_data", ""),
+                page + 1,
+                params.get("scope"),
+            )
+        )
     return listing

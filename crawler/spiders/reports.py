@@ -149,10 +149,23 @@ class ReportSpider(Spider):
             state.notes.append(f"list requests capped at {MAX_LIST_REQUESTS}")
             return None
         state.list_keys.add(key)
-        meta = self._meta(state, "list", kind=kind, params=params or {}, depth=depth, start=start, scope=scope,
-                          download_maxsize=self.page_maxsize)
-        common = {"callback": self.parse_list, "errback": self.on_error, "meta": meta, "dont_filter": True,
-                  "headers": headers or None}
+        meta = self._meta(
+            state,
+            "list",
+            kind=kind,
+            params=params or {},
+            depth=depth,
+            start=start,
+            scope=scope,
+            download_maxsize=self.page_maxsize,
+        )
+        common = {
+            "callback": self.parse_list,
+            "errback": self.on_error,
+            "meta": meta,
+            "dont_filter": True,
+            "headers": headers or None,
+        }
         if formdata is not None:
             request: Request = FormRequest(url, formdata=formdata, method=method, **common)
         else:
@@ -176,22 +189,38 @@ class ReportSpider(Spider):
 
     def _detail_request(self, state: SiteState, entry: Entry) -> Request:
         role = "document" if is_document_link(entry.url) else "detail"
-        meta = self._meta(state, role, entry=entry,
-                          download_maxsize=self.attachment_maxsize if role == "document" else self.page_maxsize)
+        meta = self._meta(
+            state,
+            role,
+            entry=entry,
+            download_maxsize=self.attachment_maxsize if role == "document" else self.page_maxsize,
+        )
         state.pending += 1
         state.requests += 1
         callback = self.parse_document if role == "document" else self.parse_detail
-        return self._conditional(state, Request(entry.url, callback=callback, errback=self.on_error, meta=meta,
-                                                dont_filter=True))
+        return self._conditional(
+            state, Request(entry.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+        )
 
-    def _attachment_request(self, state: SiteState, key: str, attachment: Attachment, referer: str) -> Request:
-        meta = self._meta(state, "attachment", assembly=key, attachment=attachment,
-                          download_maxsize=self.attachment_maxsize)
+    def _attachment_request(
+        self, state: SiteState, key: str, attachment: Attachment, referer: str
+    ) -> Request:
+        meta = self._meta(
+            state, "attachment", assembly=key, attachment=attachment, download_maxsize=self.attachment_maxsize
+        )
         state.pending += 1
         state.requests += 1
-        return self._conditional(state, Request(attachment.url, callback=self.parse_attachment,
-                                                errback=self.on_error, meta=meta, headers={"Referer": referer},
-                                                dont_filter=True))
+        return self._conditional(
+            state,
+            Request(
+                attachment.url,
+                callback=self.parse_attachment,
+                errback=self.on_error,
+                meta=meta,
+                headers={"Referer": referer},
+                dont_filter=True,
+            ),
+        )
 
     async def start(self) -> AsyncIterator[Any]:
         for site_id, state in self.states.items():
@@ -199,13 +228,19 @@ class ReportSpider(Spider):
             requests = []
             for url in site.start_urls:
                 fragment = urlsplit(url).fragment
-                request = self._list_request(state, url, start=True,
-                                             params={"start_page": True, "fragment": fragment})
+                request = self._list_request(
+                    state, url, start=True, params={"start_page": True, "fragment": fragment}
+                )
                 if request is not None:
                     requests.append(request)
             if not requests:
-                yield ProblemItem(site_id, "CRAWL.NO_REPORT_COLUMN", "站点登记中没有可抓取的起始网址",
-                                  ", ".join(site.start_urls), {"start_urls": list(site.start_urls)})
+                yield ProblemItem(
+                    site_id,
+                    "CRAWL.NO_REPORT_COLUMN",
+                    "站点登记中没有可抓取的起始网址",
+                    ", ".join(site.start_urls),
+                    {"start_urls": list(site.start_urls)},
+                )
                 state.listing_problems += 1
                 state.listing_done = state.finished = True
                 yield self._site_done(state)
@@ -243,8 +278,12 @@ class ReportSpider(Spider):
                 return
         if not isinstance(response, TextResponse):
             if start:
-                yield from self._list_failure(state, response.url, Verdict(
-                    "not_found", "not_html", "起始网址不是网页，而是文件", {"url": response.url}), start)
+                yield from self._list_failure(
+                    state,
+                    response.url,
+                    Verdict("not_found", "not_html", "起始网址不是网页，而是文件", {"url": response.url}),
+                    start,
+                )
             return
         state.pages += 1
         if response.request is not None and response.request.method == "GET":
@@ -265,8 +304,15 @@ class ReportSpider(Spider):
         depth = int(meta.get("depth", 0))
         for fetch in listing.fetches:
             request = self._list_request(
-                state, fetch.url, kind=fetch.kind, params=fetch.params, depth=depth, scope=scope,
-                method=fetch.method, formdata=fetch.formdata, headers=fetch.headers,
+                state,
+                fetch.url,
+                kind=fetch.kind,
+                params=fetch.params,
+                depth=depth,
+                scope=scope,
+                method=fetch.method,
+                formdata=fetch.formdata,
+                headers=fetch.headers,
             )
             if request is not None:
                 yield request
@@ -278,8 +324,14 @@ class ReportSpider(Spider):
         if start and not listing.entries and not listing.fetches and not listing.subcolumns:
             # A section page rather than the column: follow the links that name a report column.
             for column in listing.columns:
-                request = self._list_request(state, column, depth=depth + 1, start=True,
-                                             scope=column_dir(column), params={"start_page": True})
+                request = self._list_request(
+                    state,
+                    column,
+                    depth=depth + 1,
+                    start=True,
+                    scope=column_dir(column),
+                    params={"start_page": True},
+                )
                 if request is not None:
                     yield request
         for entry in listing.entries:
@@ -313,8 +365,16 @@ class ReportSpider(Spider):
             out.extend(self._on_detail(state, response))
         except Exception as exc:
             self.logger.exception("detail page %s could not be read", response.url)
-            out.append(self._problem(state, "CRAWL.DOCUMENT_FAILED", f"年报页面无法解析：{exc!r}", response.url,
-                                     {"url": response.url}, listing=False))
+            out.append(
+                self._problem(
+                    state,
+                    "CRAWL.DOCUMENT_FAILED",
+                    f"年报页面无法解析：{exc!r}",
+                    response.url,
+                    {"url": response.url},
+                    listing=False,
+                )
+            )
         out.extend(self._settle(state))
         return out
 
@@ -326,14 +386,16 @@ class ReportSpider(Spider):
         content_type = headers.get("Content-Type")
         common = {
             "etag": etag.decode("latin-1") if etag else (previous.etag if previous else None),
-            "last_modified": last_modified.decode("latin-1") if last_modified else (
-                previous.last_modified if previous else None),
+            "last_modified": last_modified.decode("latin-1")
+            if last_modified
+            else (previous.last_modified if previous else None),
             "content_type": content_type.decode("latin-1") if content_type else None,
             "name": name,
         }
         if response.status == 304 and previous is not None:
-            return FetchedDocument(response.url, role, 304, None, not_modified=True, sha256=previous.sha256,
-                                   **common)
+            return FetchedDocument(
+                response.url, role, 304, None, not_modified=True, sha256=previous.sha256, **common
+            )
         doc = FetchedDocument(response.url, role, response.status, response.body, **common)
         if previous is not None and previous.sha256 == doc.sha256:
             doc.not_modified = True  # no validators, but the same bytes: nothing to read again
@@ -411,10 +473,19 @@ class ReportSpider(Spider):
         evidence = self._evidence(entry, [], response.url)
         info = classify_title(entry.title)
         state.reports += 1
-        out.append(ReportItem(state.site_id, entry.url, entry.title, info.year, entry.list_url,
-                              image_only=info.image_edition,
-                              publication=choose_publication(evidence, self.today, info.year),
-                              date_evidence=evidence, documents=[doc]))
+        out.append(
+            ReportItem(
+                state.site_id,
+                entry.url,
+                entry.title,
+                info.year,
+                entry.list_url,
+                image_only=info.image_edition,
+                publication=choose_publication(evidence, self.today, info.year),
+                date_evidence=evidence,
+                documents=[doc],
+            )
+        )
         out.extend(self._settle(state))
         return out
 
@@ -466,30 +537,49 @@ class ReportSpider(Spider):
         if isinstance(exc, HttpError):
             response = exc.response
             return classify_failure(response.status, response.body, response.url) or Verdict(
-                "CRAWL.UNREACHABLE", "http", f"页面请求失败（HTTP {response.status}）",
-                {"url": response.url, "status": response.status})
+                "CRAWL.UNREACHABLE",
+                "http",
+                f"页面请求失败（HTTP {response.status}）",
+                {"url": response.url, "status": response.status},
+            )
         if isinstance(exc, IgnoreRequest):
             if "robots" in str(exc).lower():
-                return Verdict("CRAWL.BLOCKED", "robots",
-                               "robots.txt 禁止抓取该页面，已按规定停止；如站点另行许可，可在站点登记中设置 obey_robots: false",
-                               {"url": url, "robots_txt": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/robots.txt"})
+                return Verdict(
+                    "CRAWL.BLOCKED",
+                    "robots",
+                    "robots.txt 禁止抓取该页面，已按规定停止；如站点另行许可，可在站点登记中设置 obey_robots: false",
+                    {"url": url, "robots_txt": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/robots.txt"},
+                )
             redirects = request.meta.get("redirect_urls") or []
-            return Verdict("offsite", "offsite", f"页面跳转到登记域名之外（{host_of(url)}），未跟随",
-                           {"url": url, "redirected_from": redirects[:1]})
+            return Verdict(
+                "offsite",
+                "offsite",
+                f"页面跳转到登记域名之外（{host_of(url)}），未跟随",
+                {"url": url, "redirected_from": redirects[:1]},
+            )
         if isinstance(exc, DownloadCancelledError):
-            return Verdict("CRAWL.DOCUMENT_FAILED", "too_large", "文件超过下载大小上限，未下载", {"url": url,
-                           "detail": str(exc)[:200]})
+            return Verdict(
+                "CRAWL.DOCUMENT_FAILED",
+                "too_large",
+                "文件超过下载大小上限，未下载",
+                {"url": url, "detail": str(exc)[:200]},
+            )
         if isinstance(exc, DownloadTimeoutError) or "timeout" in type(exc).__name__.lower():
             return Verdict("CRAWL.UNREACHABLE", "timeout", "连接超时，重试后仍无响应", {"url": url})
         if isinstance(exc, CannotResolveHostError):
             return Verdict("CRAWL.UNREACHABLE", "dns", "域名无法解析", {"url": url})
         if isinstance(exc, DownloadConnectionRefusedError) or "refused" in str(exc).lower():
             return Verdict("CRAWL.UNREACHABLE", "refused", "连接被拒绝，站点无法访问", {"url": url})
-        return Verdict("CRAWL.UNREACHABLE", "error", f"无法下载页面（{type(exc).__name__}）",
-                       {"url": url, "detail": str(exc)[:200]})
+        return Verdict(
+            "CRAWL.UNREACHABLE",
+            "error",
+            f"无法下载页面（{type(exc).__name__}）",
+            {"url": url, "detail": str(exc)[:200]},
+        )
 
-    def _problem(self, state: SiteState, code: str, message: str, url: str, evidence: dict[str, Any], *,
-                 listing: bool) -> ProblemItem:
+    def _problem(
+        self, state: SiteState, code: str, message: str, url: str, evidence: dict[str, Any], *, listing: bool
+    ) -> ProblemItem:
         state.problems += 1
         if listing:
             state.listing_problems += 1
@@ -497,14 +587,32 @@ class ReportSpider(Spider):
 
     def _list_failure(self, state: SiteState, url: str, verdict: Verdict, start: bool) -> Out:
         if verdict.code in ("CRAWL.BLOCKED", "CRAWL.UNREACHABLE"):
-            return [self._problem(state, verdict.code, verdict.message, url,
-                                  {**verdict.evidence, "kind": verdict.kind}, listing=True)]
+            return [
+                self._problem(
+                    state,
+                    verdict.code,
+                    verdict.message,
+                    url,
+                    {**verdict.evidence, "kind": verdict.kind},
+                    listing=True,
+                )
+            ]
         if start:
-            message = {"soft404": "年报栏目页面不存在（返回 200 的“页面不存在”页）",
-                       "http404": "年报栏目页面不存在（HTTP 404），栏目地址可能已变更",
-                       "offsite": verdict.message}.get(verdict.kind, verdict.message)
-            return [self._problem(state, "CRAWL.NO_REPORT_COLUMN", message, url,
-                                  {**verdict.evidence, "kind": verdict.kind}, listing=True)]
+            message = {
+                "soft404": "年报栏目页面不存在（返回 200 的“页面不存在”页）",
+                "http404": "年报栏目页面不存在（HTTP 404），栏目地址可能已变更",
+                "offsite": verdict.message,
+            }.get(verdict.kind, verdict.message)
+            return [
+                self._problem(
+                    state,
+                    "CRAWL.NO_REPORT_COLUMN",
+                    message,
+                    url,
+                    {**verdict.evidence, "kind": verdict.kind},
+                    listing=True,
+                )
+            ]
         state.notes.append(f"list page {url}: {verdict.kind}")
         return []
 
@@ -513,20 +621,36 @@ class ReportSpider(Spider):
             return []
         code = "CRAWL.BLOCKED" if verdict.code == "CRAWL.BLOCKED" else "CRAWL.DOCUMENT_FAILED"
         message = verdict.message if code == "CRAWL.BLOCKED" else f"年报页面无法下载：{verdict.message}"
-        return [self._problem(state, code, message, url, {**verdict.evidence, "kind": verdict.kind}, listing=False)]
+        return [
+            self._problem(
+                state, code, message, url, {**verdict.evidence, "kind": verdict.kind}, listing=False
+            )
+        ]
 
     def _attachment_failed(self, state: SiteState, meta: dict[str, Any], verdict: Verdict) -> Out:
         key = meta["assembly"]
         attachment: Attachment = meta["attachment"]
         assembly = state.assemblies[key]
-        assembly.item.failed.append({"url": attachment.url, "name": attachment.name, "kind": verdict.kind,
-                                     "message": verdict.message})
+        assembly.item.failed.append(
+            {"url": attachment.url, "name": attachment.name, "kind": verdict.kind, "message": verdict.message}
+        )
         out: Out = []
         if verdict.code != "offsite":
-            out.append(self._problem(state, "CRAWL.DOCUMENT_FAILED", f"年报附件无法下载：{verdict.message}",
-                                     attachment.url, {**verdict.evidence, "kind": verdict.kind,
-                                                      "report_url": assembly.item.url, "name": attachment.name},
-                                     listing=False))
+            out.append(
+                self._problem(
+                    state,
+                    "CRAWL.DOCUMENT_FAILED",
+                    f"年报附件无法下载：{verdict.message}",
+                    attachment.url,
+                    {
+                        **verdict.evidence,
+                        "kind": verdict.kind,
+                        "report_url": assembly.item.url,
+                        "name": attachment.name,
+                    },
+                    listing=False,
+                )
+            )
         out.extend(self._assembly_step(state, key))
         return out
 
@@ -541,7 +665,9 @@ class ReportSpider(Spider):
             state.listing_done = True
             for key, entry in state.held.items():
                 if key in state.entries:
-                    state.duplicates.append({"url": entry.url, "same_as": state.entries[key].url, "why": "_wap"})
+                    state.duplicates.append(
+                        {"url": entry.url, "same_as": state.entries[key].url, "why": "_wap"}
+                    )
                 else:
                     state.entries[key] = entry
                     out.append(self._detail_request(state, entry))
@@ -558,12 +684,22 @@ class ReportSpider(Spider):
         if state.column_hint and (state.dated_items or state.empty_column):
             return []  # the column is there and lists nothing: PUB.MISSING will speak
         site = self.sites[state.site_id]
-        return [self._problem(
-            state, "CRAWL.NO_REPORT_COLUMN", "起始页面上没有可识别的年报列表（未找到任何年报条目）",
-            state.column_url or (site.start_urls[0] if site.start_urls else ""),
-            {"start_urls": list(site.start_urls), "families": sorted(state.families), "pages": state.pages,
-             "interpretations": len(state.interpretations), "dated_items": state.dated_items},
-            listing=True)]
+        return [
+            self._problem(
+                state,
+                "CRAWL.NO_REPORT_COLUMN",
+                "起始页面上没有可识别的年报列表（未找到任何年报条目）",
+                state.column_url or (site.start_urls[0] if site.start_urls else ""),
+                {
+                    "start_urls": list(site.start_urls),
+                    "families": sorted(state.families),
+                    "pages": state.pages,
+                    "interpretations": len(state.interpretations),
+                    "dated_items": state.dated_items,
+                },
+                listing=True,
+            )
+        ]
 
     def _on_idle(self, spider: Any = None) -> None:
         """Safety net: a site whose requests were lost (dropped without callback) is still closed."""
@@ -573,8 +709,9 @@ class ReportSpider(Spider):
         for state in stuck:
             self._flushed.add(state.site_id)
             meta = {"site_id": state.site_id, "role": "flush"}
-            self.crawler.engine.crawl(Request("data:,", callback=self._flush, errback=self._flush, meta=meta,
-                                              dont_filter=True))
+            self.crawler.engine.crawl(
+                Request("data:,", callback=self._flush, errback=self._flush, meta=meta, dont_filter=True)
+            )
         raise DontCloseSpider
 
     def _flush(self, response_or_failure: Any) -> Out:
@@ -587,9 +724,16 @@ class ReportSpider(Spider):
         out: Out = []
         if state.pending_lists > 0:  # part of the listing is unknown: absence cannot be judged
             site = self.sites[state.site_id]
-            out.append(self._problem(state, "CRAWL.UNREACHABLE", "部分栏目页面的请求没有得到回应，抓取不完整",
-                                     state.column_url or (site.start_urls[0] if site.start_urls else ""),
-                                     {"kind": "lost", "pending": state.pending}, listing=True))
+            out.append(
+                self._problem(
+                    state,
+                    "CRAWL.UNREACHABLE",
+                    "部分栏目页面的请求没有得到回应，抓取不完整",
+                    state.column_url or (site.start_urls[0] if site.start_urls else ""),
+                    {"kind": "lost", "pending": state.pending},
+                    listing=True,
+                )
+            )
         for key in list(state.assemblies):
             state.assemblies[key].pending = 1
             out.extend(self._assembly_step(state, key))

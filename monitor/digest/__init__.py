@@ -48,8 +48,7 @@ def write_digest(
     mail: MailSettings | None = None,
     generated_at: datetime | None = None,
 ) -> DigestFiles:
-    """Build the digest from the archive in ``data_dir``, write it (and exports) to ``out_dir``, mail it.
-    """
+    """Build the digest from the archive in ``data_dir``, write it (and exports) to ``out_dir``, mail it."""
     from storage.archive import Archive
 
     with Archive.open(data_dir) as archive:

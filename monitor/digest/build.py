@@ -53,11 +53,7 @@ def build_digest(
     """Everything the digest page shows for ``period``."""
     sites = {site.id: site for site in queries.sites(db)}
     states = finding_states(db, period.cutoff)
-    rows = [
-        row
-        for row in queries.findings(db, status="all")
-        if row.site in sites and row.id in states
-    ]
+    rows = [row for row in queries.findings(db, status="all") if row.site in sites and row.id in states]
     changes = queries.finding_changes(db, period.start, period.cutoff)
     opened = {row.id for row in changes["opened"]}
     reopened = {row.id for row in changes["reopened"]}
@@ -180,8 +176,15 @@ def _agencies(
     blocks = []
     for site_id, found in by_site.items():
         site = sites[site_id]
-        found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], status_order.get(f.status, 3),
-                                  -(f.year or 0), f.code, f.id))
+        found.sort(
+            key=lambda f: (
+                SEVERITY_ORDER[f.severity],
+                status_order.get(f.status, 3),
+                -(f.year or 0),
+                f.code,
+                f.id,
+            )
+        )
         blocks.append(
             AgencyBlock(
                 site_id=site_id,

@@ -15,8 +15,20 @@ from monitor.digest.model import Digest, FindingView
 from monitor.digest.render import digest_name, write_atomic
 
 COLUMNS = (
-    "机关", "站点编号", "年度", "严重程度", "规则代码", "规则", "状态", "问题说明", "依据",
-    "报告标题", "链接", "首次发现", "最近发现", "整改日期",
+    "机关",
+    "站点编号",
+    "年度",
+    "严重程度",
+    "规则代码",
+    "规则",
+    "状态",
+    "问题说明",
+    "依据",
+    "报告标题",
+    "链接",
+    "首次发现",
+    "最近发现",
+    "整改日期",
 )
 UNCHECKED_COLUMNS = ("机关", "站点编号", "原因", "详情", "最近尝试", "最近一次成功检查", "网址")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,8 +40,20 @@ def finding_rows(digest: Digest) -> list[list[str | int | None]]:
 
 def _row(f: FindingView) -> list[str | int | None]:
     return [
-        f.agency, f.site_id, f.year, f.severity_name, f.code, f.title, f.status_text, f.message,
-        f.evidence_text, f.report_title, f.url, f.first_seen, f.last_seen, f.resolved_at,
+        f.agency,
+        f.site_id,
+        f.year,
+        f.severity_name,
+        f.code,
+        f.title,
+        f.status_text,
+        f.message,
+        f.evidence_text,
+        f.report_title,
+        f.url,
+        f.first_seen,
+        f.last_seen,
+        f.resolved_at,
     ]
 
 
@@ -61,8 +85,9 @@ def write_xlsx(digest: Digest, out_dir: str | Path) -> Path:
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.worksheet import Worksheet
 
-    def fill(sheet: Worksheet, header: tuple[str, ...], rows: list[list[str | int | None]],
-             widths: dict[int, int]) -> None:
+    def fill(
+        sheet: Worksheet, header: tuple[str, ...], rows: list[list[str | int | None]], widths: dict[int, int]
+    ) -> None:
         sheet.append(list(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -84,7 +109,9 @@ def write_xlsx(digest: Digest, out_dir: str | Path) -> Path:
     findings = book.active
     findings.title = f"问题清单 {digest.week_label}"
     fill(findings, COLUMNS, finding_rows(digest), {0: 24, 4: 26, 5: 16, 6: 16, 7: 50, 8: 60, 9: 36, 10: 40})
-    fill(book.create_sheet("未能检查"), UNCHECKED_COLUMNS, unchecked_rows(digest), {0: 24, 2: 24, 3: 50, 6: 40})
+    fill(
+        book.create_sheet("未能检查"), UNCHECKED_COLUMNS, unchecked_rows(digest), {0: 24, 2: 24, 3: 50, 6: 40}
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     target = Path(out_dir) / digest_name(digest, "xlsx")

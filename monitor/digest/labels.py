@@ -18,10 +18,21 @@ RUN_STATUS_REASONS = {
 
 # The crawler's verdict kinds (crawler/detect.py), in words.
 KIND_NAMES = {
-    "ruishu": "瑞数反爬挑战", "jiasule": "加速乐反爬挑战", "restricted": "访问受限", "waf": "人机验证或拦截",
-    "robots": "robots.txt 禁止抓取", "http404": "页面不存在", "soft404": "页面不存在（返回 200）",
-    "http5xx": "服务器错误", "http4xx": "请求失败", "timeout": "连接超时", "dns": "域名无法解析",
-    "refused": "连接被拒绝", "error": "下载出错", "too_large": "文件过大", "offsite": "跳转到登记域名之外",
+    "ruishu": "瑞数反爬挑战",
+    "jiasule": "加速乐反爬挑战",
+    "restricted": "访问受限",
+    "waf": "人机验证或拦截",
+    "robots": "robots.txt 禁止抓取",
+    "http404": "页面不存在",
+    "soft404": "页面不存在（返回 200）",
+    "http5xx": "服务器错误",
+    "http4xx": "请求失败",
+    "timeout": "连接超时",
+    "dns": "域名无法解析",
+    "refused": "连接被拒绝",
+    "error": "下载出错",
+    "too_large": "文件过大",
+    "offsite": "跳转到登记域名之外",
 }
 
 # Evidence keys shown elsewhere on the card (the link) or of no use to a reader.

@@ -131,7 +131,10 @@ def text_summary(digest: Digest) -> str:
 
 
 def build_message(
-    digest: Digest, html: str, settings: MailSettings, attachments: list[Path] = ()  # type: ignore[assignment]
+    digest: Digest,
+    html: str,
+    settings: MailSettings,
+    attachments: list[Path] = (),  # type: ignore[assignment]
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = (

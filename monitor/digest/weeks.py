@@ -89,7 +89,9 @@ def midnight(day: date) -> str:
     return iso(datetime.combine(day, time(0), CST))
 
 
-def resolve_period(week: str | Week | None = None, today: date | None = None, *, now: date | None = None) -> Period:
+def resolve_period(
+    week: str | Week | None = None, today: date | None = None, *, now: date | None = None
+) -> Period:
     """The period for ``--week`` or ``--today`` (or neither: the current week as of now)."""
     real_today = now or datetime.now(CST).date()
     if week is not None and today is not None:

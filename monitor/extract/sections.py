@@ -149,7 +149,9 @@ def find_layout(lines: list[Line]) -> Layout:
         if not current or number > current[-1].number:
             current.append(Heading(number, heading, i))
         elif number == 1:
-            runs.append([Heading(number, heading, i)])  # numbering starts again: a table of contents came first
+            runs.append(
+                [Heading(number, heading, i)]
+            )  # numbering starts again: a table of contents came first
     # The run with most headings; on a tie the later one (the body after a table of contents).
     best = max(runs, key=lambda run: (len(run), _content_lines(lines, run)))
     return Layout(title, title_line, _letterhead(lines, title_line), best)
@@ -157,12 +159,7 @@ def find_layout(lines: list[Line]) -> Layout:
 
 def _content_lines(lines: list[Line], run: list[Heading]) -> int:
     """Non-empty lines between the run's headings (a table of contents has none)."""
-    return sum(
-        1
-        for a, b in itertools.pairwise(run)
-        for ln in lines[a.line + 1 : b.line]
-        if ln.text.strip()
-    )
+    return sum(1 for a, b in itertools.pairwise(run) for ln in lines[a.line + 1 : b.line] if ln.text.strip())
 
 
 def section_texts(lines: list[Line], layout: Layout) -> dict[int, tuple[Heading, str]]:
@@ -176,6 +173,8 @@ def section_texts(lines: list[Line], layout: Layout) -> dict[int, tuple[Heading,
         end = bounds[k + 1].line if k + 1 < len(bounds) else len(lines)
         found = split_heading(lines[heading.line].text)
         run_in = [found[2]] if found and found[2] else []
-        paragraphs = run_in + [squeeze_cjk_spaces(ln.text) for ln in lines[heading.line + 1 : end] if not ln.is_row]
+        paragraphs = run_in + [
+            squeeze_cjk_spaces(ln.text) for ln in lines[heading.line + 1 : end] if not ln.is_row
+        ]
         result[heading.number] = (heading, "\n".join(p for p in paragraphs if p))
     return result

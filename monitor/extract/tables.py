@@ -51,7 +51,13 @@ _CHANGE = re.compile(r"^[增减]\d+(\.\d+)?$")  # the 2019 template's 本年增/
 def _is_value_cell(text: str) -> bool:
     """A cell that holds (or stands for) a value: a number, a blank, a placeholder, 增1/减18, no Chinese."""
     t = compact(text)
-    return not t or is_placeholder(t) or Cell.parse(t).value is not None or bool(_CHANGE.match(t)) or not has_cjk(t)
+    return (
+        not t
+        or is_placeholder(t)
+        or Cell.parse(t).value is not None
+        or bool(_CHANGE.match(t))
+        or not has_cjk(t)
+    )
 
 
 def fit(cells: Sequence[str], width: int) -> list[str]:
@@ -161,8 +167,12 @@ class RowCollector:
     def __init__(self) -> None:
         self.items: list[_Candidate] = []
 
-    def add(self, key: str, columns: Sequence[Column], cells: Sequence[str], label_end: int, line: int) -> None:
-        self.items.append(_Candidate(key, columns, [c.strip() for c in cells[label_end + 1 :]], line, label_end))
+    def add(
+        self, key: str, columns: Sequence[Column], cells: Sequence[str], label_end: int, line: int
+    ) -> None:
+        self.items.append(
+            _Candidate(key, columns, [c.strip() for c in cells[label_end + 1 :]], line, label_end)
+        )
 
     def continue_last(self, cells: Sequence[str], line: int) -> bool:
         """Values on the line after a row cut by a page break ("情形)\t0\t0…" under "(二) 部分公开…不计其他")."""
@@ -234,9 +244,7 @@ def read_table2(lines: Sequence[Line], layout: Layout, template: str) -> Table:
 
 def _table3_match(cells: Sequence[str], group: str | None, seen_results: bool) -> tuple[str, int] | None:
     """The row key of a table-3 row and the index of its last label cell."""
-    labels = [
-        (i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and not is_placeholder(c)
-    ]
+    labels = [(i, compact(c)) for i, c in enumerate(cells) if has_cjk(compact(c)) and not is_placeholder(c)]
     if not labels:
         return None
     joined = "".join(t for _, t in labels)

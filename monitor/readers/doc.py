@@ -54,7 +54,7 @@ def _ole_streams(data: bytes) -> dict[str, tuple[int, int]] | None:
         fat: list[int] = []
         for s in fat_sectors:
             off = (s + 1) * sector_size
-            chunk = data[off:off + sector_size]
+            chunk = data[off : off + sector_size]
             fat.extend(struct.unpack(f"<{len(chunk) // 4}I", chunk[: len(chunk) // 4 * 4]))
         streams: dict[str, tuple[int, int]] = {}
         sector = struct.unpack_from("<I", data, 0x30)[0]
@@ -63,7 +63,7 @@ def _ole_streams(data: bytes) -> dict[str, tuple[int, int]] | None:
                 break
             off = (sector + 1) * sector_size
             for e in range(sector_size // 128):
-                entry = data[off + e * 128: off + (e + 1) * 128]
+                entry = data[off + e * 128 : off + (e + 1) * 128]
                 if len(entry) < 128:
                     break
                 name_len = struct.unpack_from("<H", entry, 0x40)[0]
@@ -106,7 +106,9 @@ class _ConvertError(Exception):
     pass
 
 
-def _run(cmd: list[str], timeout: int, env: dict[str, str], cwd: str | None = None) -> tuple[int, bytes, bytes]:
+def _run(
+    cmd: list[str], timeout: int, env: dict[str, str], cwd: str | None = None
+) -> tuple[int, bytes, bytes]:
     # A session of its own, so a timeout kills soffice.bin too, not only the launcher script.
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True
@@ -128,9 +130,17 @@ def _soffice_to_docx(soffice: str, data: bytes, suffix: str) -> bytes:
         env = dict(os.environ)
         env["HOME"] = tmp  # LibreOffice writes its user profile and caches under HOME
         cmd = [
-            soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
+            soffice,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
             f"-env:UserInstallation=file://{tmp}/profile",
-            "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out_dir), str(src),
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(out_dir),
+            str(src),
         ]
         code, _out, err = _run(cmd, SOFFICE_TIMEOUT, env, cwd=tmp)
         result = out_dir / "input.docx"

@@ -250,7 +250,15 @@ def read_docx(data: bytes, path: str) -> SourceDocument:
                 raise ValueError("no w:body")
             doc = SourceDocument(path=path, format="docx")
             _core_properties(z, doc.meta)
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError, EOFError, OSError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        etree.LxmlError,
+        EOFError,
+        OSError,
+        RuntimeError,
+    ) as exc:
         # RuntimeError: an encrypted zip entry; OSError / EOFError: a truncated stream
         problem = f"DOCX 文件已损坏或不是 Word 文档，无法解析（{type(exc).__name__}）"
         raise UnreadableInput(path, problem) from None

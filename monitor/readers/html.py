@@ -25,15 +25,71 @@ __all__ = ["clean_text", "join_parts", "read_html"]
 
 # Elements whose content is never report text.
 _DROP_TAGS = (
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "input", "select",
-    "button", "textarea", "option", "svg", "canvas", "audio", "video", "map", "nav", "link", "meta",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "input",
+    "select",
+    "button",
+    "textarea",
+    "option",
+    "svg",
+    "canvas",
+    "audio",
+    "video",
+    "map",
+    "nav",
+    "link",
+    "meta",
 )
-_BLOCK_TAGS = frozenset({
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dd", "dt", "section",
-    "article", "aside", "blockquote", "pre", "center", "address", "header", "footer", "figure",
-    "figcaption", "hr", "main", "form", "fieldset", "legend", "caption", "body", "html", "tr", "td",
-    "th", "tbody", "thead", "tfoot", "title",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dd",
+        "dt",
+        "section",
+        "article",
+        "aside",
+        "blockquote",
+        "pre",
+        "center",
+        "address",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "hr",
+        "main",
+        "form",
+        "fieldset",
+        "legend",
+        "caption",
+        "body",
+        "html",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "tfoot",
+        "title",
+    }
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
@@ -73,9 +129,7 @@ def join_parts(parts: list[str]) -> str:
 
 # ---------------------------------------------------------------- decoding
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w-]+)""", re.I
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 
 
 # Western single-byte charsets that CMS templates declare by default; on a Chinese page with
@@ -259,8 +313,11 @@ _GENERIC_NAME = re.compile(
     r"article|content|detail|zoom",
     re.I,
 )
-_BODY_NAMES = {"div.trs_editor": "div.TRS_Editor", "div.trs_ueditor": "div.TRS_UEDITOR",
-               "div.custom_unionstyle": "div.Custom_UnionStyle"}
+_BODY_NAMES = {
+    "div.trs_editor": "div.TRS_Editor",
+    "div.trs_ueditor": "div.TRS_UEDITOR",
+    "div.custom_unionstyle": "div.Custom_UnionStyle",
+}
 _MARKERS = (
     ("<!--ZJEG_RSS.content.begin-->", "<!--ZJEG_RSS.content.end-->"),
     ("<!--<$[信息内容]>begin-->", "<!--<$[信息内容]>end-->"),
@@ -334,8 +391,10 @@ def _find_body(root: etree._Element, headings: list[etree._Element]) -> _Body:
         if (el.get("id") or "").lower() == "zoom" and holds_report(el):
             return _Body(el, "#zoom", True)
     generic = [
-        el for el in elements
-        if el is not body and el.tag.lower() not in {"html", "body", "head"}
+        el
+        for el in elements
+        if el is not body
+        and el.tag.lower() not in {"html", "body", "head"}
         and any(_GENERIC_NAME.search(name) for name in [el.get("id") or "", *_classes(el)])
     ]
     if len(headings) >= 2:
@@ -405,13 +464,25 @@ _TEXT_DATE = re.compile(
     r"更新时间|日期|时间)\s*[:：]?\s*" + _DATE
 )
 _TEXT_RANK = {
-    "发布时间": 0, "发布日期": 0, "发表日期": 0, "发表时间": 0,
-    "公开日期": 1, "公开时间": 1, "添加时间": 1, "日期": 1, "时间": 1, "生成日期": 1,
+    "发布时间": 0,
+    "发布日期": 0,
+    "发表日期": 0,
+    "发表时间": 0,
+    "公开日期": 1,
+    "公开时间": 1,
+    "添加时间": 1,
+    "日期": 1,
+    "时间": 1,
+    "生成日期": 1,
     "更新时间": 4,
 }
 _META_DATES = {
-    "pubdate": 2, "publishdate": 2, "firstpublishedtime": 2, "article:published_time": 2,
-    "publishtime": 2, "maketime": 3,
+    "pubdate": 2,
+    "publishdate": 2,
+    "firstpublishedtime": 2,
+    "article:published_time": 2,
+    "publishtime": 2,
+    "maketime": 3,
 }
 _META_DATE_VALUE = re.compile(_DATE)
 
@@ -435,8 +506,13 @@ def _date_candidates(root: etree._Element, header_lines: list[str]) -> list[tupl
             if value:
                 label = m.group(1)
                 quote = clean_text(m.group(0))
-                found.append((_TEXT_RANK[label], order, {"source": f"页面文字 {label}", "value": value,
-                                                         "quote": quote}))
+                found.append(
+                    (
+                        _TEXT_RANK[label],
+                        order,
+                        {"source": f"页面文字 {label}", "value": value, "quote": quote},
+                    )
+                )
                 order += 1
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip()
@@ -541,9 +617,9 @@ def _marker_body(text: str, path: str) -> tuple[etree._Element, etree._Element, 
     for begin, end in _MARKERS:
         i = text.find(begin)
         j = text.find(end, i + len(begin)) if i != -1 else -1
-        if i != -1 and j != -1 and text[i + len(begin):j].strip():
-            inner = _parse("<html><body>" + text[i + len(begin):j] + "</body></html>", path)
-            outer = _parse("<html><body>" + text[:i] + text[j + len(end):] + "</body></html>", path)
+        if i != -1 and j != -1 and text[i + len(begin) : j].strip():
+            inner = _parse("<html><body>" + text[i + len(begin) : j] + "</body></html>", path)
+            outer = _parse("<html><body>" + text[:i] + text[j + len(end) :] + "</body></html>", path)
             return inner.find("body"), outer, begin.strip("<!->")
     return None
 

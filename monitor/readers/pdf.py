@@ -130,8 +130,13 @@ def _open_cells(chars: list[dict[str, Any]], table: Any) -> list[float]:  # tabl
     chars = [c for c in chars if c["bottom"] >= top and table.bbox[0] <= c["x0"] <= table.bbox[2]]
 
     def lines_in(box: tuple[float, float, float, float]) -> list[list[dict[str, Any]]]:
-        inside = [c for c in chars if box[0] <= (c["x0"] + c["x1"]) / 2 <= box[2]
-                  and box[1] <= (c["top"] + c["bottom"]) / 2 <= box[3] and c["text"].strip()]
+        inside = [
+            c
+            for c in chars
+            if box[0] <= (c["x0"] + c["x1"]) / 2 <= box[2]
+            and box[1] <= (c["top"] + c["bottom"]) / 2 <= box[3]
+            and c["text"].strip()
+        ]
         rows: dict[int, list[dict[str, Any]]] = {}
         for c in inside:
             rows.setdefault(round(c["top"] / 2), []).append(c)
@@ -213,6 +218,7 @@ def _fallback_layout(data: bytes, index: int) -> _Page:
 
 def _drop_page_furniture(pages: list[_Page]) -> None:
     """Page numbers, and running headers/footers repeated on most pages."""
+
     def zone(it: _Text, page: _Page) -> bool:
         return it.bottom < page.height * 0.08 or it.top > page.height * 0.9
 
@@ -222,9 +228,14 @@ def _drop_page_furniture(pages: list[_Page]) -> None:
     limit = max(2, int(len(pages) * 0.6 + 0.5))
     for p in pages:
         p.items = [
-            it for it in p.items
-            if not (isinstance(it, _Text) and zone(it, p) and it.x1 > 0
-                    and (_PAGE_NUMBER.match(it.text) or (len(pages) >= 3 and repeated[it.text] >= limit)))
+            it
+            for it in p.items
+            if not (
+                isinstance(it, _Text)
+                and zone(it, p)
+                and it.x1 > 0
+                and (_PAGE_NUMBER.match(it.text) or (len(pages) >= 3 and repeated[it.text] >= limit))
+            )
         ]
 
 
@@ -300,8 +311,12 @@ def _assemble(pages: list[_Page]) -> list[Line]:
         for it in p.items:
             if isinstance(it, _Text):
                 joinable = (
-                    isinstance(last, _Text) and last_line is not None and last_line.cells is None
-                    and it.x1 > 0 and last.x1 >= right - 1.5 * cw and it.x0 <= left + 0.8 * cw
+                    isinstance(last, _Text)
+                    and last_line is not None
+                    and last_line.cells is None
+                    and it.x1 > 0
+                    and last.x1 >= right - 1.5 * cw
+                    and it.x0 <= left + 0.8 * cw
                     and not _HEADING_START.match(it.text)
                     and abs((it.bottom - it.top) - (last.bottom - last.top)) < 0.25 * cw
                     and (
@@ -316,7 +331,9 @@ def _assemble(pages: list[_Page]) -> list[Line]:
                     lines.append(last_line)
             else:
                 continued = (
-                    isinstance(last, _Table) and first_on_page and last.page == it.page - 1
+                    isinstance(last, _Table)
+                    and first_on_page
+                    and last.page == it.page - 1
                     and _same_table(edges, it.columns)
                 )
                 if continued:
@@ -330,7 +347,9 @@ def _assemble(pages: list[_Page]) -> list[Line]:
                     prev = group[-1]
                     group.append(it)
                     if (
-                        last_line is not None and last_line.cells and last_line.table == it.index
+                        last_line is not None
+                        and last_line.cells
+                        and last_line.table == it.index
                         and _continues_row(last_line.cells, rows[0], prev.open_cells, edges)
                     ):
                         merged = [join_parts([a, b]) for a, b in zip(last_line.cells, rows[0], strict=True)]

@@ -53,8 +53,11 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
     new_total = t3.value("new", "total") if t3 and t3.found else None
     if new_total is not None:
         m = next(
-            (m for m in _NO_APPLICATIONS.finditer(text)
-             if not _NOT_ABOUT_APPLICATIONS.search(_clause(text, m.start(), m.end()))),
+            (
+                m
+                for m in _NO_APPLICATIONS.finditer(text)
+                if not _NOT_ABOUT_APPLICATIONS.search(_clause(text, m.start(), m.end()))
+            ),
             None,
         )
         if m and new_total > 0:

@@ -38,8 +38,10 @@ def _load_sites_file(path: str, data_dir: str) -> None:
         raise Failure(str(exc)) from exc
     with open_archive(data_dir) as archive:
         result = save_sites(archive.db, loaded, now=archive.now(), source=path)
-    click.echo(f"{path}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
-               f"未变化 {len(result.unchanged)}")
+    click.echo(
+        f"{path}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
+        f"未变化 {len(result.unchanged)}"
+    )
 
 
 def _check_sites(data_dir: str, site_ids: list[str], *, create: bool = True) -> int:
@@ -63,7 +65,9 @@ def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int
     if not result.ok and not result.sites:
         raise Failure(f"抓取进程异常退出（退出码 {result.returncode}），请查看上方日志")
     if expected and not result.sites:
-        raise Failure(f"抓取没有完成任何站点（应抓取 {expected} 个，数据目录 {Path(data_dir).resolve()}），请查看上方日志")
+        raise Failure(
+            f"抓取没有完成任何站点（应抓取 {expected} 个，数据目录 {Path(data_dir).resolve()}），请查看上方日志"
+        )
     return result
 
 
@@ -89,12 +93,16 @@ def _site_line(site: dict[str, Any]) -> str:
     mark = "✓" if site["status"] == "ok" else "✗"
     parts = [f"{mark} {site.get('agency', '')}（{site['site_id']}） {status}"]
     if site["status"] == "ok" or counts.get("reports_found"):
-        parts.append(f"年报 {counts.get('reports_found', 0)} 份（检查 {counts.get('checked', 0)}，"
-                     f"未变化 {counts.get('unchanged', 0)}）")
+        parts.append(
+            f"年报 {counts.get('reports_found', 0)} 份（检查 {counts.get('checked', 0)}，"
+            f"未变化 {counts.get('unchanged', 0)}）"
+        )
         parts.append(f"文件下载 {counts.get('downloaded', 0)}，未修改 {counts.get('not_modified', 0)}")
     if site.get("missing"):
         parts.append("缺少 " + "、".join(f"{y}年度" for y in site["missing"]))
-    parts.append(f"新问题 {site.get('opened', 0) + site.get('reopened', 0)}，已解决 {site.get('resolved', 0)}")
+    parts.append(
+        f"新问题 {site.get('opened', 0) + site.get('reopened', 0)}，已解决 {site.get('resolved', 0)}"
+    )
     return " · ".join(parts)
 
 
@@ -109,18 +117,26 @@ def print_summary(result: Any) -> None:
     totals: dict[str, int] = {}
     for site in sites:
         totals[site["status"]] = totals.get(site["status"], 0) + 1
-    by_status = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(totals.items(), key=lambda kv: kv[0] != "ok"))
+    by_status = "，".join(
+        f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(totals.items(), key=lambda kv: kv[0] != "ok")
+    )
     opened = sum(s.get("opened", 0) + s.get("reopened", 0) for s in sites)
     resolved = sum(s.get("resolved", 0) for s in sites)
     reports = sum((s.get("counts") or {}).get("reports_found", 0) for s in sites)
-    click.echo(f"共 {len(sites)} 个站点（{by_status}）；找到年报 {reports} 份；新发现问题 {opened} 项，已解决 {resolved} 项")
+    click.echo(
+        f"共 {len(sites)} 个站点（{by_status}）；找到年报 {reports} 份；新发现问题 {opened} 项，已解决 {resolved} 项"
+    )
     if any(s["status"] != "ok" for s in sites):
         click.echo("未能完整抓取的站点不会被视为合规，其问题见上。")
 
 
 @click.command()
-@click.option("--sites", "sites_file", type=click.Path(dir_okay=False, exists=True),
-              help="Load this sites file (YAML, CSV or XLSX) into the registry first.")
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Load this sites file (YAML, CSV or XLSX) into the registry first.",
+)
 @click.option("--site", "site_ids", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
 @today_option
 @data_option
@@ -192,7 +208,9 @@ def recheck(site_id: str, today: date | None, data_dir: str) -> None:
             if row.url:
                 click.echo(f"      {row.url}")
     if site["status"] != "ok":
-        click.echo(f"本次抓取{STATUS_NAMES.get(site['status'], site['status'])}，不能据此认定该站点没有问题。")
+        click.echo(
+            f"本次抓取{STATUS_NAMES.get(site['status'], site['status'])}，不能据此认定该站点没有问题。"
+        )
     elif not new and not still_open:
         click.echo("该站点当前没有未解决的问题。")
     _check_child(result)

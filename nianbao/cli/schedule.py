@@ -70,7 +70,9 @@ def schedule(
     jobs = Jobs(config)
     if list_only:
         now = datetime.now(config.zone)
-        click.echo(f"时区 {config.timezone}；数据 {config.data}；网站清单 {config.sites}；周报输出 {config.out}")
+        click.echo(
+            f"时区 {config.timezone}；数据 {config.data}；网站清单 {config.sites}；周报输出 {config.out}"
+        )
         click.echo(f"发布季 {config.season[0]} 至 {config.season[1]}；运行记录 {config.journal}")
         for job in JOBS:
             settings = getattr(config, job)

@@ -50,7 +50,11 @@ def build_scheduler(
     scheduler = scheduler_class(
         timezone=config.zone,
         executors={"default": executor or ThreadPoolExecutor(max_workers=3)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": config.misfire_grace_seconds},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": config.misfire_grace_seconds,
+        },
     )
     functions = {WEEKLY: jobs.weekly_crawl, DIGEST: jobs.digest, DAILY: jobs.daily_crawl}
     due = catch_up(jobs, now or jobs.clock())
@@ -89,9 +93,13 @@ def _listener(jobs: Jobs) -> Callable[[Any], None]:
     def on_event(event: JobExecutionEvent | JobSubmissionEvent) -> None:
         stamp = jobs.clock().isoformat(timespec="seconds")
         if event.code == EVENT_JOB_MAX_INSTANCES:
-            jobs.journal.record(Outcome(event.job_id, "skipped", stamp, stamp, "上一次运行尚未结束，本次不运行"))
+            jobs.journal.record(
+                Outcome(event.job_id, "skipped", stamp, stamp, "上一次运行尚未结束，本次不运行")
+            )
         elif event.code == EVENT_JOB_MISSED:
-            jobs.journal.record(Outcome(event.job_id, "skipped", stamp, stamp, "错过运行时间且超过允许的延迟"))
+            jobs.journal.record(
+                Outcome(event.job_id, "skipped", stamp, stamp, "错过运行时间且超过允许的延迟")
+            )
         elif event.code == EVENT_JOB_ERROR:  # Jobs catch their own errors; this is a bug's last net
             jobs.journal.record(Outcome(event.job_id, "failed", stamp, stamp, repr(event.exception)))
         log.warning("%s: event %s", event.job_id, event.code)

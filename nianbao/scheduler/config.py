@@ -101,7 +101,9 @@ def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
     if len(fields) != 5:
         raise ValueError(f"{expression!r} 应有 5 个字段（分 时 日 月 星期）")
     if re.search(r"\d", fields[4]):
-        raise ValueError(f"{expression!r}：星期请写作 mon、tue … sun（APScheduler 的星期数字与 crontab 不同）")
+        raise ValueError(
+            f"{expression!r}：星期请写作 mon、tue … sun（APScheduler 的星期数字与 crontab 不同）"
+        )
     return CronTrigger.from_crontab(expression, timezone=zone)
 
 
@@ -136,7 +138,7 @@ def load_schedule_config(path: str | Path | None) -> ScheduleConfig:
     daily = table.get("daily_crawl", {}) if isinstance(table.get("daily_crawl", {}), dict) else {}
     season = daily.get("season", list(DEFAULT_SEASON))
     if not (isinstance(season, list) and len(season) == 2):
-        raise ScheduleConfigError(f"{where('daily_crawl.season')} 应为 [\"01-20\", \"04-10\"] 形式")
+        raise ScheduleConfigError(f'{where("daily_crawl.season")} 应为 ["01-20", "04-10"] 形式')
     grace = table.get("misfire_grace_hours")
     config = ScheduleConfig(
         timezone=str(table.get("timezone", DEFAULT_TIMEZONE)),
@@ -172,7 +174,9 @@ def _validated(config: ScheduleConfig, source: str) -> ScheduleConfig:
         try:
             _month_day(value)
         except ValueError:
-            raise ScheduleConfigError(f"{source}：[schedule.daily_crawl] season 中 {value!r} 应为 MM-DD") from None
+            raise ScheduleConfigError(
+                f"{source}：[schedule.daily_crawl] season 中 {value!r} 应为 MM-DD"
+            ) from None
     return config
 
 

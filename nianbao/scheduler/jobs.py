@@ -146,8 +146,12 @@ class Jobs:
         if self.config.mail and mail is None:
             raise JobFailed("[schedule.digest] mail = true，但配置文件中没有 [mail] 设置")
         files = write_digest(
-            self.config.data, self.config.out, resolve_period(None, day),
-            xlsx=self.config.xlsx, csv=self.config.csv, mail=mail,
+            self.config.data,
+            self.config.out,
+            resolve_period(None, day),
+            xlsx=self.config.xlsx,
+            csv=self.config.csv,
+            mail=mail,
         )
         return [files.html, *files.exports]
 
@@ -173,8 +177,16 @@ class ChildCrawl:
         self.kill_grace = 30.0
 
     def command(self, site_ids: list[str] | None = None) -> list[str]:
-        command = [sys.executable, "-m", "nianbao", "crawl", "--data", str(self.config.data),
-                   "--sites", str(self.config.sites)]
+        command = [
+            sys.executable,
+            "-m",
+            "nianbao",
+            "crawl",
+            "--data",
+            str(self.config.data),
+            "--sites",
+            str(self.config.sites),
+        ]
         for site_id in site_ids or []:
             command += ["--site", site_id]
         return command
@@ -186,7 +198,10 @@ class ChildCrawl:
         # to a file, not a pipe: nothing here can block on a pipe a leftover process holds.
         with tempfile.TemporaryFile() as stderr:
             process = subprocess.Popen(
-                self.command(site_ids), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                self.command(site_ids),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
                 start_new_session=True,
             )
             with self._lock:

@@ -31,7 +31,8 @@ class MockPortal:
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
         self._spec = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in start, removed in stop)
-            "w", suffix=".json", delete=False, encoding="utf-8")
+            "w", suffix=".json", delete=False, encoding="utf-8"
+        )
 
     def start(self, timeout: float = 30.0) -> dict[str, str]:
         json.dump({"hosts": self.hosts}, self._spec, ensure_ascii=False)
@@ -87,8 +88,9 @@ class MockPortal:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -113,20 +115,40 @@ def standard_hosts(root: Path = FIXTURES, slow_delay: float = 3.0) -> list[dict[
     """The four CMS families and the traps, each on its own loopback address."""
     traps = root / "traps"
     return [
-        {"name": "trs", "ip": "127.0.0.2", "root": str(root / "trs"), "conditional": True,
-         "routes": {"/zwgk/nianbao/": {"status": 301, "location": "/zfxxgk/zfxxgknb/index.shtml"}}},
+        {
+            "name": "trs",
+            "ip": "127.0.0.2",
+            "root": str(root / "trs"),
+            "conditional": True,
+            "routes": {"/zwgk/nianbao/": {"status": 301, "location": "/zfxxgk/zfxxgknb/index.shtml"}},
+        },
         {"name": "hanweb", "ip": "127.0.0.3", "root": str(root / "hanweb"), "conditional": True},
         {"name": "gkmlpt", "ip": "127.0.0.4", "root": str(root / "gkmlpt"), "conditional": True},
         # No validators here: a re-crawl falls back on comparing hashes.
         {"name": "jiyue", "ip": "127.0.0.5", "root": str(root / "jiyue"), "conditional": False},
-        {"name": "ruishu", "ip": "127.0.0.6",
-         "routes": {"*": {"status": 412, "body_file": str(traps / "ruishu412.html")}}},
-        {"name": "jsl", "ip": "127.0.0.7", "routes": {"*": {"status": 521, "body_file": str(traps / "jsl521.html")}}},
+        {
+            "name": "ruishu",
+            "ip": "127.0.0.6",
+            "routes": {"*": {"status": 412, "body_file": str(traps / "ruishu412.html")}},
+        },
+        {
+            "name": "jsl",
+            "ip": "127.0.0.7",
+            "routes": {"*": {"status": 521, "body_file": str(traps / "jsl521.html")}},
+        },
         {"name": "robots", "ip": "127.0.0.8", "root": str(traps / "robots")},
         {"name": "slow", "ip": "127.0.0.9", "root": str(root / "trs"), "delay": slow_delay},
-        {"name": "soft404", "ip": "127.0.0.10", "routes": {"*": {"status": 200, "body_file": str(traps / "soft404.html")}}},
+        {
+            "name": "soft404",
+            "ip": "127.0.0.10",
+            "routes": {"*": {"status": 200, "body_file": str(traps / "soft404.html")}},
+        },
         {"name": "mirror", "ip": "127.0.0.11", "root": str(root / "mirror")},
-        {"name": "wall403", "ip": "127.0.0.12", "routes": {"*": {"status": 403, "body_file": str(traps / "wall403.html")}}},
+        {
+            "name": "wall403",
+            "ip": "127.0.0.12",
+            "routes": {"*": {"status": 403, "body_file": str(traps / "wall403.html")}},
+        },
         {"name": "news", "ip": "127.0.0.14", "root": str(traps / "news")},
     ]
 
@@ -139,13 +161,23 @@ def standard_sites(urls: dict[str, str]) -> list[dict[str, Any]]:
         ("mock-trs", "青山市人民政府办公室", "trs", "/zwgk/nianbao/", {}),
         ("mock-hanweb", "青山市住房和城乡建设局", "hanweb", "/col/col1229000001/index.html", {}),
         ("mock-gkmlpt", "青山市发展和改革局", "gkmlpt", "/gkmlpt/index#5", {}),
-        ("mock-jiyue", "青山区人民政府", "jiyue", "/zfxxgk/zfxxgknb/index.html",
-         {"level": "government", "first_year": 2021}),
+        (
+            "mock-jiyue",
+            "青山区人民政府",
+            "jiyue",
+            "/zfxxgk/zfxxgknb/index.html",
+            {"level": "government", "first_year": 2021},
+        ),
         ("mock-ruishu", "瑞数防护站点", "ruishu", "/zfxxgk/zfxxgknb/", {}),
         ("mock-jsl", "加速乐防护站点", "jsl", "/zfxxgk/zfxxgknb/", {}),
         ("mock-robots", "青山市审计局", "robots", "/zfxxgk/zfxxgknb/index.html", {}),
-        ("mock-robots-optout", "青山市审计局（允许抓取）", "robots", "/zfxxgk/zfxxgknb/index.html",
-         {"obey_robots": False, "first_year": 2023}),
+        (
+            "mock-robots-optout",
+            "青山市审计局（允许抓取）",
+            "robots",
+            "/zfxxgk/zfxxgknb/index.html",
+            {"obey_robots": False, "first_year": 2023},
+        ),
         ("mock-slow", "响应缓慢的站点", "slow", "/zfxxgk/zfxxgknb/index.shtml", {}),
         ("mock-soft404", "栏目已删除的站点", "soft404", "/zfxxgk/zfxxgknb/", {}),
         ("mock-wall403", "拒绝访问的站点", "wall403", "/zfxxgk/zfxxgknb/", {}),
@@ -156,8 +188,14 @@ def standard_sites(urls: dict[str, str]) -> list[dict[str, Any]]:
         for site_id, agency, host, path, extra in entries
         if host in urls
     ]
-    sites.append({"id": "mock-unreachable", "agency": "无法连接的站点", "level": "department",
-                  "start_urls": [f"{unreachable}/zfxxgk/zfxxgknb/"]})
+    sites.append(
+        {
+            "id": "mock-unreachable",
+            "agency": "无法连接的站点",
+            "level": "department",
+            "start_urls": [f"{unreachable}/zfxxgk/zfxxgknb/"],
+        }
+    )
     return sites
 
 

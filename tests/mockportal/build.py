@@ -46,10 +46,12 @@ def _write(root: Path, rel: str, data: str | bytes, encoding: str = "utf-8") -> 
     path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
 
 
-def _expect(site: str, title: str, year: int, published: str | None, source: str | None, path: str,
-            **extra: Any) -> None:
+def _expect(
+    site: str, title: str, year: int, published: str | None, source: str | None, path: str, **extra: Any
+) -> None:
     EXPECTED.setdefault(site, {"reports": [], "ignored": []})["reports"].append(
-        {"title": title, "year": year, "published": published, "source": source, "path": path, **extra})
+        {"title": title, "year": year, "published": published, "source": source, "path": path, **extra}
+    )
 
 
 def _ignore(site: str, path: str, why: str) -> None:
@@ -57,6 +59,7 @@ def _ignore(site: str, path: str, why: str) -> None:
 
 
 # ---- binary attachments -------------------------------------------------------------------------
+
 
 def pdf_bytes(text: str) -> bytes:
     from datetime import UTC, datetime
@@ -123,8 +126,15 @@ TRS_SITE = "mock-trs"
 TRS_COLUMN = "zfxxgk/zfxxgknb"
 
 
-def trs_detail(title: str, agency: str, year: int, published: str, body_extra: str = "",
-               charset: str = "utf-8", pubdate_meta: str | None = None) -> str:
+def trs_detail(
+    title: str,
+    agency: str,
+    year: int,
+    published: str,
+    body_extra: str = "",
+    charset: str = "utf-8",
+    pubdate_meta: str | None = None,
+) -> str:
     head = national_metas("青山市人民政府", "政府信息公开年报", title, pubdate_meta or published, agency)
     body = (
         '<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zfxxgk/">政府信息公开</a> &gt; '
@@ -141,8 +151,22 @@ def build_trs(root: Path) -> None:
     depts = [("青山市教育局", "jyj"), ("青山市卫生健康委员会", "wjw"), ("青山市司法局", "sfj")]
     # (agency, year, url path under the column, list date, page published, extras)
     reports = [
-        (depts[0][0], 2023, "202401/t20240129_1926722.shtml", "2024-01-29", "2024-01-29 10:19", "attachments"),
-        (depts[1][0], 2023, "202401/t20240126_1926800.shtml", "2024-01-29", "2024-01-29 10:19", "url_differs"),
+        (
+            depts[0][0],
+            2023,
+            "202401/t20240129_1926722.shtml",
+            "2024-01-29",
+            "2024-01-29 10:19",
+            "attachments",
+        ),
+        (
+            depts[1][0],
+            2023,
+            "202401/t20240126_1926800.shtml",
+            "2024-01-29",
+            "2024-01-29 10:19",
+            "url_differs",
+        ),
         (depts[2][0], 2023, "202401/t20240125_1926650.shtml", "2024-01-25", "2024-01-25 16:40", "gbk"),
         (depts[0][0], 2022, "202301/t20230116_1700011.shtml", "2023-01-16", "2023-01-16 09:00", ""),
         (depts[1][0], 2022, "202302/t20230215_1700200.shtml", "2023-02-15", "2023-02-15 11:02", "late"),
@@ -174,34 +198,63 @@ def build_trs(root: Path) -> None:
             charset = "gb2312"
         detail = trs_detail(title, agency, year, published, body_extra, charset, pubdate_meta)
         _write(root, f"{TRS_COLUMN}/{path}", detail, "gbk" if extra == "gbk" else "utf-8")
-        items.append(f'<li><a href="./{path}" title="{title}" target="_blank">{title}</a>'
-                     f"<span>{list_date}</span></li>")
-        _expect(TRS_SITE, title, year, published[:10], "text:发布时间", f"/{TRS_COLUMN}/{path}",
-                trap=extra or None)
+        items.append(
+            f'<li><a href="./{path}" title="{title}" target="_blank">{title}</a><span>{list_date}</span></li>'
+        )
+        _expect(
+            TRS_SITE,
+            title,
+            year,
+            published[:10],
+            "text:发布时间",
+            f"/{TRS_COLUMN}/{path}",
+            trap=extra or None,
+        )
         if extra == "wap":
             wap = path.replace(".html", "_wap.html")
             _write(root, f"{TRS_COLUMN}/{wap}", detail)
             # The mobile copy is listed first, on page 0; the main copy comes on the last page.
             items.insert(0, f'<li><a href="./{wap}" title="{title}">{title}</a><span>{list_date}</span></li>')
             _ignore(TRS_SITE, f"/{TRS_COLUMN}/{wap}", "_wap duplicate")
-    interp = [("青山市教育局2023年政府信息公开工作年度报告解读", "202401/t20240130_1926900.shtml", "2024-01-30"),
-              ("图解：青山市2022年政府信息公开工作年度报告", "202301/t20230131_1700300.shtml", "2023-01-31")]
+    interp = [
+        ("青山市教育局2023年政府信息公开工作年度报告解读", "202401/t20240130_1926900.shtml", "2024-01-30"),
+        ("图解：青山市2022年政府信息公开工作年度报告", "202301/t20230131_1700300.shtml", "2023-01-31"),
+    ]
     for title, path, list_date in interp:
         head = national_metas("青山市人民政府", "政府信息公开年报", title, list_date + " 09:00")
-        _write(root, f"{TRS_COLUMN}/{path}", page(title, head, f"<h1>{title}</h1><div class='TRS_Editor'>"
-                                                  "<p>一图读懂年度报告。</p><img src='./W020240130.jpg'></div>"))
+        _write(
+            root,
+            f"{TRS_COLUMN}/{path}",
+            page(
+                title,
+                head,
+                f"<h1>{title}</h1><div class='TRS_Editor'>"
+                "<p>一图读懂年度报告。</p><img src='./W020240130.jpg'></div>",
+            ),
+        )
         items.insert(2, f'<li><a href="./{path}" title="{title}">{title}</a><span>{list_date}</span></li>')
         _ignore(TRS_SITE, f"/{TRS_COLUMN}/{path}", "interpretation")
     for i, title in enumerate(NEWS_TITLES):
         path = f"202402/t2024020{i + 1}_19300{i}.shtml"
-        _write(root, f"{TRS_COLUMN}/{path}", page(title, "", f"<h1>{title}</h1><div class='TRS_Editor'><p>正文。</p></div>"))
-        items.insert(3 + i * 2, f'<li><a href="./{path}" title="{title}">{title}</a><span>2024-02-0{i + 1}</span></li>')
+        _write(
+            root,
+            f"{TRS_COLUMN}/{path}",
+            page(title, "", f"<h1>{title}</h1><div class='TRS_Editor'><p>正文。</p></div>"),
+        )
+        items.insert(
+            3 + i * 2, f'<li><a href="./{path}" title="{title}">{title}</a><span>2024-02-0{i + 1}</span></li>'
+        )
         _ignore(TRS_SITE, f"/{TRS_COLUMN}/{path}", "news")
     mirror_path = f"{TRS_COLUMN}/202401/t20240129_1926722.shtml"
-    items.insert(5, '<li><a href="{{host:mirror}}/' + mirror_path + '" title="青山市教育局2023年政府信息公开工作年度报告">'
-                 "青山市教育局2023年政府信息公开工作年度报告</a><span>2024-01-29</span></li>")
+    items.insert(
+        5,
+        '<li><a href="{{host:mirror}}/'
+        + mirror_path
+        + '" title="青山市教育局2023年政府信息公开工作年度报告">'
+        "青山市教育局2023年政府信息公开工作年度报告</a><span>2024-01-29</span></li>",
+    )
     per_page = 6
-    pages = [items[i:i + per_page] for i in range(0, len(items), per_page)]
+    pages = [items[i : i + per_page] for i in range(0, len(items), per_page)]
     for n, chunk in enumerate(pages):
         name = "index.shtml" if n == 0 else f"index_{n}.shtml"
         head = national_metas("青山市人民政府", "政府信息公开年报")
@@ -228,12 +281,24 @@ HANWEB_SITE = "mock-hanweb"
 HANWEB_COL = "1229000001"
 
 
-def hanweb_detail(title: str, agency: str, year: int, art: str, maketime: str, pubdate: str | None,
-                  show_time: bool, attachments: list[tuple[str, str]], body: str | None = None) -> str:
-    metas = [f"<meta name='Maketime' content='{maketime}'>",
-             f"<meta name='i_columnid' content='{HANWEB_COL}'>",
-             f"<meta name='i_articleid' content='{art}'>",
-             '<meta name="Generator" content="大汉版通">', '<meta name="Author" content="大汉网络">']
+def hanweb_detail(
+    title: str,
+    agency: str,
+    year: int,
+    art: str,
+    maketime: str,
+    pubdate: str | None,
+    show_time: bool,
+    attachments: list[tuple[str, str]],
+    body: str | None = None,
+) -> str:
+    metas = [
+        f"<meta name='Maketime' content='{maketime}'>",
+        f"<meta name='i_columnid' content='{HANWEB_COL}'>",
+        f"<meta name='i_articleid' content='{art}'>",
+        '<meta name="Generator" content="大汉版通">',
+        '<meta name="Author" content="大汉网络">',
+    ]
     if pubdate:
         metas.append(f'<meta name="PubDate" content="{pubdate}">')
     links = "".join(
@@ -241,8 +306,11 @@ def hanweb_detail(title: str, agency: str, year: int, art: str, maketime: str, p
         f"{html.escape(show)}</a></p>"
         for fname, show in attachments
     )
-    header = (f"时间：{pubdate} 来源：{agency} 浏览次数：<span id='c'></span>" if show_time
-              else f"来源：{agency} 浏览次数：")
+    header = (
+        f"时间：{pubdate} 来源：{agency} 浏览次数：<span id='c'></span>"
+        if show_time
+        else f"来源：{agency} 浏览次数："
+    )
     content = body if body is not None else report_body(agency, year, signed=_signed(maketime))
     page_body = (
         f'<table class="info"><tr><td>信息来源：<!--<$[信息来源]>begin-->{agency}<!--<$[信息来源]>end--></td></tr></table>'
@@ -301,30 +369,65 @@ def build_hanweb(root: Path) -> None:
         # "时间：" in the header is a weak label: the PubDate meta outranks it; Maketime is the last page date.
         source = "meta:Maketime" if variant == "maketime_only" else "meta:PubDate"
         _expect(HANWEB_SITE, title, year, iso, source, f"/{path}", trap=variant or None)
-    for i, title in enumerate(["图解：青山市住房和城乡建设局2023年政府信息公开工作年度报告",
-                               "青山市交通运输局2022年政府信息公开工作年度报告解读"]):
+    for i, title in enumerate(
+        [
+            "图解：青山市住房和城乡建设局2023年政府信息公开工作年度报告",
+            "青山市交通运输局2022年政府信息公开工作年度报告解读",
+        ]
+    ):
         path = f"art/2024/2/{i + 1}/art_{HANWEB_COL}_90{i}.html"
-        _write(root, path, hanweb_detail(title, depts[i], 2023, f"90{i}", "2024-02-01 10:00:00",
-                                         "2024-02-01 10:00", True, [], "<p>解读内容。</p>"))
-        records.insert(1 + i * 3, f"<li><a href='/{path}' title='{title}'>{title}</a><span>2024-02-0{i + 1}</span></li>")
+        _write(
+            root,
+            path,
+            hanweb_detail(
+                title,
+                depts[i],
+                2023,
+                f"90{i}",
+                "2024-02-01 10:00:00",
+                "2024-02-01 10:00",
+                True,
+                [],
+                "<p>解读内容。</p>",
+            ),
+        )
+        records.insert(
+            1 + i * 3, f"<li><a href='/{path}' title='{title}'>{title}</a><span>2024-02-0{i + 1}</span></li>"
+        )
         _ignore(HANWEB_SITE, f"/{path}", "interpretation")
     for i, title in enumerate(NEWS_TITLES):
         path = f"art/2024/3/{i + 1}/art_{HANWEB_COL}_80{i}.html"
-        _write(root, path, hanweb_detail(title, depts[0], 2024, f"80{i}", "2024-03-01 10:00:00",
-                                         "2024-03-01 10:00", True, [], "<p>正文。</p>"))
-        records.insert(2 + i * 2, f"<li><a href='/{path}' title='{title}'>{title}</a><span>2024-03-0{i + 1}</span></li>")
+        _write(
+            root,
+            path,
+            hanweb_detail(
+                title,
+                depts[0],
+                2024,
+                f"80{i}",
+                "2024-03-01 10:00:00",
+                "2024-03-01 10:00",
+                True,
+                [],
+                "<p>正文。</p>",
+            ),
+        )
+        records.insert(
+            2 + i * 2, f"<li><a href='/{path}' title='{title}'>{title}</a><span>2024-03-0{i + 1}</span></li>"
+        )
         _ignore(HANWEB_SITE, f"/{path}", "news")
     inline = records[:6]
     datastore = (
-        "<datastore>\n<nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?page=1&webid=3&path=/"
-        f"&columnid={HANWEB_COL}&unitid=4455560&webname=青山市人民政府&permissiontype=0\"></a>]]></nextgroup>\n"
-        "<recordset>\n" + "\n".join(f"<record><![CDATA[\n{r}\n]]></record>" for r in inline)
+        '<datastore>\n<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=3&path=/'
+        f'&columnid={HANWEB_COL}&unitid=4455560&webname=青山市人民政府&permissiontype=0"></a>]]></nextgroup>\n'
+        "<recordset>\n"
+        + "\n".join(f"<record><![CDATA[\n{r}\n]]></record>" for r in inline)
         + "\n</recordset>\n</datastore>"
     )
     column = (
         '<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报</div>'
         '<div id="4455560"><script type="text/xml">\n' + datastore + "\n</script>"
-        "<script language=\"javascript\" src=\"/module/jslib/jquery/jpage/jquery.page.min.js\"></script>"
+        '<script language="javascript" src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>'
         "<script>$(document).ready(function(){ $('#4455560').jpage({ dataStore: dataStore, containerID: '4455560',"
         f" perPage: 3, totalRecord: {len(records)}, proxyUrl: '/module/web/jpage/dataproxy.jsp', groupSize: 2,"
         " barPosition: 'bottom', ajaxType: 'POST', ajaxParam: {col: 1, appid: 1, webid: 3, path: '/', "
@@ -358,39 +461,75 @@ def build_gkmlpt(root: Path) -> None:
         title = f"{agency}{year}年政府信息公开工作年度报告"
         path = f"gkmlpt/content/1/{post // 1000}/post_{post}.html"
         label = "发布日期：" if shown else ""
-        info = (f'<table class="info"><tr><td>索引号：</td><td>11440000-{post}</td><td>分类：</td><td>年度报告</td></tr>'
-                f"<tr><td>发布机构：</td><td>{agency}</td><td>{label}</td><td>{shown or ''}</td></tr></table>")
+        info = (
+            f'<table class="info"><tr><td>索引号：</td><td>11440000-{post}</td><td>分类：</td><td>年度报告</td></tr>'
+            f"<tr><td>发布机构：</td><td>{agency}</td><td>{label}</td><td>{shown or ''}</td></tr></table>"
+        )
         attachment = f"attachment/0/1/1/{post}.pdf"
         _write(root, attachment, pdf_bytes(f"{year} report {post}"))
-        body = (f'<div class="crumb">当前位置：首页 &gt; 政府信息公开目录 &gt; 年度报告</div>{info}'
-                f'<h1 class="title">{html.escape(title)}</h1><div class="article-content">'
-                f'{report_body(agency, year, signed=_signed(shown or f"{year + 1}-01-20"))}'
-                f'<p>附件：<a href="/{attachment}">{html.escape(title)}.pdf</a></p></div>')
+        body = (
+            f'<div class="crumb">当前位置：首页 &gt; 政府信息公开目录 &gt; 年度报告</div>{info}'
+            f'<h1 class="title">{html.escape(title)}</h1><div class="article-content">'
+            f"{report_body(agency, year, signed=_signed(shown or f'{year + 1}-01-20'))}"
+            f'<p>附件：<a href="/{attachment}">{html.escape(title)}.pdf</a></p></div>'
+        )
         _write(root, path, page(title, "", body))
-        articles.append({"id": post, "title": title, "url": "{{host:gkmlpt}}/" + path,
-                         "create_time": created, "publisher": agency})
+        articles.append(
+            {
+                "id": post,
+                "title": title,
+                "url": "{{host:gkmlpt}}/" + path,
+                "create_time": created,
+                "publisher": agency,
+            }
+        )
         expected_date = shown
         source = "text:发布时间" if shown else None
         if variant == "api_date":
             expected_date, source = "2024-01-23", "list"
         _expect(GKMLPT_SITE, title, year, expected_date, source, f"/{path}", trap=variant)
     # The same 2023 report again through its mobile (mpost_) address.
-    articles.insert(3, {"id": 1234567, "title": articles[0]["title"],
-                        "url": "{{host:gkmlpt}}/gkmlpt/content/1/1234/mpost_1234567.html",
-                        "create_time": 1705888800, "publisher": depts[0]})
+    articles.insert(
+        3,
+        {
+            "id": 1234567,
+            "title": articles[0]["title"],
+            "url": "{{host:gkmlpt}}/gkmlpt/content/1/1234/mpost_1234567.html",
+            "create_time": 1705888800,
+            "publisher": depts[0],
+        },
+    )
     _ignore(GKMLPT_SITE, "/gkmlpt/content/1/1234/mpost_1234567.html", "mpost_ duplicate")
     interp = "青山市统计局2023年政府信息公开工作年度报告解读"
     _write(root, "gkmlpt/content/1/1240/post_1240001.html", page(interp, "", f"<h1>{interp}</h1><p>解读</p>"))
-    articles.insert(1, {"id": 1240001, "title": interp, "url": "/gkmlpt/content/1/1240/post_1240001.html",
-                        "create_time": 1706061600, "publisher": depts[1]})
+    articles.insert(
+        1,
+        {
+            "id": 1240001,
+            "title": interp,
+            "url": "/gkmlpt/content/1/1240/post_1240001.html",
+            "create_time": 1706061600,
+            "publisher": depts[1],
+        },
+    )
     _ignore(GKMLPT_SITE, "/gkmlpt/content/1/1240/post_1240001.html", "interpretation")
     for i, title in enumerate(NEWS_TITLES[:3]):
         path = f"gkmlpt/content/1/1250/post_125000{i}.html"
         _write(root, path, page(title, "", f"<h1>{title}</h1><p>正文</p>"))
-        articles.append({"id": 1250000 + i, "title": title, "url": "/" + path, "create_time": 1709258400,
-                         "publisher": depts[0]})
-    _write(root, "_data/gkmlpt_5.json", json.dumps({"sid": "2", "page_size": 4, "articles": articles},
-                                                   ensure_ascii=False, indent=1))
+        articles.append(
+            {
+                "id": 1250000 + i,
+                "title": title,
+                "url": "/" + path,
+                "create_time": 1709258400,
+                "publisher": depts[0],
+            }
+        )
+    _write(
+        root,
+        "_data/gkmlpt_5.json",
+        json.dumps({"sid": "2", "page_size": 4, "articles": articles}, ensure_ascii=False, indent=1),
+    )
     app = (
         '<div id="app">政府信息公开目录 加载中……</div>'
         "<script>window.GKMLPT = { SID: '2', BASE: '/gkmlpt/', THEME: 'default' };</script>"
@@ -407,23 +546,39 @@ JIYUE_SITE = "mock-jiyue"
 JIYUE_COLUMN = "zfxxgk/zfxxgknb"
 
 
-def jiyue_detail(title: str, agency: str, year: int, index_no: str, generated: str, published: str | None,
-                 body: str | None = None) -> str:
+def jiyue_detail(
+    title: str,
+    agency: str,
+    year: int,
+    index_no: str,
+    generated: str,
+    published: str | None,
+    body: str | None = None,
+) -> str:
     head = national_metas("青山区人民政府", "政府信息公开年报", title, None, agency)
-    info = (f'<table class="xxgk-info"><tr><th>索引号</th><td>{index_no}</td><th>发布机构</th><td>{agency}</td>'
-            f"<th>生成日期</th><td>{generated}</td></tr></table>")
+    info = (
+        f'<table class="xxgk-info"><tr><th>索引号</th><td>{index_no}</td><th>发布机构</th><td>{agency}</td>'
+        f"<th>生成日期</th><td>{generated}</td></tr></table>"
+    )
     date_line = f"<div class='date'>发布日期：{published}</div>" if published else ""
-    crumb = (f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报 &gt; '
-             f"{year}年 &gt; 部门年报</div>")
+    crumb = (
+        f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报 &gt; '
+        f"{year}年 &gt; 部门年报</div>"
+    )
     content = body if body is not None else report_body(agency, year, signed=_signed(generated))
-    return page(title, head, f'{crumb}{info}<h1>{html.escape(title)}</h1>{date_line}'
-                             f'<div id="UCAP-CONTENT">{content}</div>')
+    return page(
+        title,
+        head,
+        f'{crumb}{info}<h1>{html.escape(title)}</h1>{date_line}<div id="UCAP-CONTENT">{content}</div>',
+    )
 
 
 def _jiyue_list(title: str, crumb: str, links: str, items: list[str], pager: str = "") -> str:
     head = national_metas("青山区人民政府", "政府信息公开年报")
-    body = (f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; {crumb}</div>'
-            f'<div class="sub-columns">{links}</div><ul class="xxgk-list">{"".join(items)}</ul>{pager}')
+    body = (
+        f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; 政府信息公开 &gt; {crumb}</div>'
+        f'<div class="sub-columns">{links}</div><ul class="xxgk-list">{"".join(items)}</ul>{pager}'
+    )
     return page(title, head, body)
 
 
@@ -434,23 +589,44 @@ def build_jiyue(root: Path) -> None:
         return f'<li><a href="{rel}" title="{title}">{title}</a><span class="time">[{list_date}]</span></li>'
 
     years = {2023: "2024", 2022: "2023"}
-    _write(root, f"{col}/index.html", _jiyue_list(
-        "政府信息公开年报", "政府信息公开年报",
-        '<a href="2023n/index.html">2023年</a><a href="2022n/index.html">2022年</a>', []))
+    _write(
+        root,
+        f"{col}/index.html",
+        _jiyue_list(
+            "政府信息公开年报",
+            "政府信息公开年报",
+            '<a href="2023n/index.html">2023年</a><a href="2022n/index.html">2022年</a>',
+            [],
+        ),
+    )
     for year, pub_year in years.items():
         gov_title = f"青山区人民政府{year}年政府信息公开工作年度报告"
         gov_id = "1744277306953564161" if year == 2023 else "1617000000000000001"
         gov_date = f"{pub_year}-03-20"
-        _write(root, f"{col}/{year}n/{gov_id}.html", jiyue_detail(gov_title, "青山区人民政府", year,
-                                                                  f"qsq/{pub_year}-00001", gov_date, gov_date))
+        _write(
+            root,
+            f"{col}/{year}n/{gov_id}.html",
+            jiyue_detail(gov_title, "青山区人民政府", year, f"qsq/{pub_year}-00001", gov_date, gov_date),
+        )
         _expect(JIYUE_SITE, gov_title, year, gov_date, "text:发布时间", f"/{col}/{year}n/{gov_id}.html")
-        links = (f'<a href="bmnb{year}/index.html">部门年报</a>'
-                 + (f'<a href="xzjd{year}/index.html">乡镇（街道）年报</a>' if year == 2023 else ""))
-        _write(root, f"{col}/{year}n/index.html", _jiyue_list(
-            f"{year}年", f"政府信息公开年报 &gt; {year}年", links, [item(f"{gov_id}.html", gov_title, gov_date)]))
-        depts = [("青山区教育体育局", "1744277306953564170", "snowflake"),
-                 ("青山区民政局", "3f2b8c1e-5d4a-4e8f-9b7c-2a1d0e9f8c7b", "uuid"),
-                 ("青山区农业农村局", "61e7bc45f8fd1c0bdc7acf3c", "hex24")]
+        links = f'<a href="bmnb{year}/index.html">部门年报</a>' + (
+            f'<a href="xzjd{year}/index.html">乡镇（街道）年报</a>' if year == 2023 else ""
+        )
+        _write(
+            root,
+            f"{col}/{year}n/index.html",
+            _jiyue_list(
+                f"{year}年",
+                f"政府信息公开年报 &gt; {year}年",
+                links,
+                [item(f"{gov_id}.html", gov_title, gov_date)],
+            ),
+        )
+        depts = [
+            ("青山区教育体育局", "1744277306953564170", "snowflake"),
+            ("青山区民政局", "3f2b8c1e-5d4a-4e8f-9b7c-2a1d0e9f8c7b", "uuid"),
+            ("青山区农业农村局", "61e7bc45f8fd1c0bdc7acf3c", "hex24"),
+        ]
         if year == 2023:
             depts.append(("青山区退役军人事务局", "1744277306953564199", "image_only"))
         dept_items = []
@@ -464,62 +640,133 @@ def build_jiyue(root: Path) -> None:
                 _write(root, f"{col}/{year}n/bmnb{year}/W020240126518107839760.jpg", jpeg_bytes())
                 body = '<p style="text-align:center"><img src="W020240126518107839760.jpg" width="800" /></p>'
             rel = f"{ident}.html"
-            _write(root, f"{col}/{year}n/bmnb{year}/{rel}",
-                   jiyue_detail(title, agency, year, f"qsq-{n}/{pub_year}-0000{n}", generated, None, body))
+            _write(
+                root,
+                f"{col}/{year}n/bmnb{year}/{rel}",
+                jiyue_detail(title, agency, year, f"qsq-{n}/{pub_year}-0000{n}", generated, None, body),
+            )
             dept_items.append(item(rel, title, generated))
-            _expect(JIYUE_SITE, title, year, generated, "text:日期", f"/{col}/{year}n/bmnb{year}/{rel}",
-                    trap=kind, image_only=kind == "image_only")
+            _expect(
+                JIYUE_SITE,
+                title,
+                year,
+                generated,
+                "text:日期",
+                f"/{col}/{year}n/bmnb{year}/{rel}",
+                trap=kind,
+                image_only=kind == "image_only",
+            )
         # Two pages, numbered pager links: 1 2 下一页 尾页.
-        pager0 = ('<div class="pager"><a href="index.html">1</a><a href="index_1.html">2</a>'
-                  '<a href="index_1.html">下一页</a><a href="index_1.html">尾页</a></div>')
+        pager0 = (
+            '<div class="pager"><a href="index.html">1</a><a href="index_1.html">2</a>'
+            '<a href="index_1.html">下一页</a><a href="index_1.html">尾页</a></div>'
+        )
         pager1 = '<div class="pager"><a href="index.html">首页</a><a href="index.html">1</a><a href="index_1.html">2</a></div>'
-        _write(root, f"{col}/{year}n/bmnb{year}/index.html",
-               _jiyue_list("部门年报", f"{year}年 &gt; 部门年报", "", dept_items[:2], pager0))
-        _write(root, f"{col}/{year}n/bmnb{year}/index_1.html",
-               _jiyue_list("部门年报", f"{year}年 &gt; 部门年报", "", dept_items[2:], pager1))
+        _write(
+            root,
+            f"{col}/{year}n/bmnb{year}/index.html",
+            _jiyue_list("部门年报", f"{year}年 &gt; 部门年报", "", dept_items[:2], pager0),
+        )
+        _write(
+            root,
+            f"{col}/{year}n/bmnb{year}/index_1.html",
+            _jiyue_list("部门年报", f"{year}年 &gt; 部门年报", "", dept_items[2:], pager1),
+        )
         if year == 2023:
             title = "青山区城关街道办事处2023年政府信息公开工作年度报告"
             rel = "202401/cbe761fbe81c4e17991ae67fd108e5d8.shtml"
-            _write(root, f"{col}/{year}n/xzjd{year}/{rel}",
-                   jiyue_detail(title, "青山区城关街道办事处", year, "cgjd/2024-00001", "2024-02-10", "2024-02-10"))
-            _write(root, f"{col}/{year}n/xzjd{year}/index.html", _jiyue_list(
-                "乡镇（街道）年报", "2023年 &gt; 乡镇（街道）年报", "", [item(rel, title, "2024-02-10")]))
-            _expect(JIYUE_SITE, title, year, "2024-02-10", "text:发布时间", f"/{col}/{year}n/xzjd{year}/{rel}")
+            _write(
+                root,
+                f"{col}/{year}n/xzjd{year}/{rel}",
+                jiyue_detail(
+                    title, "青山区城关街道办事处", year, "cgjd/2024-00001", "2024-02-10", "2024-02-10"
+                ),
+            )
+            _write(
+                root,
+                f"{col}/{year}n/xzjd{year}/index.html",
+                _jiyue_list(
+                    "乡镇（街道）年报", "2023年 &gt; 乡镇（街道）年报", "", [item(rel, title, "2024-02-10")]
+                ),
+            )
+            _expect(
+                JIYUE_SITE, title, year, "2024-02-10", "text:发布时间", f"/{col}/{year}n/xzjd{year}/{rel}"
+            )
     EXPECTED[JIYUE_SITE]["missing_years"] = [2021]
 
 
 # ---- traps -------------------------------------------------------------------------------------
 
+
 def build_traps(root: Path) -> None:
-    _write(root, "ruishu412.html", (
-        '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
-        '<meta id="9DhefwqGPrzGxEp9hPaoag" content="k2x0dXJsLmNu"><script type="text/javascript">'
-        '$_ts=window[\'$_ts\'];if(!$_ts)$_ts={};$_ts.nsd=49632;$_ts.cd="qGcjrrAlDqG9";</script>'
-        '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/c.FxJzG50F.bd8a1ac.js"></script>'
-        "</head><body></body></html>"))
-    _write(root, "jsl521.html", (
-        "<html><body><script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')"
-        "+('a')+('n')+('c')+('e')+('_')+('s')+'=1700000000.123|0|abc';location.href=location.pathname+location.search"
-        "</script></body></html>"))
-    _write(root, "wall403.html", "<html><head><title>403 Forbidden</title></head><body><h1>访问被拒绝</h1>"
-                                 "<p>您的访问请求被安全策略拦截。</p></body></html>")
-    _write(root, "soft404.html", '<html><head><meta charset="utf-8"><title>提示</title></head>'
-                                 "<body><div class=\"err\">对不起，您访问的页面不存在或已删除！</div>"
-                                 '<a href="/">返回首页</a></body></html>')
+    _write(
+        root,
+        "ruishu412.html",
+        (
+            '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+            '<meta id="9DhefwqGPrzGxEp9hPaoag" content="k2x0dXJsLmNu"><script type="text/javascript">'
+            "$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=49632;$_ts.cd=\"qGcjrrAlDqG9\";</script>"
+            '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/c.FxJzG50F.bd8a1ac.js"></script>'
+            "</head><body></body></html>"
+        ),
+    )
+    _write(
+        root,
+        "jsl521.html",
+        (
+            "<html><body><script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')"
+            "+('a')+('n')+('c')+('e')+('_')+('s')+'=1700000000.123|0|abc';location.href=location.pathname+location.search"
+            "</script></body></html>"
+        ),
+    )
+    _write(
+        root,
+        "wall403.html",
+        "<html><head><title>403 Forbidden</title></head><body><h1>访问被拒绝</h1>"
+        "<p>您的访问请求被安全策略拦截。</p></body></html>",
+    )
+    _write(
+        root,
+        "soft404.html",
+        '<html><head><meta charset="utf-8"><title>提示</title></head>'
+        '<body><div class="err">对不起，您访问的页面不存在或已删除！</div>'
+        '<a href="/">返回首页</a></body></html>',
+    )
     # A site whose start page is a news list: no annual reports, no report column.
-    items = "".join(f'<li><a href="./2024030{i}/t2024030{i}_88{i}.html">{t}</a><span>2024-03-0{i}</span></li>'
-                    for i, t in enumerate(NEWS_TITLES[:4], 1))
-    _write(root, "news/xwzx/index.html", page("新闻中心", national_metas("青山市", "新闻中心"),
-                                              f'<ul class="list">{items}</ul>'))
+    items = "".join(
+        f'<li><a href="./2024030{i}/t2024030{i}_88{i}.html">{t}</a><span>2024-03-0{i}</span></li>'
+        for i, t in enumerate(NEWS_TITLES[:4], 1)
+    )
+    _write(
+        root,
+        "news/xwzx/index.html",
+        page("新闻中心", national_metas("青山市", "新闻中心"), f'<ul class="list">{items}</ul>'),
+    )
     # A small column behind a robots.txt that forbids everything.
     title = "青山市审计局2023年政府信息公开工作年度报告"
-    _write(root, "robots/zfxxgk/zfxxgknb/202401/t20240122_1000001.html",
-           trs_detail(title, "青山市审计局", 2023, "2024-01-22 09:00"))
-    _write(root, "robots/zfxxgk/zfxxgknb/index.html", page("政府信息公开年报", national_metas("青山市审计局", "政府信息公开年报"),
-           f'<ul><li><a href="./202401/t20240122_1000001.html">{title}</a><span>2024-01-22</span></li></ul>'))
+    _write(
+        root,
+        "robots/zfxxgk/zfxxgknb/202401/t20240122_1000001.html",
+        trs_detail(title, "青山市审计局", 2023, "2024-01-22 09:00"),
+    )
+    _write(
+        root,
+        "robots/zfxxgk/zfxxgknb/index.html",
+        page(
+            "政府信息公开年报",
+            national_metas("青山市审计局", "政府信息公开年报"),
+            f'<ul><li><a href="./202401/t20240122_1000001.html">{title}</a><span>2024-01-22</span></li></ul>',
+        ),
+    )
     _write(root, "robots/robots.txt", "User-agent: *\nDisallow: /\n")
-    _expect("mock-robots-optout", title, 2023, "2024-01-22", "text:发布时间",
-            "/zfxxgk/zfxxgknb/202401/t20240122_1000001.html")
+    _expect(
+        "mock-robots-optout",
+        title,
+        2023,
+        "2024-01-22",
+        "text:发布时间",
+        "/zfxxgk/zfxxgknb/202401/t20240122_1000001.html",
+    )
 
 
 def build(root: Path = ROOT) -> None:

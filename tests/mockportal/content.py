@@ -76,8 +76,11 @@ def table3() -> str:
     )
     rows = []
     for first, second, values in T3_ROWS:
-        label = (f'<td colspan="3">{html.escape(first)}</td>' if not second
-                 else f'<td>{html.escape(first)}</td><td colspan="2">{html.escape(second)}</td>')
+        label = (
+            f'<td colspan="3">{html.escape(first)}</td>'
+            if not second
+            else f'<td>{html.escape(first)}</td><td colspan="2">{html.escape(second)}</td>'
+        )
         rows.append(f"<tr>{label}{_cells(values)}</tr>")
     return head + "".join(rows) + "</table>"
 
@@ -148,7 +151,7 @@ def _choice(agency: str, year: int) -> tuple[int, ...]:
     seed = int(hashlib.md5(f"{agency}{year}".encode()).hexdigest(), 16)
     best: tuple[int, ...] = ()
     for attempt in range(2000):
-        candidate = tuple((seed // (7 ** i) + attempt * (i + 1)) % len(pool) for i, pool in enumerate(_POOLS))
+        candidate = tuple((seed // (7**i) + attempt * (i + 1)) % len(pool) for i, pool in enumerate(_POOLS))
         if all(sum(a == b for a, b in zip(candidate, other, strict=True)) <= 2 for other in others):
             best = candidate
             break
@@ -213,8 +216,9 @@ def page(title: str, head: str, body: str, charset: str = "utf-8") -> str:
     )
 
 
-def national_metas(site: str, column: str, title: str | None = None, pubdate: str | None = None,
-                   source: str | None = None) -> str:
+def national_metas(
+    site: str, column: str, title: str | None = None, pubdate: str | None = None, source: str | None = None
+) -> str:
     metas = [
         f'<meta name="SiteName" content="{site}">',
         '<meta name="SiteDomain" content="www.qingshan.gov.cn">',

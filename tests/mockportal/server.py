@@ -41,12 +41,23 @@ from twisted.internet import reactor
 from twisted.web import resource, server
 
 CONTENT_TYPES = {
-    ".html": "text/html", ".shtml": "text/html", ".htm": "text/html", "": "text/html",
-    ".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/kswps",
-    ".xls": "application/vnd.ms-excel", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".html": "text/html",
+    ".shtml": "text/html",
+    ".htm": "text/html",
+    "": "text/html",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".wps": "application/kswps",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".json": "application/json",
-    ".xml": "text/xml", ".txt": "text/plain", ".js": "application/javascript",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".xml": "text/xml",
+    ".txt": "text/plain",
+    ".js": "application/javascript",
 }
 TEXT_TYPES = ("text/", "application/json", "application/javascript")
 FIXED_LAST_MODIFIED = email.utils.formatdate(1704067200, usegmt=True)  # 2024-01-01
@@ -81,7 +92,9 @@ class Host(resource.Resource):
             return self._control(request, path)
         entry = {
             "t": round(time.monotonic(), 4),
-            "host": self.name, "method": request.method.decode(), "path": path,
+            "host": self.name,
+            "method": request.method.decode(),
+            "path": path,
             "query": request.uri.decode("utf-8", "replace").partition("?")[2],
             "conditional": bool(request.getHeader("if-none-match") or request.getHeader("if-modified-since")),
             "user_agent": request.getHeader("user-agent") or "",
@@ -182,8 +195,9 @@ class Host(resource.Resource):
             if not name or not target.is_file():
                 return self._not_found()
             suffix = target.suffix.lower()
-            return self._conditional(request, CONTENT_TYPES.get(suffix, "application/octet-stream"),
-                                     target.read_bytes())
+            return self._conditional(
+                request, CONTENT_TYPES.get(suffix, "application/octet-stream"), target.read_bytes()
+            )
         if path.startswith("/gkmlpt/api/all/"):
             return self._gkmlpt(path.rsplit("/", 1)[-1], args)
         return None
@@ -196,11 +210,12 @@ class Host(resource.Resource):
         per_page = max(1, int(args.get("perpage", 15)))
         start = max(1, int(args.get("startrecord", 1)))
         end = int(args.get("endrecord", start + per_page - 1))
-        chunk = records[start - 1:end]
+        chunk = records[start - 1 : end]
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n'
             f"<totalrecord>{len(records)}</totalrecord>\n<totalpage>{math.ceil(len(records) / per_page)}</totalpage>\n"
-            "<recordset>\n" + "\n".join(f"<record><![CDATA[\n{r}\n]]></record>" for r in chunk)
+            "<recordset>\n"
+            + "\n".join(f"<record><![CDATA[\n{r}\n]]></record>" for r in chunk)
             + "\n</recordset>\n</datastore>"
         )
         return 200, {"Content-Type": "text/xml"}, body.encode()
@@ -214,8 +229,10 @@ class Host(resource.Resource):
             return 200, {"Content-Type": "application/json"}, b'{"total":0,"articles":[],"msg":"sid error"}'
         size = data["page_size"]
         page = max(1, int(args.get("page", 1)))
-        articles = data["articles"][(page - 1) * size: page * size]
-        body = json.dumps({"total": len(data["articles"]), "page": page, "articles": articles}, ensure_ascii=False)
+        articles = data["articles"][(page - 1) * size : page * size]
+        body = json.dumps(
+            {"total": len(data["articles"]), "page": page, "articles": articles}, ensure_ascii=False
+        )
         return 200, {"Content-Type": "application/json"}, body.encode()
 
 
