@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from storage.clock import CST, iso
+from monitor.model import CST
+from storage.clock import iso
 from storage.reports import CURRENT_REPORT_IDS
 from storage.sites import Site, list_sites
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lxml import html as lxml_html
-
-from crawler.dates import parse_date
-from crawler.titles import classify_title, is_column_name, is_subcolumn_name, normalize_title
-from crawler.urls import absolute, is_document_link, looks_like_column, looks_like_detail
+from crawler.urls import looks_like_column, looks_like_detail
+from monitor.portal.dates import parse_date
+from monitor.portal.links import absolute, is_document_link
+from monitor.portal.page import parse_html
+from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, normalize_title
 
 MAX_PAGES = 200  # portals.md §3: cap the pages walked per column
 
@@ -57,13 +57,6 @@ class Listing:
     column_hint: bool = False  # the page names itself a report column
     empty: bool = False  # the list says it has no records (API total 0)
     notes: list[str] = field(default_factory=list)
-
-
-def parse_html(text: str) -> Any:
-    try:
-        return lxml_html.fromstring(text or "<html></html>")
-    except (ValueError, lxml_html.etree.ParserError):
-        return lxml_html.fromstring("<html></html>")
 
 
 _DATE_NEAR = re.compile(r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)")

@@ -15,7 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing, parse_html
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing
+from monitor.portal.page import parse_html
 
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
 _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)

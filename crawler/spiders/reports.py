@@ -36,13 +36,15 @@ from twisted.python.failure import Failure
 
 from crawler import adapters
 from crawler.adapters.base import Entry
-from crawler.dates import DateEvidence, choose_publication, date_from_url
-from crawler.detail import Attachment, parse_detail
 from crawler.detect import Verdict, classify_failure
 from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
 from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
-from crawler.titles import classify_title
-from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_document_link, is_wap_copy
+from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_wap_copy
+from monitor.model import DateSeen
+from monitor.portal.dates import choose_publication, date_from_url
+from monitor.portal.links import is_document_link
+from monitor.portal.page import Attachment, parse_detail
+from monitor.portal.titles import classify_title
 
 MAX_SUBCOLUMN_DEPTH = 3
 MAX_LIST_REQUESTS = 1000  # per site: a runaway pager is cut here (and noted)
@@ -448,10 +450,10 @@ class ReportSpider(Spider):
         for attachment in attachments:
             yield self._attachment_request(state, key, attachment, response.url)
 
-    def _evidence(self, entry: Entry, page_dates: list[DateEvidence], url: str) -> list[DateEvidence]:
+    def _evidence(self, entry: Entry, page_dates: list[DateSeen], url: str) -> list[DateSeen]:
         evidence = list(page_dates)
         if entry.list_date is not None:
-            evidence.append(DateEvidence("list", entry.list_date, entry.date_quote, entry.list_url))
+            evidence.append(DateSeen("list", entry.list_date, entry.date_quote, entry.list_url))
         for candidate in {entry.url, url}:
             from_url = date_from_url(candidate)
             if from_url is not None and from_url not in evidence:

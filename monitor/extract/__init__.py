@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from monitor.errors import UnreadableInput
 from monitor.extract.facts import (
@@ -23,11 +22,8 @@ from monitor.extract.facts import (
 from monitor.extract.normalize import compact, squeeze_cjk_spaces
 from monitor.extract.sections import find_layout, section_texts
 from monitor.extract.tables import detect_template, read_table2, read_table3, read_table4
-from monitor.model import Report, Section
+from monitor.model import CheckOptions, Report, Section
 from monitor.readers.base import SourceDocument
-
-if TYPE_CHECKING:
-    from monitor.check import CheckOptions
 
 __all__ = ["extract_report"]
 

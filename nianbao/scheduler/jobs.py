@@ -95,7 +95,7 @@ class Jobs:
         Run on Monday, it covers the previous ISO week, Monday to Sunday, as of
         the end of that Sunday: everything fixed or found on any of its days.
         """
-        from monitor.digest.weeks import last_complete_week
+        from nianbao.digest.weeks import last_complete_week
 
         def work() -> str:
             note = ""
@@ -139,8 +139,8 @@ class Jobs:
         return self.journal.record(outcome)
 
     def _write_digest(self, day: date) -> list[Path]:
-        from monitor.digest import resolve_period, write_digest
-        from monitor.digest.mail import load_mail_settings
+        from nianbao.digest import resolve_period, write_digest
+        from nianbao.digest.mail import load_mail_settings
 
         mail = load_mail_settings(self.config.source) if self.config.mail and self.config.source else None
         if self.config.mail and mail is None:
