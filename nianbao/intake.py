@@ -150,7 +150,7 @@ class Intake:
         step = self._store(submission)
         if isinstance(step, Outcome):
             return step
-        readings = []
+        readings: list[Reading | ReaderCrashed] = []
         for incoming, document in step.readable:
             try:
                 readings.append(await self.reader.read(*self._read_args(step, incoming, document)))

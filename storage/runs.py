@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitor.codes import DOCUMENT_FAILED, RunStatus, code_of
+from monitor.codes import Scope as ScopeKind
 from monitor.model import DateSeen, Finding, Publication, Report
 from storage.db import write_transaction
 from storage.documents import PreviousFetch, find_document, previous_fetch, write_document
@@ -41,7 +42,6 @@ from storage.findings import (
     Observed,
     Reconciled,
     Scope,
-    ScopeKind,
     fingerprint,
     reconcile,
     resolve_where,

@@ -235,7 +235,7 @@ def pager_links(url: str, doc: Any, text: str) -> list[str]:
             pages.add(f"{prefix}{name}_{k}.{ext}")
     if param_template and param_max:
         for k in range(1, min(param_max, MAX_PAGES) + 1):
-            pages.add(_PAGE_PARAM.sub(lambda m, k=k: f"{m.group(1)}{k}", param_template, count=1))
+            pages.add(_PAGE_PARAM.sub(rf"\g<1>{k}", param_template, count=1))
     total = _TOTAL_PAGES_TEXT.search(text)
     if total and not pages and int(total.group(1)) > 1:
         # "共 N 页" with no usable links: the common index_N series.

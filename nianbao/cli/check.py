@@ -29,7 +29,8 @@ SOURCE_NAMES = {
 
 def report_json(result: CheckResult) -> dict[str, Any]:
     """The JSON object `check --json` prints for one input (a public contract)."""
-    report, out = result.report, {"path": result.path}
+    report = result.report
+    out: dict[str, Any] = {"path": result.path}
     assert report is not None
     data = report.to_json()
     out.update(

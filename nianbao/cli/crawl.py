@@ -16,7 +16,7 @@ import click
 
 from monitor.codes import SEVERITY_NAMES, RunStatus
 from monitor.errors import NianbaoError
-from nianbao.cli.errors import Failure, open_archive
+from nianbao.cli.errors import Failure, Stopped, open_archive
 from nianbao.cli.options import data_option, today_option
 
 
@@ -70,9 +70,7 @@ def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int
 def _stopped(result: Any) -> None:
     """The command was stopped by a signal (passed on to the crawl): say so, exit 128 + the signal."""
     name = signal.Signals(result.signal_received).name
-    failure = Failure(f"抓取被中止（收到 {name}），未完成的站点已记为抓取出错")
-    failure.exit_code = 128 + int(result.signal_received)
-    raise failure
+    raise Stopped(f"抓取被中止（收到 {name}），未完成的站点已记为抓取出错", 128 + int(result.signal_received))
 
 
 def _check_child(result: Any) -> None:
