@@ -67,7 +67,10 @@ def location(evidence: dict[str, Any], sections: dict[str, Any] | None, template
         return table_location(table, row, column, template or "2021")
     quote = evidence.get("quote")
     if isinstance(quote, str):
-        return text_location(quote, sections)
+        found = text_location(quote, sections)
+        if found is None and "signed" in evidence and sections:
+            return "文末落款"  # the signature follows the last section; the reader keeps it apart
+        return found
     return None
 
 
