@@ -284,7 +284,25 @@ def report_versions(db: Database, site_id: str) -> list[VersionRow]:
         key, stamp = (row[1], row[2]), (row[7], int(row[0]))
         current[key] = max(current.get(key, stamp), stamp)
     return [
-        VersionRow(*row, current[(row[1], row[2])][1] == int(row[0]), dates.get(int(row[9]), []))
+        VersionRow(
+            report_id=int(row[0]),
+            year=row[1],
+            report_key=row[2],
+            title=row[3],
+            published=row[4],
+            published_source=row[5],
+            recorded_at=row[6],
+            checked_at=row[7],
+            parse_error=row[8],
+            document_id=int(row[9]),
+            sha256=row[10],
+            url=row[11],
+            name=row[12],
+            content_type=row[13],
+            size=int(row[14]),
+            current=current[(row[1], row[2])][1] == int(row[0]),
+            dates=dates.get(int(row[9]), []),
+        )
         for row in rows
     ]
 

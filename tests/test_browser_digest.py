@@ -37,7 +37,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 # Every element's box must lie within the viewport's width.
 OVERFLOW_JS = """() => {
@@ -112,7 +117,9 @@ def test_500_agencies_fit_in_a_usable_page(html: Path, soup: BeautifulSoup) -> N
 def test_every_finding_links_to_a_stored_copy_that_exists(out: Path, soup: BeautifulSoup) -> None:
     findings = soup.select("#details li.finding")
     assert len(findings) > 400
-    report_findings = [li for li in findings if li["data-code"] not in ("PUB.MISSING", "CRAWL.UNREACHABLE", "CRAWL.BLOCKED")]
+    report_findings = [
+        li for li in findings if li["data-code"] not in ("PUB.MISSING", "CRAWL.UNREACHABLE", "CRAWL.BLOCKED")
+    ]
     for li in report_findings:
         link = li.select_one("a.stored-link")
         assert link is not None, li["data-finding"]
@@ -139,7 +146,9 @@ def test_evidence_says_where_in_words(soup: BeautifulSoup) -> None:
     assert evidence["位置"] == "表三 第（七）行 总计列"
     assert "行号" not in evidence and "71" not in " ".join(evidence.values())
     fee = soup.select_one('#details li[data-code="STRUCT.FEE_STATEMENT_MISSING"]')
-    assert {d.dt.get_text(): d.dd.get_text() for d in fee.select("dl.evidence div")}["位置"] == "第六部分 第2段"
+    assert {d.dt.get_text(): d.dd.get_text() for d in fee.select("dl.evidence div")}[
+        "位置"
+    ] == "第六部分 第2段"
     late = soup.select_one('#details li[data-code="PUB.LATE"]')
     assert "<meta" not in late.get_text()
 
@@ -147,7 +156,9 @@ def test_evidence_says_where_in_words(soup: BeautifulSoup) -> None:
 # ---- in the browser ----------------------------------------------------------------------------
 
 
-def test_first_screen_is_whom_to_call_headed_by_missing_and_late(browser: Any, html: Path, tmp_path: Path) -> None:
+def test_first_screen_is_whom_to_call_headed_by_missing_and_late(
+    browser: Any, html: Path, tmp_path: Path
+) -> None:
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
     requests: list[str] = []
@@ -182,7 +193,9 @@ def test_nothing_overflows_on_a_phone(browser: Any, html: Path, tmp_path: Path) 
     assert layout["bad"] == [], layout
     assert page.locator("#call tr[data-site]").first.is_visible()
     # Open a few agencies' details (the long evidence lines) and look again.
-    page.evaluate("() => document.querySelectorAll('details').forEach((d, i) => { if (i < 40) d.open = true; })")
+    page.evaluate(
+        "() => document.querySelectorAll('details').forEach((d, i) => { if (i < 40) d.open = true; })"
+    )
     layout = page.evaluate(OVERFLOW_JS)
     assert layout["scrollWidth"] <= layout["width"], layout
     assert layout["bad"] == [], layout

@@ -36,8 +36,15 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 HOSTILE_REASON = "误报：<img src=x onerror=alert('reason')>第六部分已说明收费"
 PASSWORD = "correct horse battery"
 
@@ -55,7 +62,9 @@ class Server:
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "nianbao", "serve", "--data", str(data), "--port", str(self.port), *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 20
@@ -63,9 +72,11 @@ class Server:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
-            except OSError:
+            except OSError as exc:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode() if self.process.stderr else "serve exited")
+                    raise RuntimeError(
+                        self.process.stderr.read().decode() if self.process.stderr else "serve exited"
+                    ) from exc
                 time.sleep(0.1)
         raise RuntimeError("serve did not start")
 
@@ -116,7 +127,10 @@ def test_browse_dismiss_and_a_new_version_brings_it_back(browser: Any, data: Pat
         assert page.locator("h1").inner_text() == "赣州经开区机关事务管理中心"
         item = page.locator('#open li[data-code="DATE.SIGNATURE_YEAR"]')
         item.locator("a.stored-link").click()  # opens in the same tab
-        assert page.url.startswith(f"{server.url}/docs/") and "机关事务管理中心" in page.locator("body").inner_text()
+        assert (
+            page.url.startswith(f"{server.url}/docs/")
+            and "机关事务管理中心" in page.locator("body").inner_text()
+        )
         page.go_back()
 
         # Dismiss it with a reason that is meant to break the page.
@@ -134,7 +148,14 @@ def test_browse_dismiss_and_a_new_version_brings_it_back(browser: Any, data: Pat
 
         # A corrected version that still carries the error: back for review.
         archive = open_archive(data, ManualClock(datetime.now(CST) + timedelta(seconds=2)))
-        ingest_bytes(archive, "jgsw", seed_bytes("001") + "\n更正版。\n".encode(), name="更正.txt", year=2023, url=url_of("jgsw"))
+        ingest_bytes(
+            archive,
+            "jgsw",
+            seed_bytes("001") + "\n更正版。\n".encode(),
+            name="更正.txt",
+            year=2023,
+            url=url_of("jgsw"),
+        )
         archive.close()
         page.goto(digest_url)
         back = page.locator('#details li[data-code="DATE.SIGNATURE_YEAR"]')
@@ -177,7 +198,9 @@ def test_beyond_loopback_login_is_required_and_cross_site_posts_are_refused(
         assert "拒绝跨站请求" in page.locator("body").inner_text()
 
         page.goto(f"{server.url}/agencies/jgsw.html")
-        assert page.locator('#open li[data-code="DATE.SIGNATURE_YEAR"] ul.reviews').count() == 0  # nothing recorded
+        assert (
+            page.locator('#open li[data-code="DATE.SIGNATURE_YEAR"] ul.reviews').count() == 0
+        )  # nothing recorded
         context.close()
 
         wrong = browser.new_context(http_credentials={"username": "zhangsan", "password": "wrong"})
@@ -186,12 +209,13 @@ def test_beyond_loopback_login_is_required_and_cross_site_posts_are_refused(
         wrong.close()
     finally:
         evil.shutdown()
+        evil.server_close()
         server.stop()
 
 
 def _evil_handler(target: str) -> type[BaseHTTPRequestHandler]:
     class Evil(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             finding = self.path.partition("finding=")[2]
             body = (
                 f'<form method="post" action="{target}/review">'
@@ -209,4 +233,3 @@ def _evil_handler(target: str) -> type[BaseHTTPRequestHandler]:
             return None
 
     return Evil
-

@@ -92,8 +92,13 @@ def test_headline_figures_link_to_the_rows_behind_them(page: BeautifulSoup) -> N
         "reports": 5,
         "dismissed": 0,
     }
-    for key, anchor in {"missing": "#call-missing", "late": "#call-late", "not_checked": "#call-unchecked",
-                        "open_errors": "#call-errors", "open_warnings": "#call-warnings"}.items():
+    for key, anchor in {
+        "missing": "#call-missing",
+        "late": "#call-late",
+        "not_checked": "#call-unchecked",
+        "open_errors": "#call-errors",
+        "open_warnings": "#call-warnings",
+    }.items():
         link = page.select_one(f'#headline [data-figure="{key}"]')
         assert link.name == "a" and link["href"] == anchor
         assert page.select_one(anchor) is not None, anchor
@@ -142,7 +147,15 @@ def test_roll_ups_by_region_and_level(page: BeautifulSoup) -> None:
 
 def test_details_are_collapsible_per_agency(page: BeautifulSoup) -> None:
     blocks = page.select("#details details.agency")
-    assert [b["data-site"] for b in blocks] == ["zxjt", "jgsw", "unreach", "blocked", "never", "hostile", "jtfw"]
+    assert [b["data-site"] for b in blocks] == [
+        "zxjt",
+        "jgsw",
+        "unreach",
+        "blocked",
+        "never",
+        "hostile",
+        "jtfw",
+    ]
     assert all(not b.has_attr("open") for b in blocks)
     assert page.find("script") is None  # collapsing needs no script
 
@@ -166,13 +179,21 @@ def test_each_finding_has_evidence_in_chinese_and_both_links(page: BeautifulSoup
     stored = item.select_one("a.stored-link")
     assert re.fullmatch(r"docs/[0-9a-f]{16}\.txt", stored["href"]) and text(stored) == "打开存档副本"
     live = item.select_one("a.live-link")
-    assert live["href"] == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html" and text(live) == "原网址"
+    assert (
+        live["href"] == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
+        and text(live) == "原网址"
+    )
     assert "《赣州经开区机关事务管理中心2023年政府信息公开工作年度报告》" in text(item)
 
     late = page.select_one('#details li[data-code="PUB.LATE"]')
-    assert {text(d.dt): text(d.dd) for d in late.select("dl.evidence div")}["发布日期来源"] == "网页正文标注的“发布时间”"
+    assert {text(d.dt): text(d.dd) for d in late.select("dl.evidence div")}[
+        "发布日期来源"
+    ] == "网页正文标注的“发布时间”"
     missing = page.select_one('#details li[data-code="PUB.MISSING"]')
-    assert text(missing.select_one("a.live-link")) == "打开网站栏目" and missing.select_one("a.stored-link") is None
+    assert (
+        text(missing.select_one("a.live-link")) == "打开网站栏目"
+        and missing.select_one("a.stored-link") is None
+    )
 
 
 def test_no_line_numbers_raw_keys_or_iso_timestamps_anywhere(page: BeautifulSoup) -> None:
@@ -215,8 +236,7 @@ def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
 
 def test_counts_per_rule_code(page: BeautifulSoup) -> None:
     rows = {
-        tr["data-code"]: [text(td) for td in tr.select("td.num")]
-        for tr in page.select("#codes tbody tr")
+        tr["data-code"]: [text(td) for td in tr.select("td.num")] for tr in page.select("#codes tbody tr")
     }
     # 未解决, 本周新增, 本周整改, 已确认, 已排除, 误报率
     assert rows == {
@@ -256,9 +276,15 @@ def test_hostile_text_from_crawled_pages_is_escaped(page: BeautifulSoup) -> None
     assert HOSTILE_QUOTE in body
     assert HOSTILE_ERROR in body
     # A javascript: URL from a crawled page is never a link.
-    assert not [a for a in page.find_all("a") if not a["href"].startswith(("#", "http://", "https://", "docs/", "agencies/"))]
+    assert not [
+        a
+        for a in page.find_all("a")
+        if not a["href"].startswith(("#", "http://", "https://", "docs/", "agencies/"))
+    ]
     hostile = detail(page, "hostile")
-    assert hostile.select_one("a.live-link") is None or hostile.select_one("a.live-link")["href"].startswith("https://")
+    assert hostile.select_one("a.live-link") is None or hostile.select_one("a.live-link")["href"].startswith(
+        "https://"
+    )
     assert hostile.select_one("a.stored-link") is not None  # the stored copy stands in for the unusable URL
 
 

@@ -36,7 +36,9 @@ def test_three_sheets_with_frozen_filtered_headers(digest: Digest, tmp_path: Pat
 
 def test_sheet_one_has_every_agency_compliant_ones_included(digest: Digest, tmp_path: Path) -> None:
     sheet = load_workbook(write_xlsx(digest, tmp_path))["机关"]
-    rows = {r[1]: dict(zip(AGENCY_COLUMNS, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        r[1]: dict(zip(AGENCY_COLUMNS, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
     assert len(rows) == 9  # every monitored agency, not only those with problems
     assert rows["wbjy"]["本年度状况"] == "按时发布" and rows["wbjy"]["当前状况"] == "无问题"
     assert rows["jgsw"]["本年度状况"] == "逾期发布" and rows["jgsw"]["逾期天数"] == 6
@@ -59,7 +61,9 @@ def test_sheet_two_findings_link_to_the_stored_copy_and_the_live_url(digest: Dig
     assert live.hyperlink.target == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
     hostile = next(r for r in rows if r[1].value == "hostile")
     assert hostile[COLUMNS.index("报告标题")].value == HOSTILE_TITLE
-    assert hostile[COLUMNS.index("原网址")].value == "https://hostile.gov.cn/nb/"  # the javascript: URL dropped: the site
+    assert (
+        hostile[COLUMNS.index("原网址")].value == "https://hostile.gov.cn/nb/"
+    )  # the javascript: URL dropped: the site
     assert HOSTILE_QUOTE in hostile[COLUMNS.index("问题说明")].value
 
 

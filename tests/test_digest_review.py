@@ -14,12 +14,12 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from monitor.model import CST
 from nianbao.cli import cli
 from nianbao.digest import build_digest, render_html, resolve_period, write_digest
 from nianbao.ingest import ingest_bytes
-from storage.reviews import ReviewInvalid, add_review, review_in_force
-from monitor.model import CST
 from storage.clock import ManualClock
+from storage.reviews import ReviewInvalid, add_review, review_in_force
 from storage.testing import add_site, manual_clock, open_archive, seed_bytes
 
 REASON = "误报：落款为笔误，已书面说明 <script>alert(1)</script>"
@@ -118,9 +118,13 @@ def test_confirmed_findings_are_marked_and_every_review_is_kept(data: Path, tmp_
     assert "李四  已确认：已电话通知" in history and "张三  已排除（误报）" in history
 
     files = write_digest(data, tmp_path / "out", resolve_period(None, today()))
-    agency = BeautifulSoup((tmp_path / "out" / "agencies" / "jgsw.html").read_text(encoding="utf-8"), "html.parser")
+    agency = BeautifulSoup(
+        (tmp_path / "out" / "agencies" / "jgsw.html").read_text(encoding="utf-8"), "html.parser"
+    )
     reviews = [li.get_text(" ", strip=True) for li in agency.select(f'[data-life="{fid}"] ul.reviews li')]
-    assert len(reviews) == 2 and "李四 已确认：已电话通知" in reviews[0] and "张三 已排除（误报）" in reviews[1]
+    assert (
+        len(reviews) == 2 and "李四 已确认：已电话通知" in reviews[0] and "张三 已排除（误报）" in reviews[1]
+    )
     assert agency.find("script") is None and "<script>alert(1)</script>" in agency.get_text()
     assert files.problems == []
 
@@ -156,11 +160,23 @@ def test_one_agencys_bad_data_never_stops_the_digest(tmp_path: Path) -> None:
     archive.db.execute("UPDATE sites SET deadline = '02-30' WHERE id = 'bad'")
     archive.close()
     result = CliRunner().invoke(
-        cli, ["digest", "--data", str(tmp_path / "data"), "--today", "2024-02-06", "--out", str(tmp_path / "out"), "--xlsx"]
+        cli,
+        [
+            "digest",
+            "--data",
+            str(tmp_path / "data"),
+            "--today",
+            "2024-02-06",
+            "--out",
+            str(tmp_path / "out"),
+            "--xlsx",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "警告：乙局（bad）：登记的截止日期 02-30 无效" in result.output
-    page = BeautifulSoup((tmp_path / "out" / "digest-2024-W06.html").read_text(encoding="utf-8"), "html.parser")
+    page = BeautifulSoup(
+        (tmp_path / "out" / "digest-2024-W06.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert "乙局（bad）：登记的截止日期 02-30 无效" in page.select_one("#problems").get_text()
     assert page.select_one('#call tr[data-site="good"]') is not None  # the rest is written
     assert page.select_one('#call tr[data-site="bad"]') is not None  # and the bad one is still named

@@ -128,23 +128,23 @@ def build_agency_page(db: Database, site_id: str, *, today: date) -> AgencyPage 
     sections: dict[int, tuple[Any, Any]] = {}
     by_report: dict[tuple[Any, Any], ReportView] = {}
     for v in versions:
-        copy = StoredCopy(
+        stored = StoredCopy(
             v.sha256,
             copy_path(v.sha256, v.name, v.url, v.content_type),
             safe_url(v.url),
             v.name,
             v.content_type,
         )
-        page.cited[v.sha256] = copy
-        view = by_report.setdefault((v.year, v.report_key), ReportView(v.year, v.report_key, []))
-        view.versions.append(
+        page.cited[v.sha256] = stored
+        block = by_report.setdefault((v.year, v.report_key), ReportView(v.year, v.report_key, []))
+        block.versions.append(
             VersionView(
                 report_id=v.report_id,
                 title=v.title,
                 recorded=moment(v.recorded_at) or "",
                 published=v.published,
                 published_source=source_name(v.published_source),
-                copy=copy,
+                copy=stored,
                 size=v.size,
                 current=v.current,
                 problem=v.parse_error,
@@ -228,14 +228,14 @@ def _run(run: queries.RunRow) -> RunView:
     except ValueError:
         status = "进行中" if run.status == "running" else run.status
     counts = run.counts or {}
-    parts = []
+    parts: list[str] = []
     for key, name in (
         ("pages", "页面"),
         ("reports", "年报"),
         ("reports_found", "年报"),
         ("documents", "文件"),
     ):
-        if isinstance(counts.get(key), int) and name not in "".join(parts):
+        if isinstance(counts.get(key), int) and not any(p.startswith(name) for p in parts):
             parts.append(f"{name} {counts[key]}")
     changes = []
     for value, name in (

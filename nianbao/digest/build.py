@@ -86,42 +86,39 @@ def build_digest(
         agencies: list[AgencyRow] = []
         previous: list[AgencyRow] = []
         for site in sites:
-            agencies.append(
-                _isolated(
-                    problems,
+            sid = site["id"]
+
+            def this_week(site: dict[str, Any] = site, sid: str = sid) -> AgencyRow:
+                return agency_row(
                     site,
-                    lambda site=site: agency_row(
-                        site,
-                        period.today,
-                        period.cutoff,
-                        counts.get(site["id"]),
-                        runs.get(site["id"]),
-                        successes.get(site["id"]),
-                        crawl_lines.get(site["id"], []),
-                        published,
-                        report_year,
-                    ),
-                    lambda site=site: fallback_row(site),
+                    period.today,
+                    period.cutoff,
+                    counts.get(sid),
+                    runs.get(sid),
+                    successes.get(sid),
+                    crawl_lines.get(sid, []),
+                    published,
+                    report_year,
                 )
-            )
-            previous.append(
-                _isolated(
+
+            def last_week(site: dict[str, Any] = site, sid: str = sid) -> AgencyRow:
+                return agency_row(
+                    site,
+                    period.week.monday - timedelta(days=1),
+                    period.start,
+                    counts_before.get(sid),
+                    runs_before.get(sid),
+                    None,
                     [],
-                    site,
-                    lambda site=site: agency_row(
-                        site,
-                        period.week.monday - timedelta(days=1),
-                        period.start,
-                        counts_before.get(site["id"]),
-                        runs_before.get(site["id"]),
-                        None,
-                        [],
-                        published_before,
-                        report_year,
-                    ),
-                    lambda site=site: fallback_row(site),
+                    published_before,
+                    report_year,
                 )
-            )
+
+            def fallback(site: dict[str, Any] = site) -> AgencyRow:
+                return fallback_row(site)
+
+            agencies.append(_isolated(problems, site, this_week, fallback))
+            previous.append(_isolated([], site, last_week, fallback))
         agencies.sort(key=_gravity)
         totals, totals_before = now.totals(), before.totals()
         reports = report_counts(db, period)
