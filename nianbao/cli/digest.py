@@ -14,7 +14,7 @@ from nianbao.cli.options import data_option, today_option
 
 @click.command()
 @data_option
-@click.option("--week", metavar="YYYY-Www", help="The ISO week to report on (default: the week of --today).")
+@click.option("--week", metavar="年-W周", help="要统计的 ISO 周，如 2025-W07（默认 --today 所在的周）。")
 @today_option
 @click.option(
     "--out",
@@ -22,17 +22,19 @@ from nianbao.cli.options import data_option, today_option
     type=click.Path(file_okay=False),
     default="reports_out",
     show_default=True,
-    help="Folder the digest is written to.",
+    metavar="目录",
+    help="周报写入的目录。",
 )
-@click.option("--xlsx", is_flag=True, help="Also write the findings as digest-YYYY-Www.xlsx.")
-@click.option("--csv", "as_csv", is_flag=True, help="Also write the findings as digest-YYYY-Www.csv (UTF-8).")
-@click.option("--mail", is_flag=True, help="E-mail the digest with the [mail] settings of --config.")
+@click.option("--xlsx", is_flag=True, help="同时把问题写成 Excel 表格 digest-年-W周.xlsx。")
+@click.option("--csv", "as_csv", is_flag=True, help="同时把问题写成 digest-年-W周.csv（UTF-8）。")
+@click.option("--mail", is_flag=True, help="按 --config 的 [mail] 设置用电子邮件发送周报。")
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
     envvar="NIANBAO_CONFIG",
-    help="TOML file with a [mail] table (see docs/digest.md).",
+    metavar="配置文件",
+    help="含 [mail] 设置的 TOML 配置文件（见 docs/digest.md）。",
 )
 def digest(
     data_dir: str,
@@ -44,15 +46,14 @@ def digest(
     mail: bool,
     config_file: str | None,
 ) -> None:
-    """Write the weekly digest for supervisors and print its path.
+    """生成每周周报并输出其路径。
 
-    The digest (in Chinese, one self-contained HTML file) lists per agency the
-    open findings to act on, what was fixed this week, the sites that could
-    not be checked, agencies whose report is not out yet with days left to
-    the deadline, counts per rule and a chart of open errors per week.
+    周报是一个独立的 HTML 文件，按单位列出需要处理的问题、本周已改正的问题、
+    未能检查的站点、尚未发布年报的单位及距截止日期的天数、各规则的问题数，
+    以及每周未解决错误数的走势图。
 
     \b
-    Examples:
+    示例：
       nianbao digest
       nianbao digest --today 2025-02-10 --xlsx
       nianbao digest --week 2025-W07 --data /srv/nianbao --out /srv/www/digest
