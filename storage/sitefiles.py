@@ -272,15 +272,17 @@ class SiteEntry(BaseModel):
     @classmethod
     def _urls(cls, value: Any) -> list[str]:
         urls = []
-        for item in _items(value):
+        items = _items(value)
+        for item in items:
+            which = f"其中 {item!r} " if len(items) > 1 else ""
             url = unicodedata.normalize("NFKC", item).strip()
             if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
                 if not re.match(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/|$)", url):
-                    raise ValueError(f"{item!r} 不是网址（应为 http://… 或 www.…）")
+                    raise ValueError(f"{which}不是网址（应为 http://… 或 www.…）")
                 url = "http://" + url  # www.… as people write it
             parts = urlsplit(url)
             if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"{item!r} 不是 http(s) 网址")
+                raise ValueError(f"{which}不是 http(s) 网址")
             urls.append(url)
         return urls
 
@@ -467,9 +469,9 @@ def _validate(entries: list[Entry], result: SitesFile) -> None:
                 keys.append(("id", site.id))
             if site.start_urls and not explicit:
                 keys.append(("url", url_key(site.start_urls[0])))
-            for what, key in keys:
-                if (what, key) in first_by:
-                    problems.append(_duplicate(what, key, first_by[(what, key)]))
+            duplicate = next(((what, key) for what, key in keys if (what, key) in first_by), None)
+            if duplicate:  # one reason is enough: the first (the name, then the id, then the address)
+                problems.append(_duplicate(*duplicate, first_by[duplicate]))
         if problems:
             result.problems += [Problem(entry.where, p) for p in problems]
             continue
