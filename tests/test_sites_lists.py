@@ -4,6 +4,7 @@ naming agencies on the command line, and the first run's expectations."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
