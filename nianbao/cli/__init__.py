@@ -33,8 +33,8 @@ class NianbaoGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # click reports these itself (a closed pipe, as from `| head`, quietly)
         except Exception as exc:
             if ctx.meta.get("nianbao.debug"):
                 raise
