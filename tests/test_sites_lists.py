@@ -128,7 +128,6 @@ def test_a_real_excel_list_imports_every_good_row_and_lists_every_problem(tmp_pa
     assert "1 个乡镇（街道）没有截止日期" in out and "某乡人民政府" in out
     # The ids people see are short and stable: importing the same list again changes nothing.
     assert all(re.fullmatch(r"([a-z]+-)?zhengxian-[0-9a-f]{6}", site.id) for site in sites.values())
-    )
     again = run("sites", "import", str(path))
     assert "未变化 4 个站点" in again.output and "新增" not in again.output
 
