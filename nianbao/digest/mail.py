@@ -117,11 +117,15 @@ def mail_problems(table: Any, environ: Mapping[str, str] | None = None) -> list[
     """Everything wrong with a [mail] table (Chinese, one line each, naming the key); [] when it is right."""
     if not isinstance(table, dict):
         return ["[mail] 应为表"]
+    problems = []
+    environ = os.environ if environ is None else environ
+    variable = table.get("password_env")
+    if isinstance(variable, str) and variable not in environ:
+        problems.append(f"[mail] password_env：环境变量 {variable} 未设置（发送周报时要从中读取密码）")
     try:
         parsed = _MailTable.model_validate(table)
     except ValidationError as exc:
-        return [p.replace("[mail] ", "[mail] ", 1) for p in model_problems(exc, "mail", _MailTable)]
-    problems = []
+        return model_problems(exc, "mail", _MailTable) + problems
     to = [parsed.to] if isinstance(parsed.to, str) else parsed.to
     if not to or not all("@" in address for address in to):
         problems.append(
@@ -129,11 +133,6 @@ def mail_problems(table: Any, environ: Mapping[str, str] | None = None) -> list[
         )
     if "@" not in parsed.sender:
         problems.append(f"[mail] sender = {parsed.sender!r}：应为发件地址")
-    environ = os.environ if environ is None else environ
-    if parsed.password_env and parsed.password_env not in environ:
-        problems.append(
-            f"[mail] password_env：环境变量 {parsed.password_env} 未设置（发送周报时要从中读取密码）"
-        )
     return problems
 
 
