@@ -54,10 +54,8 @@ def english_lines(text: str) -> list[str]:
         rest = stripped
         for pattern in _ALLOWED:
             rest = re.sub(pattern, " ", rest)
-        if (
-            len(_WORD.findall(rest)) >= 2
-            or re.search(r"[A-Za-z]{4,}", rest)
-            and not re.fullmatch(r"[\w.,:;= '\"/-]*", rest)
+        if len(_WORD.findall(rest)) >= 2 or (
+            re.search(r"[A-Za-z]{4,}", rest) and not re.fullmatch(r"[\w.,:;= '\"/-]*", rest)
         ):
             out.append(line)
     return out

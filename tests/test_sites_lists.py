@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from nianbao.cli import cli
 from monitor.model import CST
+from nianbao.cli import cli
 from storage.registry import site_history
 from storage.sitefiles import read_sites
 from storage.sites import get_site, list_sites
