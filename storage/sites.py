@@ -136,6 +136,10 @@ class Site:
             phone=row.get("phone"),
         )
         site.problems = problems + stored_problems(site)
+        if site.deadline is not None and any("截止日期" in p for p in site.problems):
+            # An impossible date cannot be used by anyone reading the site (a digest would stop on it):
+            # the site goes by its level's deadline, and ``problems`` says why (the crawl skips it).
+            site.deadline = None
         return site
 
 
