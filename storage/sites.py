@@ -155,8 +155,6 @@ def stored_problems(site: Site) -> list[str]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(f"网址 {url!r} 不是 http(s) 地址")
-    if site.first_year is not None and not isinstance(site.first_year, int):
-        problems.append(f"起始年度 {site.first_year!r} 不是年份")
     return problems
 
 

@@ -216,14 +216,15 @@ def test_reimport_shows_changes_and_a_renamed_agency_stays_one_site(tmp_path: Pa
     assert "名单中已没有 1 个站点，将停用" in dry.output and "郑县文化局" in dry.output
     assert "试运行：未做任何更改" in dry.output
     with open_archive(tmp_path / "data") as archive:
-        assert get_site(archive.db, education.id).agency == "郑县教育局"  # nothing applied
+        before = get_site(archive.db, education.id)
+        assert before is not None and before.agency == "郑县教育局"  # nothing applied
     done = run("sites", "import", str(path))
     assert "已更新 1 个站点" in done.output
     with open_archive(tmp_path / "data") as archive:
         sites = list_sites(archive.db)
         assert len(sites) == 2  # no second site for the same address
         renamed = get_site(archive.db, education.id)
-        assert renamed.agency == "郑县教育体育局" and renamed.enabled
+        assert renamed is not None and renamed.agency == "郑县教育体育局" and renamed.enabled
         assert not next(s for s in sites if s.agency == "郑县文化局").enabled
         events = [e["event"] for e in site_history(archive.db, education.id)]
         assert events == ["added", "changed"]

@@ -220,18 +220,9 @@ def _xlsx_template(path: Path) -> None:
     book.save(path)
 
 
-def _lifecycle(name: str) -> Any:
-    """Shared arguments of the lifecycle commands: the site, and the data folder."""
-
-    def decorate(func: Any) -> Any:
-        func = click.argument("site", metavar="站点")(func)
-        return data_option(func)
-
-    return decorate
-
-
 @sites.command("disable")
-@_lifecycle("disable")
+@click.argument("site", metavar="站点")
+@data_option
 def sites_disable(site: str, data_dir: str) -> None:
     """停用站点：不再抓取，也不出现在周报中；历史记录保留。
 
@@ -250,7 +241,8 @@ def sites_disable(site: str, data_dir: str) -> None:
 
 
 @sites.command("enable")
-@_lifecycle("enable")
+@click.argument("site", metavar="站点")
+@data_option
 def sites_enable(site: str, data_dir: str) -> None:
     """重新启用已停用的站点。
 
