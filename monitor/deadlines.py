@@ -33,6 +33,6 @@ def parse_month_day(value: str) -> str:
         date(2001, month, day)  # a common year
     except ValueError:
         raise ValueError(
-            f"截止日期 {value!r} 不是每年都有的日期（月 1-12，日不超过当月天数，不能是 02-29）"
+            f"截止日期 {value!r} 不是每年都有的 MM-DD 日期（月 1-12，日不超过当月天数，不能是 02-29）"
         ) from None
     return f"{month:02d}-{day:02d}"
