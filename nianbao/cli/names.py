@@ -4,12 +4,15 @@ a finding code by its code or its family. Unknown names are errors with suggesti
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 from monitor.codes import CODES
 from monitor.errors import NianbaoError
 from nianbao.cli.errors import Failure
-from storage.archive import Archive
-from storage.sites import Site
+
+if TYPE_CHECKING:  # the archive is imported when a command opens it, not for --help
+    from storage.archive import Archive
+    from storage.sites import Site
 
 
 def site_named(archive: Archive, text: str) -> Site:
