@@ -316,6 +316,30 @@ def m004_reviews(db: Database) -> None:
     db.executescript(_REVIEWS_4)
 
 
+@migrations(name="m005_site_contacts")
+def m005_site_contacts(db: Database) -> None:
+    """Whom to call at each agency, and the history of every change to a site.
+
+    ``sites.contact`` / ``sites.phone`` hold the 联系人 / 联系电话 of a supervisor's
+    list. ``site_events`` records each site's life (added, changed, disabled,
+    enabled, renamed, removed) with a JSON detail (what changed, before and
+    after); it has no foreign key, so the record of a removed site stays.
+    """
+    db.execute("ALTER TABLE sites ADD COLUMN contact TEXT")
+    db.execute("ALTER TABLE sites ADD COLUMN phone TEXT")
+    db.execute(
+        """CREATE TABLE site_events (
+            id INTEGER PRIMARY KEY,
+            site_id TEXT NOT NULL,
+            event TEXT NOT NULL
+                CHECK (event IN ('added', 'changed', 'disabled', 'enabled', 'renamed', 'removed')),
+            detail TEXT NOT NULL DEFAULT '{}',
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX site_events_site ON site_events(site_id, at)")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration, each in its own transaction."""
     migrations.apply(db)

@@ -14,9 +14,7 @@ from nianbao.cli.options import data_option, today_option
 
 @click.command()
 @data_option
-@click.option(
-    "--week", metavar="YYYY-Www", help="报告哪一周（ISO 周，如 2025-W07；默认：--today 所在的周）。"
-)
+@click.option("--week", metavar="年-W周", help="报告哪一周（ISO 周，如 2025-W07；默认：--today 所在的周）。")
 @today_option
 @click.option(
     "--out",
@@ -24,6 +22,7 @@ from nianbao.cli.options import data_option, today_option
     type=click.Path(file_okay=False),
     default="reports_out",
     show_default=True,
+    metavar="目录",
     help="周报、机关页和存档副本的输出目录。",
 )
 @click.option(
@@ -39,6 +38,7 @@ from nianbao.cli.options import data_option, today_option
     "config_file",
     type=click.Path(dir_okay=False),
     envvar="NIANBAO_CONFIG",
+    metavar="配置文件",
     help="含 [mail] 设置的 TOML 配置文件（见 docs/digest.md）。",
 )
 def digest(

@@ -19,15 +19,18 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from monitor.errors import NianbaoError
 from nianbao.digest.model import Digest
+from nianbao.tomlconfig import model_problems, read_toml
 
 SECURITY = ("none", "starttls", "ssl")
 MIME_TYPES = {
@@ -94,16 +97,59 @@ class MailSettings:
         )
 
 
-def load_mail_settings(path: str | Path) -> MailSettings | None:
-    """The [mail] settings of a TOML file, or None when it has no [mail] table."""
+class _MailTable(BaseModel):
+    """The [mail] table as written: unknown keys and wrongly typed values are refused, every one named."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    host: str
+    sender: str
+    to: str | list[str]
+    port: int | None = None
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+    attach: list[Literal["xlsx", "csv"]] = ["xlsx"]
+
+
+def mail_problems(table: Any, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Everything wrong with a [mail] table (Chinese, one line each, naming the key); [] when it is right."""
+    if not isinstance(table, dict):
+        return ["[mail] 应为表"]
+    problems = []
+    environ = os.environ if environ is None else environ
+    variable = table.get("password_env")
+    if isinstance(variable, str) and variable not in environ:
+        problems.append(f"[mail] password_env：环境变量 {variable} 未设置（发送周报时要从中读取密码）")
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MailConfigError(f"{path}：无法读取配置文件（{exc.strerror}）") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MailConfigError(f"{path}：不是有效的 TOML（{exc}）") from exc
+        parsed = _MailTable.model_validate(table)
+    except ValidationError as exc:
+        return model_problems(exc, "mail", _MailTable) + problems
+    to = [parsed.to] if isinstance(parsed.to, str) else parsed.to
+    if not to or not all("@" in address for address in to):
+        problems.append(
+            f'[mail] to = {parsed.to!r}：应为收件地址（或地址列表），如 ["督查科 <dck@example.gov.cn>"]'
+        )
+    if "@" not in parsed.sender:
+        problems.append(f"[mail] sender = {parsed.sender!r}：应为发件地址")
+    return problems
+
+
+def load_mail_settings(path: str | Path) -> MailSettings | None:
+    """The [mail] settings of a TOML file, or None when it has no [mail] table; every problem at once."""
+    data = read_toml(Path(path), MailConfigError)
     table = data.get("mail")
-    return MailSettings.from_mapping(table, str(path)) if table else None
+    if table is None:
+        return None
+    problems = mail_problems(table)
+    if len(problems) == 1:
+        raise MailConfigError(f"{path}：{problems[0]}")
+    if problems:
+        raise MailConfigError(
+            f"{path}：发现 {len(problems)} 处问题：\n" + "\n".join(f"  {p}" for p in problems)
+        )
+    return MailSettings.from_mapping(table, str(path))
 
 
 def text_summary(digest: Digest) -> str:
