@@ -21,7 +21,6 @@ _WITH_UNIT = re.compile(r"^(?P<number>[+-]?[\d,]+(?:\.\d+)?)(?:万元|元|件|�
 # Why a row's cells are not sure, as the supervisor reads it in evidence.
 WHY_AMBIGUOUS = "单元格多于应有列数且无法判断哪些是多余的"
 WHY_TOO_MANY = "数字多于应有列数"
-WHY_HEADER_CONFLICT = "单元格与表头列位置不符"
 
 
 def is_value_cell(text: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.extract.cells import WHY_HEADER_CONFLICT, Fitted, fit
+from monitor.extract.cells import Fitted
 from monitor.extract.normalize import compact
 from monitor.template import Column
 
@@ -42,14 +42,15 @@ def header_map(rows: Sequence[Sequence[str]], columns: Sequence[Column]) -> dict
     return found
 
 
-def place(cells: Sequence[str], start: int, mapping: dict[int, str], columns: Sequence[Column]) -> Fitted:
-    """The row's values by header position; a figure at a position the header does not name is a
-    conflict, and the row is fitted by count instead, marked doubtful."""
+def place(
+    cells: Sequence[str], start: int, mapping: dict[int, str], columns: Sequence[Column]
+) -> Fitted | None:
+    """The row's values by header position, or None when the row does not sit on the header's grid
+    (a figure where the header names no column, or a column inside the row's label): such a row,
+    common in tables typed by hand, is fitted by count instead."""
+    if min(mapping) < start or any(
+        c.strip() for pos, c in enumerate(cells) if pos >= start and pos not in mapping
+    ):
+        return None
     by_key = {key: cells[pos].strip() if pos < len(cells) else "" for pos, key in mapping.items()}
-    stray = [
-        c for pos, c in enumerate(cells) if pos >= start and pos not in mapping and c.strip()
-    ]
-    if stray or min(mapping) < start:
-        fitted = fit(cells[start:], len(columns))
-        return Fitted(fitted.values, fitted.doubt or WHY_HEADER_CONFLICT)
     return Fitted([by_key[col.key] for col in columns])

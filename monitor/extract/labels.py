@@ -17,7 +17,9 @@ from difflib import SequenceMatcher
 from monitor.extract.normalize import compact
 
 # Numbering in front of a label: 一、 （一） (1) 1. 1、 ①
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．]?|[①-⑩])")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．]?|[①-⑩])"
+)
 # Below this a label is not the template's row at all; below SURE it is taken by its place only.
 MIN_SIMILARITY = 0.45
 SURE_SIMILARITY = 0.6

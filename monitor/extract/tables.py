@@ -76,7 +76,9 @@ def detect_template(lines: Sequence[Line], year: int | None) -> tuple[str | None
     return None, None
 
 
-def rows_of_section(lines: Sequence[Line], layout: Layout, number: int) -> Iterator[tuple[int, list[str], Line]]:
+def rows_of_section(
+    lines: Sequence[Line], layout: Layout, number: int
+) -> Iterator[tuple[int, list[str], Line]]:
     """(line index, cells, line) of the table rows that belong to section ``number``.
 
     When the report has that section's heading, only rows under it (or before the first heading)
@@ -186,8 +188,9 @@ class RowCollector:
     def _values(self, row: _Row, gaps: dict[tuple[int, int], int]) -> Fitted:
         if row.header:
             mapping = header_map(row.header, row.columns)
-            if mapping is not None:
-                return place(row.cells, row.start, mapping, row.columns)
+            placed = place(row.cells, row.start, mapping, row.columns) if mapping is not None else None
+            if placed is not None:
+                return placed
         tail, gap = row.tail, gaps.get((row.start - 1, len(row.columns)))
         if gap and len(tail) > len(row.columns) and not any(tail[:gap]):
             tail = tail[gap:]

@@ -201,13 +201,23 @@ def _closing_rules(page: Any) -> list[dict[str, Any]]:
             x0 = min(float(e["x0"]) for e in group)
             x1 = max(float(e["x1"]) for e in group)
             covered = any(
-                abs(float(h["top"]) - y) <= _EDGE and float(h["x0"]) <= x0 + _EDGE and float(h["x1"]) >= x1 - _EDGE
+                abs(float(h["top"]) - y) <= _EDGE
+                and float(h["x0"]) <= x0 + _EDGE
+                and float(h["x1"]) >= x1 - _EDGE
                 for h in horizontals
             )
             if not covered:
                 extra.append(
-                    {"x0": x0, "x1": x1, "top": float(y), "bottom": float(y), "width": x1 - x0, "height": 0.0,
-                     "object_type": "line", "orientation": "h"}
+                    {
+                        "x0": x0,
+                        "x1": x1,
+                        "top": float(y),
+                        "bottom": float(y),
+                        "width": x1 - x0,
+                        "height": 0.0,
+                        "object_type": "line",
+                        "orientation": "h",
+                    }
                 )
     return extra
 
