@@ -146,8 +146,19 @@ class RowCollector:
         if source.table is not None:
             self._after_data.add(source.table)
             header = self._headers.get(source.table)
-        tail = [c.strip() for c in cells[end + 1 :]]
-        label = cells[end].strip() if end >= 0 else ""
+        # Text right of the recognised label where the row has cells to spare (a wrapped label's
+        # last line, a block title beside it) is still label; the values start after it.
+        last = end
+        while (
+            columns
+            and len(cells) - (last + 2) >= len(columns)
+            and cells[last + 1].strip()
+            and not is_value_cell(cells[last + 1])
+            and has_number(cells[last + 2 :])
+        ):
+            last += 1
+        tail = [c.strip() for c in cells[last + 1 :]]
+        label = "".join(c.strip() for c in cells[end : last + 1]) if end >= 0 else ""
         self.items.append(
             _Row(
                 key=key,
@@ -157,7 +168,7 @@ class RowCollector:
                 columns=columns,
                 tail=tail,
                 cells=list(cells),
-                start=end + 1,
+                start=last + 1,
                 line=line,
                 header=header,
             )

@@ -27,6 +27,7 @@ from typing import Any
 from monitor.errors import UnreadableInput
 from monitor.readers.base import Line, SourceDocument
 from monitor.readers.html import join_parts
+from monitor.readers.pdfgrid import TextLine, find_grids, segments_of
 
 __all__ = ["read_pdf"]
 
@@ -63,6 +64,8 @@ class _Table:
     index: int = -1
     lines: list[Line] = field(default_factory=list)
     open_cells: list[float] = field(default_factory=list)  # left edges of last-row cells whose text runs on
+    doubts: list[str | None] = field(default_factory=list)  # per row: why its cells are not sure
+    ruled: bool = True  # False: placed by where its figures sit (pdfgrid), never joined across pages
 
 
 @dataclass
@@ -260,12 +263,38 @@ def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
     text_page = page
     if boxes:
         text_page = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes))
-    for ln in text_page.extract_text_lines(strip=True, return_chars=False):
-        text = ln["text"].strip()
-        if text:
-            out.items.append(_Text(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"], number))
+    lines = _text_lines(text_page)
+    consumed: set[int] = set()
+    for grid in find_grids(lines, _left_margin(lines)):
+        table = _Table(
+            grid.rows, [[(0.0, c) for c in row] for row in grid.rows], [], grid.top, grid.bottom, number
+        )
+        table.doubts, table.ruled = grid.doubts, False
+        out.items.append(table)
+        consumed.update(grid.lines)
+    for k, ln in enumerate(lines):
+        if k not in consumed:
+            out.items.append(_Text(ln.text, ln.x0, ln.x1, ln.top, ln.bottom, number))
     out.items.sort(key=lambda it: it.top)
     return out
+
+
+def _text_lines(page: Any) -> list[TextLine]:  # page: a pdfplumber Page
+    out = []
+    for ln in page.extract_text_lines(strip=True, return_chars=True):
+        text = ln["text"].strip()
+        if not text:
+            continue
+        sizes = sorted(float(c["size"]) for c in ln["chars"] if c["text"].strip())
+        size = sizes[len(sizes) // 2] if sizes else 10.0
+        segments = segments_of(ln["chars"], size)
+        out.append(TextLine(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"], size, segments))
+    return out
+
+
+def _left_margin(lines: list[TextLine]) -> float:
+    x0s = sorted(ln.x0 for ln in lines)
+    return x0s[len(x0s) // 10] if x0s else 0.0
 
 
 def _fallback_layout(data: bytes, index: int) -> _Page:
@@ -407,6 +436,8 @@ def _assemble(pages: list[_Page]) -> list[Line]:
             else:
                 continued = (
                     isinstance(last, _Table)
+                    and it.ruled
+                    and last.ruled
                     and first_on_page
                     and last.page == it.page - 1
                     and _same_table(edges, it.columns)
@@ -438,8 +469,11 @@ def _assemble(pages: list[_Page]) -> list[Line]:
                     table_count += 1
                     group, edges = [it], it.columns
                     rows = it.rows
-                for row in rows:
-                    last_line = Line(text="\t".join(row), cells=row, page=it.page, table=it.index)
+                doubts = it.doubts[len(it.doubts) - len(rows) :] if it.doubts else [None] * len(rows)
+                for row, doubt in zip(rows, doubts, strict=True):
+                    last_line = Line(
+                        text="\t".join(row), cells=row, page=it.page, table=it.index, uncertain=doubt
+                    )
                     lines.append(last_line)
                     it.lines.append(last_line)
             last = it
