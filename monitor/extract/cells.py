@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.extract.normalize import compact, has_cjk
 from monitor.model import Cell, is_placeholder
@@ -23,6 +24,7 @@ WHY_AMBIGUOUS = "单元格多于应有列数且无法判断哪些是多余的"
 WHY_TOO_MANY = "数字多于应有列数"
 
 
+@lru_cache(maxsize=4096)
 def is_value_cell(text: str) -> bool:
     """A cell that holds (or stands for) a value: a number, a blank, a placeholder, 增1/减18, no Chinese."""
     t = compact(text)
@@ -40,6 +42,7 @@ def has_number(cells: Sequence[str]) -> bool:
     return any(parse_cell(c).value is not None for c in cells)
 
 
+@lru_cache(maxsize=4096)  # the same few cell texts recur in every table
 def parse_cell(raw: str) -> Cell:
     """A cell's number, also when the agency typed its unit after it ("251000元" is 251000)."""
     cell = Cell.parse(raw)

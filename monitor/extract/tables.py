@@ -123,6 +123,7 @@ class RowCollector:
         self.items: list[_Row] = []
         self._headers: dict[int, list[list[str]]] = {}  # source table -> its current header rows
         self._after_data: set[int] = set()  # source tables whose last row was a data row
+        self._maps: dict[tuple[int, int], dict[int, str] | None] = {}  # header rows, columns -> map
 
     def header(self, line: Line, cells: Sequence[str]) -> None:
         """A header row of a table with a grid: rows below it are placed by its positions."""
@@ -198,7 +199,10 @@ class RowCollector:
 
     def _values(self, row: _Row, gaps: dict[tuple[int, int], int]) -> Fitted:
         if row.header:
-            mapping = header_map(row.header, row.columns)
+            cache = (id(row.header), id(row.columns))
+            if cache not in self._maps:
+                self._maps[cache] = header_map(row.header, row.columns)
+            mapping = self._maps[cache]
             placed = place(row.cells, row.start, mapping, row.columns) if mapping is not None else None
             if placed is not None:
                 return placed
