@@ -22,6 +22,7 @@ _WITH_UNIT = re.compile(r"^(?P<number>[+-]?[\d,]+(?:\.\d+)?)(?:万元|元|件|�
 # Why a row's cells are not sure, as the supervisor reads it in evidence.
 WHY_AMBIGUOUS = "单元格多于应有列数且无法判断哪些是多余的"
 WHY_TOO_MANY = "数字多于应有列数"
+WHY_TOO_FEW = "单元格少于应有列数，无法判断空缺的是哪一列"
 
 
 @lru_cache(maxsize=4096)
@@ -65,7 +66,8 @@ def fit(cells: Sequence[str], width: int) -> Fitted:
 
     When cells remain surplus after that, the window holding the most non-empty cells is kept
     (leftmost on ties), and the result is marked doubtful: a number may have been dropped, or the
-    values may sit one column off.
+    values may sit one column off. A row with fewer cells than columns is padded at the end; that
+    too is a guess unless the row holds nothing at all.
     """
     tail = [c.strip() for c in cells]
     while len(tail) > width and not tail[-1]:
@@ -82,6 +84,8 @@ def fit(cells: Sequence[str], width: int) -> Fitted:
         elif scores.count(scores[best]) > 1 or scores[best] < filled:
             doubt = WHY_AMBIGUOUS
         tail = tail[best : best + width]
+    elif len(tail) < width and any(tail):
+        doubt = WHY_TOO_FEW
     return Fitted(tail + [""] * (width - len(tail)), doubt)
 
 

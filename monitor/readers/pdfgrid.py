@@ -4,15 +4,16 @@ WPS and Word print some tables without borders, and their labels often wrap in a
 ("2. 其 / 他法 / 律行 / 政法规…") while the figures of the row sit beside them, at the top of
 the label or vertically centred on it. Only runs of lines whose figures line up in columns become
 a table; headings and paragraphs never do (a paragraph runs from the margin into the figures'
-columns; a heading opens with its numeral).
+columns; a heading opens with its numeral in the body's larger type).
 
 Each line is cut into segments where the gap between two characters is wider than a column gap.
 A row is anchored by a line whose last segments are figures. The figures are put in columns by
 their horizontal centres, so a blank cell stays blank in its own column; a figure that lines up
 with no column, or two in one column, make the row uncertain. The label is the text gathered
-beside the figures: label fragments are grouped into cells (a cell opens with its numbering, or
-after a wider gap), and each cell belongs to the row whose figures it flanks; a cell flanking
-several rows is a group label ("（三）不予公开") and goes with the first of them.
+beside the figures: fragments on consecutive lines that overlap horizontally form a cell (a cell
+also opens with its numbering), and each cell belongs to the row whose figures it flanks; a cell
+flanking several rows is a group label ("（三）不予公开", "三、本年度办理结果") and goes with the
+first of them.
 
 Pure functions over positioned text; the PDF reader (pdf.py) supplies the lines.
 """
@@ -29,11 +30,10 @@ from monitor.model import is_placeholder
 __all__ = ["Grid", "Segment", "TextLine", "find_grids", "segments_of"]
 
 COLUMN_GAP = 1.2  # ems: a wider gap between two characters separates table cells
+MARKER_GAP = 0.6  # ems: a narrower gap does too when a label's numbering follows it ("办 （三）不予公开")
 _FIGURE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|宗)?$")
 _CHANGE = re.compile(r"^[增减]\d+(?:\.\d+)?$")
-_MARKER = re.compile(
-    r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、]|[①-⑩])"
-)
+_MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、]|[①-⑩])")
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 
@@ -52,10 +52,6 @@ class Segment:
     @property
     def centre(self) -> float:
         return (self.x0 + self.x1) / 2
-
-    @property
-    def middle(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass
@@ -82,30 +78,33 @@ class Grid:
     lines: list[int]  # indexes of the text lines it was made of
 
 
+def _compact(text: str) -> str:
+    return text.translate(_FULLWIDTH).replace(" ", "").replace("\u3000", "")
+
+
 def segments_of(chars: Sequence[dict[str, Any]], size: float) -> list[Segment]:
     """A line's characters cut where the gap is wider than a column gap."""
     visible = [c for c in chars if c["text"].strip()]
+    text = "".join(c["text"] for c in visible)
     out: list[Segment] = []
     start = 0
     for k in range(1, len(visible) + 1):
-        if k == len(visible) or float(visible[k]["x0"]) - float(visible[k - 1]["x1"]) > COLUMN_GAP * size:
-            part = visible[start:k]
-            if part:
-                out.append(
-                    Segment(
-                        "".join(c["text"] for c in part),
-                        float(part[0]["x0"]),
-                        float(part[-1]["x1"]),
-                        min(float(c["top"]) for c in part),
-                        max(float(c["bottom"]) for c in part),
-                    )
-                )
-            start = k
+        if k < len(visible):
+            gap = float(visible[k]["x0"]) - float(visible[k - 1]["x1"])
+            if gap <= MARKER_GAP * size or (gap <= COLUMN_GAP * size and not _MARKER.match(_compact(text[k:]))):
+                continue
+        part = visible[start:k]
+        out.append(
+            Segment(
+                "".join(c["text"] for c in part),
+                float(part[0]["x0"]),
+                float(part[-1]["x1"]),
+                min(float(c["top"]) for c in part),
+                max(float(c["bottom"]) for c in part),
+            )
+        )
+        start = k
     return out
-
-
-def _compact(text: str) -> str:
-    return text.translate(_FULLWIDTH).replace(" ", "").replace("\u3000", "")
 
 
 def _is_figure(seg: Segment) -> bool:
@@ -163,18 +162,12 @@ def _zone(lines: Sequence[TextLine], firsts: Sequence[int | None], anchors: list
     return x0 - 0.5 * min(lines[a].size for a in anchors)
 
 
-def _is_prose(line: TextLine, zone: float, left: float) -> bool:
-    """A paragraph line: one stretch of text from the margin into the figures' columns."""
-    return len(line.segments) == 1 and line.x1 > zone and line.x0 <= left + 3 * line.size
-
-
-def _belongs(line: TextLine, prev: TextLine, zone: float, left: float) -> bool:
+def _belongs(line: TextLine, prev: TextLine, zone: float, left: float, size: float) -> bool:
+    """Whether a line next to a table's rows is part of it (not a paragraph or a heading)."""
     gap = line.top - prev.bottom if line.top >= prev.top else prev.top - line.bottom
-    return not (
-        _is_prose(line, zone, left)
-        or _HEADING.match(_compact(line.text))
-        or gap > 2.5 * max(line.size, prev.size)
-    )
+    prose = len(line.segments) == 1 and line.x1 > zone and line.x0 <= left + 3 * line.size
+    heading = bool(_HEADING.match(_compact(line.text))) and line.size >= 1.2 * size
+    return not (prose or heading or gap > 2.5 * max(line.size, prev.size))
 
 
 def _grow(
@@ -183,28 +176,26 @@ def _grow(
     """The line indexes around an anchor that make one table: anchors, wrapped labels, headers."""
     anchors = [start]
     members = [start]
+    size = lines[start].size
     k = start + 1
     while k < len(lines):
         zone = _zone(lines, firsts, anchors)
         if firsts[k] is not None:
             anchors.append(k)
-        elif not _belongs(lines[k], lines[members[-1]], zone, left):
+            size = min(size, lines[k].size)
+        elif not _belongs(lines[k], lines[members[-1]], zone, left, size):
             break
         members.append(k)
         k += 1
-    # Lines after the last row that are not its label's continuation belong to what follows.
+    # Lines after the last row that reach into the figures' columns belong to what follows.
     zone = _zone(lines, firsts, anchors)
     while members[-1] != anchors[-1] and any(s.centre >= zone for s in lines[members[-1]].segments):
         members.pop()
     k = start - 1
-    while k >= floor and _belongs(lines[k], lines[members[0]], zone, left) and firsts[k] is None:
+    while k >= floor and firsts[k] is None and _belongs(lines[k], lines[members[0]], zone, left, size):
         members.insert(0, k)
         k -= 1
     return members
-
-
-def _is_header(line: TextLine, zone: float) -> bool:
-    return any(s.centre >= zone for s in line.segments)
 
 
 def _split(lines: Sequence[TextLine], firsts: Sequence[int | None], members: list[int]) -> list[_Block]:
@@ -214,7 +205,7 @@ def _split(lines: Sequence[TextLine], firsts: Sequence[int | None], members: lis
     blocks: list[_Block] = []
     current = _Block()
     for m in members:
-        is_header = firsts[m] is None and _is_header(lines[m], zone)
+        is_header = firsts[m] is None and any(s.centre >= zone for s in lines[m].segments)
         if is_header and current.anchors:
             blocks.append(current)
             current = _Block()
@@ -224,20 +215,26 @@ def _split(lines: Sequence[TextLine], firsts: Sequence[int | None], members: lis
         elif is_header:
             current.headers.append(m)
     blocks.append(current)
-    # Label lines after a block's last row but before the next header belong to the block.
     return [b for b in blocks if b.anchors]
 
 
-def _columns(values: list[Segment], tol: float) -> list[float]:
-    """Column centres: the figures' centres clustered."""
-    centres = sorted(s.centre for s in values)
-    clusters: list[list[float]] = []
-    for c in centres:
-        if clusters and c - clusters[-1][-1] <= tol:
-            clusters[-1].append(c)
+def _columns(rows: list[list[Segment]], tol: float) -> list[float]:
+    """Column centres: the figures' centres clustered. Where the table has enough rows, a cluster
+    only a row or two put there is a misplaced figure, not a column."""
+    clusters: list[list[tuple[float, int]]] = []
+    for centre, row in sorted((s.centre, r) for r, segs in enumerate(rows) for s in segs):
+        if clusters and centre - clusters[-1][-1][0] <= tol:
+            clusters[-1].append((centre, row))
         else:
-            clusters.append([c])
-    return [sum(c) / len(c) for c in clusters]
+            clusters.append([(centre, row)])
+    support = [len({row for _c, row in cluster}) for cluster in clusters]
+    floor = max(2, len(rows) // 4) if len(rows) >= 4 else 1
+    kept = [cluster for cluster, n in zip(clusters, support, strict=True) if n >= floor] or clusters
+    return [sum(c for c, _r in cluster) / len(cluster) for cluster in kept]
+
+
+def _nearest(columns: list[float], x: float) -> int:
+    return min(range(len(columns)), key=lambda k: abs(columns[k] - x))
 
 
 def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block) -> Grid | None:
@@ -249,9 +246,9 @@ def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block
     size = min(lines[a].size for a in anchors)
     tol = 0.8 * size
     # Columns from the figures only: header words are centred over spans and wrap.
-    columns = _columns([s for a in anchors for s in lines[a].segments[firsts[a] or 0 :]], tol)
+    columns = _columns([lines[a].segments[firsts[a] or 0 :] for a in anchors], tol)
     header_end = max((lines[h].bottom for h in block.headers), default=-1.0)
-    label_segments: list[Segment] = []
+    fragments: list[Segment] = []
     header_labels: list[Segment] = []
     for m in block.members:
         if m in block.headers:
@@ -259,34 +256,34 @@ def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block
         segments = lines[m].segments[: firsts[m]] if firsts[m] is not None else lines[m].segments
         for seg in segments:
             if seg.centre < zone:
-                (header_labels if seg.middle < header_end else label_segments).append(seg)
-    sub_columns = _sub_columns(label_segments, size)
-    offset = len(sub_columns)
-    width = offset + len(columns)
+                (header_labels if (seg.top + seg.bottom) / 2 < header_end else fragments).append(seg)
+    labels = _labels(fragments, [lines[a] for a in anchors], size)
+    slots = max((len(cells) for cells in labels), default=0) or 1
+    width = slots + len(columns)
 
     rows: list[list[str]] = []
     doubts: list[str | None] = []
     for h in block.headers:
         row = [""] * width
         for seg in lines[h].segments:
-            at = offset + _nearest(columns, seg.centre) if seg.centre >= zone else _sub_of(sub_columns, seg, size)
-            row[at] = row[at] + seg.text
+            at = slots + _nearest(columns, seg.centre) if seg.centre >= zone else 0
+            row[at] += seg.text
         rows.append(row)
         doubts.append(None)
     if rows and header_labels:
         rows[0][0] = "".join(seg.text for seg in header_labels) + rows[0][0]
 
-    labels = _labels(label_segments, sub_columns, [lines[a] for a in anchors], size)
-    for a, label_cells in zip(anchors, labels, strict=True):
-        row = label_cells + [""] * len(columns)
+    for a, cells in zip(anchors, labels, strict=True):
+        # Label cells right-aligned: the row's own label stands next to its figures.
+        row = [""] * (slots - len(cells)) + cells + [""] * len(columns)
         doubt = None
         for seg in lines[a].segments[firsts[a] or 0 :]:
-            at = _nearest(columns, seg.centre)
-            if abs(columns[at] - seg.centre) > tol:
+            at = slots + _nearest(columns, seg.centre)
+            if abs(columns[at - slots] - seg.centre) > tol:
                 doubt = WHY_OFF_COLUMN
-            if row[offset + at]:
+            if row[at]:
                 doubt = WHY_SHARED_COLUMN
-            row[offset + at] = row[offset + at] + seg.text
+            row[at] += seg.text
         rows.append(row)
         doubts.append(doubt)
 
@@ -295,55 +292,33 @@ def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block
     return Grid(top, bottom, rows, doubts, list(block.members))
 
 
-def _nearest(columns: list[float], x: float) -> int:
-    return min(range(len(columns)), key=lambda k: abs(columns[k] - x))
-
-
-def _sub_columns(segments: list[Segment], size: float) -> list[float]:
-    """Left edges of the label columns: label fragments clustered by where they start."""
-    edges: list[float] = []
-    for x in sorted(s.x0 for s in segments):
-        if not edges or x - edges[-1] > 1.5 * size:
-            edges.append(x)
-    return edges or [0.0]
-
-
-def _sub_of(edges: list[float], seg: Segment, size: float) -> int:
-    return max((k for k, e in enumerate(edges) if seg.x0 >= e - 0.75 * size), default=0)
-
-
-def _labels(
-    segments: list[Segment], edges: list[float], anchors: list[TextLine], size: float
-) -> list[list[str]]:
-    """The label cells of each anchored row, per label column."""
-    out = [[""] * len(edges) for _ in anchors]
+def _labels(fragments: list[Segment], anchors: list[TextLine], size: float) -> list[list[str]]:
+    """Each anchored row's label cells, left to right."""
     middles = [(a.top + a.bottom) / 2 for a in anchors]
-    for k in range(len(edges)):
-        column = sorted((s for s in segments if _sub_of(edges, s, size) == k), key=lambda s: (s.top, s.x0))
-        for cell in _cells(column, size):
-            top, bottom = min(s.top for s in cell), max(s.bottom for s in cell)
-            flanked = [j for j, y in enumerate(middles) if top - 0.3 * size <= y <= bottom + 0.3 * size]
-            j = (
-                flanked[0]
-                if flanked
-                else min(range(len(middles)), key=lambda j: abs(middles[j] - (top + bottom) / 2))
-            )
-            text = "".join(s.text for s in cell)
-            out[j][k] = (out[j][k] + text) if out[j][k] else text
-    return out
+    assigned: list[list[tuple[float, str]]] = [[] for _ in anchors]
+    for cell in _cells(fragments, size):
+        top, bottom = min(s.top for s in cell), max(s.bottom for s in cell)
+        flanked = [j for j, y in enumerate(middles) if top - 0.3 * size <= y <= bottom + 0.3 * size]
+        j = flanked[0] if flanked else min(range(len(middles)), key=lambda j: abs(middles[j] - (top + bottom) / 2))
+        assigned[j].append((min(s.x0 for s in cell), "".join(s.text for s in cell)))
+    return [[text for _x, text in sorted(cells)] for cells in assigned]
 
 
-def _cells(column: list[Segment], size: float) -> list[list[Segment]]:
-    """A label column's fragments grouped into cells: a cell opens with its numbering or after a gap
-    wider than the line spacing within a cell."""
+def _cells(fragments: list[Segment], size: float) -> list[list[Segment]]:
+    """Label fragments grouped into cells: a fragment continues the cell whose last fragment is on
+    the line just above and overlaps it horizontally, unless it opens with its own numbering."""
     cells: list[list[Segment]] = []
-    for s in column:
-        if cells:
-            prev = cells[-1][-1]
-            same_line = s.top < prev.bottom - 0.3 * size
-            gap = s.top - prev.bottom
-            if same_line or (gap <= 0.6 * size and not _MARKER.match(_compact(s.text))):
-                cells[-1].append(s)
-                continue
-        cells.append([s])
+    for seg in sorted(fragments, key=lambda s: (s.top, s.x0)):
+        best, overlap = None, 0.0
+        if not _MARKER.match(_compact(seg.text)):
+            for cell in cells:
+                last = cell[-1]
+                next_line = last.top + 0.3 * size < seg.top and seg.top - last.bottom <= 0.6 * size
+                shared = min(seg.x1, last.x1) - max(seg.x0, last.x0)
+                if next_line and shared > overlap:
+                    best, overlap = cell, shared
+        if best is not None:
+            best.append(seg)
+        else:
+            cells.append([seg])
     return cells
