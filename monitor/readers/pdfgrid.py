@@ -31,9 +31,12 @@ __all__ = ["Grid", "Segment", "TextLine", "find_grids", "segments_of"]
 
 COLUMN_GAP = 1.2  # ems: a wider gap between two characters separates table cells
 MARKER_GAP = 0.6  # ems: a narrower gap does too when a label's numbering follows it ("办 （三）不予公开")
+LABEL_GAP = 0.8  # ems: inside a table's label columns, where no prose is letter-spaced, so does this
 _FIGURE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|个|项|条|宗)?$")
 _CHANGE = re.compile(r"^[增减]\d+(?:\.\d+)?$")
-_MARKER = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、]|[①-⑩])")
+_MARKER = re.compile(
+    r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、]|[①-⑩])"
+)
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 
@@ -48,10 +51,25 @@ class Segment:
     x1: float
     top: float
     bottom: float
+    chars: list[tuple[str, float, float]] = field(default_factory=list)  # text, x0, x1 of each
 
     @property
     def centre(self) -> float:
         return (self.x0 + self.x1) / 2
+
+    def split(self, gap: float) -> list[Segment]:
+        """The segment cut again wherever two characters stand more than ``gap`` apart."""
+        out: list[Segment] = []
+        start = 0
+        for k in range(1, len(self.chars) + 1):
+            if k < len(self.chars) and self.chars[k][1] - self.chars[k - 1][2] <= gap:
+                continue
+            part = self.chars[start:k]
+            out.append(
+                Segment("".join(c[0] for c in part), part[0][1], part[-1][2], self.top, self.bottom, part)
+            )
+            start = k
+        return out or [self]
 
 
 @dataclass
@@ -91,7 +109,9 @@ def segments_of(chars: Sequence[dict[str, Any]], size: float) -> list[Segment]:
     for k in range(1, len(visible) + 1):
         if k < len(visible):
             gap = float(visible[k]["x0"]) - float(visible[k - 1]["x1"])
-            if gap <= MARKER_GAP * size or (gap <= COLUMN_GAP * size and not _MARKER.match(_compact(text[k:]))):
+            if gap <= MARKER_GAP * size or (
+                gap <= COLUMN_GAP * size and not _MARKER.match(_compact(text[k:]))
+            ):
                 continue
         part = visible[start:k]
         out.append(
@@ -101,6 +121,7 @@ def segments_of(chars: Sequence[dict[str, Any]], size: float) -> list[Segment]:
                 float(part[-1]["x1"]),
                 min(float(c["top"]) for c in part),
                 max(float(c["bottom"]) for c in part),
+                [(c["text"], float(c["x0"]), float(c["x1"])) for c in part],
             )
         )
         start = k
@@ -256,7 +277,8 @@ def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block
         segments = lines[m].segments[: firsts[m]] if firsts[m] is not None else lines[m].segments
         for seg in segments:
             if seg.centre < zone:
-                (header_labels if (seg.top + seg.bottom) / 2 < header_end else fragments).append(seg)
+                pieces = seg.split(LABEL_GAP * lines[m].size)
+                (header_labels if (seg.top + seg.bottom) / 2 < header_end else fragments).extend(pieces)
     labels = _labels(fragments, [lines[a] for a in anchors], size)
     slots = max((len(cells) for cells in labels), default=0) or 1
     width = slots + len(columns)
@@ -299,7 +321,11 @@ def _labels(fragments: list[Segment], anchors: list[TextLine], size: float) -> l
     for cell in _cells(fragments, size):
         top, bottom = min(s.top for s in cell), max(s.bottom for s in cell)
         flanked = [j for j, y in enumerate(middles) if top - 0.3 * size <= y <= bottom + 0.3 * size]
-        j = flanked[0] if flanked else min(range(len(middles)), key=lambda j: abs(middles[j] - (top + bottom) / 2))
+        j = (
+            flanked[0]
+            if flanked
+            else min(range(len(middles)), key=lambda j: abs(middles[j] - (top + bottom) / 2))
+        )
         assigned[j].append((min(s.x0 for s in cell), "".join(s.text for s in cell)))
     return [[text for _x, text in sorted(cells)] for cells in assigned]
 
