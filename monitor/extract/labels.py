@@ -34,10 +34,15 @@ def bare(label: str) -> str:
 
 
 def similarity(printed: str, template: str) -> float:
+    """How much a printed label resembles the template's: the edit ratio, or, for a label with
+    text around the template's words (a wrapped neighbour cell glued in, the template's note
+    written out), the share of the template's characters found in order, a little discounted."""
     a, b = bare(printed), bare(template)
     if not a or not b:
         return 0.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    coverage = sum(block.size for block in matcher.get_matching_blocks()) / len(b) if len(b) >= 4 else 0.0
+    return max(matcher.ratio(), 0.9 * coverage)
 
 
 @dataclass

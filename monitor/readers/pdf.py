@@ -263,7 +263,8 @@ def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
     text_page = page
     if boxes:
         text_page = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes))
-    lines = _text_lines(text_page)
+    # Page numbers first: one at the foot of a table would be read as part of its last label.
+    lines = [ln for ln in _text_lines(text_page) if not _page_number(ln, out.height)]
     consumed: set[int] = set()
     for grid in find_grids(lines, _left_margin(lines)):
         table = _Table(
@@ -290,6 +291,10 @@ def _text_lines(page: Any) -> list[TextLine]:  # page: a pdfplumber Page
         segments = segments_of(ln["chars"], size)
         out.append(TextLine(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"], size, segments))
     return out
+
+
+def _page_number(line: TextLine, height: float) -> bool:
+    return (line.bottom < height * 0.08 or line.top > height * 0.9) and bool(_PAGE_NUMBER.match(line.text))
 
 
 def _left_margin(lines: list[TextLine]) -> float:

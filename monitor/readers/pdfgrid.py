@@ -38,6 +38,7 @@ _MARKER = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、]|[①-⑩])"
 )
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_NUMERALS = set("一二三四五六七八九十")
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 
 WHY_OFF_COLUMN = "数字未与任何列对齐"
@@ -260,8 +261,13 @@ def _nearest(columns: list[float], x: float) -> int:
 
 def _grid(lines: Sequence[TextLine], firsts: Sequence[int | None], block: _Block) -> Grid | None:
     anchors = block.anchors
-    # A table is two rows or more, or one row under a header (table 4, a block of table 2).
-    if len(anchors) < 2 and not block.headers:
+    # A table is two rows or more, one row under a header (table 4, a block of table 2), or one
+    # row of many figures (table 3's last row, alone at the top of a page).
+    if (
+        len(anchors) < 2
+        and not block.headers
+        and len(lines[anchors[0]].segments) - (firsts[anchors[0]] or 0) < 4
+    ):
         return None
     zone = _zone(lines, firsts, anchors)
     size = min(lines[a].size for a in anchors)
@@ -330,21 +336,47 @@ def _labels(fragments: list[Segment], anchors: list[TextLine], size: float) -> l
     return [[text for _x, text in sorted(cells)] for cells in assigned]
 
 
+def _vertical_marker(seg: Segment, below: list[Segment], size: float) -> bool:
+    """A numeral printed one character per line with its "、" on the line below: 三 / 、 / 本 / 年…"""
+    if _compact(seg.text) not in _NUMERALS:
+        return False
+    return any(
+        _compact(b.text) in ("、", ".")
+        and seg.bottom - 0.3 * size <= b.top <= seg.bottom + 0.6 * size
+        and min(seg.x1, b.x1) > max(seg.x0, b.x0)
+        for b in below
+    )
+
+
 def _cells(fragments: list[Segment], size: float) -> list[list[Segment]]:
     """Label fragments grouped into cells: a fragment continues the cell whose last fragment is on
-    the line just above and overlaps it horizontally, unless it opens with its own numbering."""
+    the line just above and overlaps it most, one fragment per cell and line, unless it opens with
+    its own numbering (a lone numeral opens a label printed one character per line)."""
     cells: list[list[Segment]] = []
-    for seg in sorted(fragments, key=lambda s: (s.top, s.x0)):
-        best, overlap = None, 0.0
-        if not _MARKER.match(_compact(seg.text)):
-            for cell in cells:
+    ordered = sorted(fragments, key=lambda s: (s.top, s.x0))
+    k = 0
+    while k < len(ordered):
+        line = [ordered[k]]
+        while k + len(line) < len(ordered) and ordered[k + len(line)].top < line[0].top + 0.3 * size:
+            line.append(ordered[k + len(line)])
+        k += len(line)
+        below = ordered[k : k + 2 * len(line) + 4]
+        pairs = []
+        for seg in line:
+            if _MARKER.match(_compact(seg.text)) or _vertical_marker(seg, below, size):
+                continue
+            for c, cell in enumerate(cells):
                 last = cell[-1]
                 next_line = last.top + 0.3 * size < seg.top and seg.top - last.bottom <= 0.6 * size
                 shared = min(seg.x1, last.x1) - max(seg.x0, last.x0)
-                if next_line and shared > overlap:
-                    best, overlap = cell, shared
-        if best is not None:
-            best.append(seg)
-        else:
-            cells.append([seg])
+                if next_line and shared > 0:
+                    pairs.append((shared, id(seg), c, seg))
+        taken_cells: set[int] = set()
+        placed: set[int] = set()
+        for _shared, key, c, seg in sorted(pairs, key=lambda p: -p[0]):
+            if c not in taken_cells and key not in placed:
+                cells[c].append(seg)
+                taken_cells.add(c)
+                placed.add(key)
+        cells.extend([seg] for seg in line if id(seg) not in placed)
     return cells
