@@ -84,7 +84,7 @@ def _open_error(exc: Exception, path: str) -> UnreadableInput:
 
 def _text_layer(data: bytes, path: str) -> list[int]:
     """Non-blank characters per page, read with pypdfium2 (fast); raises for unopenable files."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # type: ignore[import-untyped, unused-ignore]  # no type information
 
     try:
         pdf = pdfium.PdfDocument(data)
@@ -304,7 +304,7 @@ def _left_margin(lines: list[TextLine]) -> float:
 
 def _fallback_layout(data: bytes, index: int) -> _Page:
     """Text lines of one page from pypdfium2 when pdfplumber fails on it: no tables."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # type: ignore[import-untyped, unused-ignore]  # no type information
 
     try:
         pdf = pdfium.PdfDocument(data)

@@ -69,7 +69,9 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
                     f"正文称未收到政府信息公开申请，但表三本年新收申请总计为{new_total:g}",
                     {
                         "quote": quote(_sentence(text, m.start(), m.end())),
-                        "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total")),
+                        "cell": cell_ref(
+                            report, "table3", "new", "total", t3.cell("new", "total") if t3 else None
+                        ),
                     },
                     subject="applications",
                 )
@@ -87,7 +89,9 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
                         f"正文称收到申请{stated}件，但表三本年新收申请总计为{new_total:g}",
                         {
                             "quote": quote(_sentence(text, m.start(), m.end())),
-                            "cell": cell_ref(report, "table3", "new", "total", t3.cell("new", "total")),
+                            "cell": cell_ref(
+                                report, "table3", "new", "total", t3.cell("new", "total") if t3 else None
+                            ),
                         },
                         subject="application_count",
                     )
