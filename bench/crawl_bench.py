@@ -35,7 +35,7 @@ from mockportal import MockPortal, loopback_binds  # noqa: E402
 from mockportal.build import _jiyue_list, _write, jiyue_detail, pdf_bytes, trs_detail  # noqa: E402
 from mockportal.content import NEWS_TITLES, national_metas, page  # noqa: E402
 
-from crawler.runner import run_crawl  # noqa: E402
+from nianbao.crawling import run_crawl  # noqa: E402
 from storage.archive import Archive  # noqa: E402
 from storage.sites import Site, save_sites  # noqa: E402
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nianbao.context import PEER_LIMIT
+from nianbao.ingest import ingest_bytes
 from storage import queries
 from storage.archive import Archive
-from storage.checking import PEER_LIMIT
-from storage.ingest import ingest_bytes
 from storage.integrity import check_archive
 from storage.sites import Site, save_sites
 from storage.testing import variant, variant_agency

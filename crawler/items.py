@@ -15,7 +15,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.dates import DateEvidence
+from monitor.model import DateSeen, Publication
+from nianbao.intake import Incoming, Role, Submission
+
+# Where the publication date was looked for when none was found (PUB.DATE_UNKNOWN's evidence).
+LOOKED_AT = "详情页、列表页、网址"
 
 
 @dataclass
@@ -23,7 +27,7 @@ class FetchedDocument:
     """One downloaded (or confirmed unchanged) document."""
 
     url: str
-    role: str  # page | attachment | image
+    role: Role
     status: int = 200
     body: bytes | None = None  # None when the server answered 304 Not Modified
     content_type: str | None = None
@@ -62,8 +66,8 @@ class ReportItem:
     list_url: str
     family: str = ""
     image_only: bool = False
-    publication: DateEvidence | None = None
-    date_evidence: list[DateEvidence] = field(default_factory=list)
+    publication: DateSeen | None = None
+    date_evidence: list[DateSeen] = field(default_factory=list)
     documents: list[FetchedDocument] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)  # attachments that could not be fetched
     also_at: list[str] = field(default_factory=list)  # other URLs the same report was listed under
@@ -140,3 +144,34 @@ class SiteDoneItem:
         data["kind"] = "site"
         data["years_listed"] = {str(k): v for k, v in self.years_listed.items()}
         return data
+
+
+def submission_of(item: ReportItem) -> Submission:
+    """The report as the intake takes it: its documents, the list title's year, its publication date."""
+    documents = [
+        Incoming(
+            url=doc.url,
+            body=doc.body,
+            role=doc.role,
+            name=doc.name,
+            content_type=doc.content_type,
+            etag=doc.etag,
+            last_modified=doc.last_modified,
+        )
+        for doc in item.documents
+    ]
+    return Submission(
+        key=item.url,
+        documents=documents,
+        year_hint=item.year,
+        publication=Publication.of(item.publication, item.url, LOOKED_AT),
+        dates=[_kept(seen) for seen in item.date_evidence],
+        image_only=item.image_only,
+    )
+
+
+def _kept(seen: DateSeen) -> DateSeen:
+    """A list date is kept with the list page it was read from (the archive keeps dates by document)."""
+    if seen.source == "list" and seen.url:
+        return DateSeen(seen.source, seen.date, f"{seen.quote}（列表页 {seen.url}）", seen.url)
+    return seen

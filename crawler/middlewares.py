@@ -67,7 +67,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def backoff(self, retry_times: int) -> float:
         """Seconds to wait before retry number ``retry_times`` (1, 2, …)."""
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, retry_times - 1))
+        return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, retry_times - 1)))
 
     async def _wait(self, result: Request | Response | None) -> Request | Response | None:
         if isinstance(result, Request) and self.backoff_base > 0:

@@ -72,7 +72,7 @@ def _stop_with_parent() -> None:
     The parent starts this process in its own session and forwards SIGTERM/SIGINT to it; this covers the
     one case it cannot, so a crawl never outlives the command that started it.
     """
-    from crawler.runner import PARENT_ENV
+    from nianbao.crawling import PARENT_ENV
 
     parent = os.environ.pop(PARENT_ENV, "")
     if not parent.isdigit() or not sys.platform.startswith("linux"):

@@ -72,7 +72,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ItemsFeedPipeline": 100,
-    "crawler.pipelines.StoragePipeline": 300,
+    "crawler.pipelines.IntakePipeline": 300,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,

@@ -80,3 +80,20 @@ class SiteState:
     column_hint: bool = False  # some list page names itself a report column
     empty_column: bool = False  # …and says it is empty (暂无信息, total 0)
     column_url: str = ""
+
+    # -- the one ledger of a site's requests: ``sent`` when issued, ``answered`` when settled ----
+
+    def sent(self, *, listing: bool) -> None:
+        self.pending += 1
+        self.requests += 1
+        if listing:
+            self.pending_lists += 1
+
+    def answered(self, *, listing: bool) -> None:
+        self.pending -= 1
+        if listing:
+            self.pending_lists -= 1
+
+    def abandon(self) -> None:
+        """Give up the requests never answered (dropped by the engine): the site can end."""
+        self.pending = self.pending_lists = 0

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-DOCUMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "ofd", "et", "txt", "rtf")
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff")
-_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:", "about:")
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _DETAIL_PATTERNS = [
     re.compile(p)
@@ -50,22 +46,6 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def absolute(base: str, href: str | None) -> str | None:
-    """The absolute http(s) URL of a link, or None for javascript:, mailto:, anchors and junk."""
-    if not href:
-        return None
-    href = href.strip().replace("\\", "/")
-    if not href or href.lower().startswith(_SKIP_SCHEMES):
-        return None
-    url = urljoin(base, href)
-    return url if url.startswith(("http://", "https://")) else None
-
-
-def strip_fragment(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-
-
 def canonical(url: str) -> str:
     """The key two copies of one report share.
 
@@ -82,25 +62,6 @@ def canonical(url: str) -> str:
 
 def is_wap_copy(url: str) -> bool:
     return bool(re.search(r"_wap\.s?html?$", urlsplit(url).path)) or "/mpost_" in urlsplit(url).path
-
-
-def extension(url: str) -> str:
-    """The lower-case extension of the URL's file name, also for Hanweb's downfile.jsp?filename=x.pdf."""
-    parts = urlsplit(url)
-    name = parts.path.rsplit("/", 1)[-1]
-    if name.lower().endswith((".jsp", ".do", ".aspx", ".php")) or "." not in name:
-        for key, value in parse_qsl(parts.query):
-            if key.lower() in ("filename", "file", "fileurl", "showname", "name") and "." in value:
-                return value.rsplit(".", 1)[-1].lower()
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def is_document_link(url: str) -> bool:
-    return extension(url) in DOCUMENT_EXTENSIONS
-
-
-def is_image_link(url: str) -> bool:
-    return extension(url) in IMAGE_EXTENSIONS
 
 
 def looks_like_detail(url: str) -> bool:

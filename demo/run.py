@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         portal.stop()
 
-    from monitor.digest import resolve_period, write_digest
+    from nianbao.digest import resolve_period, write_digest
 
     files = write_digest(archive, args.out, resolve_period(None, CRAWL_DAYS[-1]), xlsx=True)
     problems = verify(files.digest)
@@ -169,7 +169,7 @@ def report_runs(archive: Path) -> None:
 
 def verify(digest: object) -> list[str]:
     """Every planted problem in its section; returns what is missing."""
-    from monitor.digest.model import Digest
+    from nianbao.digest.model import Digest
 
     assert isinstance(digest, Digest)
     shown = {(f.site_id, f.code): f.status for f in digest.open_findings}

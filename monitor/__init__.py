@@ -1,4 +1,4 @@
-"""monitor/: read annual reports, extract their structure, run the rule catalogue, render the digest."""
+"""monitor/: the library at the bottom — read annual reports, extract their structure, run the rule catalogue.
 
-# Bumped whenever extraction changes what it reads, so stored reports can be re-parsed (`nianbao reparse`).
-PARSER_VERSION = "1"
+It imports nothing of storage/, nianbao/ or crawler/ (a contract in `make test` enforces it).
+"""

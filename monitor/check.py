@@ -10,26 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from monitor.errors import UnreadableInput
 from monitor.extract import extract_report
-from monitor.model import Finding, Level, Report
+from monitor.model import CheckOptions, Finding, Publication, Report
 from monitor.readers import read_document, read_path
-from monitor.rules import Publication, RuleContext, run_rules
-
-
-@dataclass
-class CheckOptions:
-    """Overrides a user (or the sites registry) gives for the reports being checked."""
-
-    year: int | None = None
-    level: Level | None = None
-    published: date | None = None
-    agency: str | None = None
-    deadline: str | None = None  # "MM-DD", overrides the level's statutory deadline
-    today: date | None = None
+from monitor.rules import RuleContext, run_rules
 
 
 @dataclass

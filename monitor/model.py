@@ -1,19 +1,27 @@
-"""The report model: what one annual report says, as typed data.
+"""The report model: what one annual report says, and what is known of its publication, as typed data.
 
 Everything the readers extract lands here; the rules read only this model,
-and storage keeps it as JSON (``Report.to_json()`` / ``Report.from_json()``).
+and storage keeps it as JSON (``to_json()`` / ``from_json()``). The options a
+report is read and checked with (``CheckOptions``) and the facts of its
+publication (``DateSeen``, ``Publication``) live here too, so every layer
+passes the same objects.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta, timezone
 from typing import Any, Literal
 
-Level = Literal["department", "government", "township"]
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+from monitor.codes import Level, Severity
+
+# China Standard Time, in which reports are dated and the archive keeps time; no daylight saving time,
+# so a fixed offset avoids needing tzdata.
+CST = timezone(timedelta(hours=8), "CST")
+
+# Bumped whenever extraction changes what it reads, so stored reports can be re-parsed (`nianbao reparse`).
+PARSER_VERSION = "1"
 
 # Cell kinds: a number, nothing at all, a placeholder standing where a number
 # is due ("/", "-", "无", "——"), or other text (e.g. "增 1" in the 2019 template).
@@ -295,3 +303,105 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
         }
+
+
+@dataclass(frozen=True)
+class DateSeen:
+    """One date seen for a published report, where it was seen and the text it was read from.
+
+    ``source`` is one of ``monitor.readers.page.SOURCE_RANK`` (the page's 发布时间 label, its PubDate meta,
+    a weaker header label, Hanweb's Maketime, the list page, the URL) or "option" (--published).
+    """
+
+    source: str
+    date: date
+    quote: str = ""
+    url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "date": self.date.isoformat(), "quote": self.quote, "url": self.url}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DateSeen:
+        # Older archives stored "value" where this says "date".
+        value = data.get("date", data.get("value"))
+        return cls(
+            str(data["source"]),
+            date.fromisoformat(str(value)[:10]),
+            data.get("quote") or "",
+            data.get("url") or "",
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where and when a report was published, as far as it is known.
+
+    ``date`` is None when no usable date was found; ``source`` then says where
+    one was looked for. None as a whole (no Publication) means the report was
+    not taken from a publication at all (a local file checked without
+    --published): the PUB.* date rules then stay silent.
+    """
+
+    date: date | None = None
+    source: str | None = None  # e.g. "meta:PubDate", "text:发布时间", "list", "option"
+    url: str | None = None
+    quote: str | None = None
+
+    @classmethod
+    def of(cls, seen: DateSeen | None, url: str | None, looked_at: str) -> Publication:
+        """The publication a chosen date gives (or an unknown one, saying where it was looked for)."""
+        if seen is None:
+            return cls(None, looked_at, url)
+        return cls(seen.date, seen.source, url, seen.quote)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+            "url": self.url,
+            "quote": self.quote,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Publication | None:
+        if not data:
+            return None
+        when = date.fromisoformat(data["date"]) if data.get("date") else None
+        return cls(when, data.get("source"), data.get("url"), data.get("quote"))
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a user (or the sites registry) says about the reports being read and checked."""
+
+    year: int | None = None
+    level: Level | None = None
+    published: date | None = None
+    agency: str | None = None
+    deadline: str | None = None  # "MM-DD", overrides the level's statutory deadline
+    today: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "level": self.level,
+            "published": self.published.isoformat() if self.published else None,
+            "agency": self.agency,
+            "deadline": self.deadline,
+            "today": self.today.isoformat() if self.today else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CheckOptions:
+        def day(key: str) -> date | None:
+            return date.fromisoformat(data[key]) if data.get(key) else None
+
+        return cls(
+            year=data.get("year"),
+            level=data.get("level"),
+            published=day("published"),
+            agency=data.get("agency"),
+            deadline=data.get("deadline"),
+            today=day("today"),
+        )

@@ -8,10 +8,9 @@ text orders them in time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-# China has no daylight saving time: a fixed offset avoids needing tzdata.
-CST = timezone(timedelta(hours=8), "CST")
+from monitor.model import CST
 
 Clock = Callable[[], datetime]
 

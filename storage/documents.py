@@ -10,29 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlite_utils import Database
 
-
-@dataclass(frozen=True)
-class DateSeen:
-    """A date seen for a document: ``source`` is url | list | meta | text | header | option."""
-
-    source: str
-    value: str  # ISO date (YYYY-MM-DD), or as precise as it was seen
-    quote: str = ""
-
-    @classmethod
-    def of(cls, item: DateSeen | dict[str, Any]) -> DateSeen:
-        if isinstance(item, DateSeen):
-            return item
-        value = item["value"]
-        return cls(
-            str(item["source"]),
-            value.isoformat() if isinstance(value, date) else str(value),
-            str(item.get("quote") or ""),
-        )
+from monitor.model import DateSeen
 
 
 @dataclass(frozen=True)
@@ -127,7 +108,7 @@ def write_document(
         db.execute(
             "INSERT OR IGNORE INTO document_dates (document_id, source, value, quote, first_seen)"
             " VALUES (?, ?, ?, ?, ?)",
-            [document_id, seen.source, seen.value, seen.quote, now],
+            [document_id, seen.source, seen.date.isoformat(), seen.quote, now],
         )
     return document_id
 
@@ -156,4 +137,4 @@ def document_dates(db: Database, document_id: int) -> list[DateSeen]:
     rows = db.execute(
         "SELECT source, value, quote FROM document_dates WHERE document_id = ? ORDER BY id", [document_id]
     ).fetchall()
-    return [DateSeen(*row) for row in rows]
+    return [DateSeen(source, date.fromisoformat(value[:10]), quote) for source, value, quote in rows]

@@ -18,20 +18,15 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from sqlite_utils import Database
 
+from monitor.codes import CODES
+from monitor.codes import Scope as ScopeKind
 from monitor.model import Finding
 
-ScopeKind = Literal["report", "publication", "site", "crawl"]
 # Scopes of one report (site, year, report key); the others cover every year of the site.
 REPORT_SCOPES = ("report", "publication")
-# When and how a report was published: historical facts only a check that established the
-# publication date again (a crawl that found it, an ingest with --published) may resolve.
-PUBLICATION_CODES = frozenset({"PUB.LATE", "PUB.DATE_UNKNOWN"})
-# Site-wide crawl health: what any run, even a failed one, can tell.
-CRAWL_SCOPE_CODES = frozenset({"CRAWL.UNREACHABLE", "CRAWL.BLOCKED", "CRAWL.NO_REPORT_COLUMN"})
 
 
 def fingerprint(
@@ -49,13 +44,17 @@ def fingerprint(
 
 
 def scope_of_report_finding(code: str) -> ScopeKind:
-    """Scope of a finding a report's check produced: its publication, or the report itself."""
-    return "publication" if code in PUBLICATION_CODES else "report"
+    """Scope of a finding recorded with a report: its publication, or the report itself.
+
+    (A document that could not be read stands in for its report: CRAWL.DOCUMENT_FAILED recorded
+    with a report is that report's finding, whatever its code's scope when a crawl records it.)
+    """
+    return "publication" if CODES[code].scope == "publication" else "report"
 
 
 def scope_of_site_finding(code: str) -> ScopeKind:
     """Scope of a finding a crawl records for a site (not from a report's rules)."""
-    return "crawl" if code in CRAWL_SCOPE_CODES else "site"
+    return "crawl" if CODES[code].scope == "crawl" else "site"
 
 
 @dataclass(frozen=True)

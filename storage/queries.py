@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from storage.clock import CST, iso
+from monitor.model import CST
+from storage.clock import iso
 from storage.reports import CURRENT_REPORT_IDS
 from storage.sites import Site, list_sites
 
@@ -107,7 +108,8 @@ def findings(
     severity: str | None = None,
 ) -> list[FindingRow]:
     """Findings with their lifecycle, most severe and oldest first. ``code`` may be a prefix ("CALC.")."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if site_id:
         where.append("f.site_id = ?")
         params.append(site_id)
@@ -159,7 +161,8 @@ def reports(
     db: Database, *, site_id: str | None = None, year: int | None = None, current_only: bool = True
 ) -> list[ReportRow]:
     """Reports per site and year (the current version of each, or every version)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if current_only:
         where.append(f"r.id IN ({CURRENT_REPORT_IDS})")
     if site_id:

@@ -18,18 +18,20 @@ from __future__ import annotations
 import json
 import weakref
 from collections import OrderedDict
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-import monitor
-from monitor.model import Report
+from monitor import model
+from monitor.model import Publication, Report
 
 # The ids of the current reports (one per site, year and report key).
 CURRENT_REPORT_IDS = "SELECT id FROM latest_reports"
 
 
 def parser_version() -> str:
-    return str(getattr(monitor, "PARSER_VERSION", "0"))
+    return model.PARSER_VERSION
 
 
 def write_report(
@@ -44,16 +46,27 @@ def write_report(
     run_id: int | None,
     now: str,
     report_key: str | None = None,
+    publication: Publication | None = None,
 ) -> tuple[int, bool]:
-    """Insert or refresh the report read from ``document_id``; returns (id, existed before)."""
+    """Insert or refresh the report read from ``document_id``; returns (id, existed before).
+
+    ``published`` is the date the report was published as the check established it (the crawl's
+    page, list or URL, or --published), else the date the document states about itself.
+    """
+    if publication is not None and publication.date is not None:
+        published: tuple[str | None, str | None] = (publication.date.isoformat(), publication.source)
+    elif report is not None and report.published is not None:
+        published = (report.published.isoformat(), report.published_source)
+    else:
+        published = (None, None)
     values = {
         "year": year,
         "report_key": report_key,
         "run_id": run_id,
         "agency": report.agency if report else None,
         "title": report.title if report else None,
-        "published": report.published.isoformat() if report and report.published else None,
-        "published_source": report.published_source if report else None,
+        "published": published[0],
+        "published_source": published[1],
         "parser_version": parser_version(),
         "read_options": json.dumps(read_options or {}, ensure_ascii=False, sort_keys=True),
         "report_json": json.dumps(report.to_json(), ensure_ascii=False) if report else None,
@@ -85,7 +98,7 @@ _caches: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[int, str], Report
 )
 
 
-def _reports(db: Database, rows: list[tuple[int, str]], shared: bool) -> list[Report]:
+def parsed_reports(db: Database, rows: list[tuple[int, str]], shared: bool) -> list[Report]:
     """Reports by (id, parsed_at); ``shared`` ones come from the cache and must not be modified."""
     if not shared:
         return [r for r in (load_report(db, report_id) for report_id, _ in rows) if r is not None]
@@ -143,7 +156,7 @@ def latest_report(
     rows = current_parsed(db, site_id, year)
     if agency is not None:
         rows = [r for r in rows if r[3] == agency] or rows
-    return _reports(db, [(rows[0][1], rows[0][2])], shared)[0] if rows else None
+    return parsed_reports(db, [(rows[0][1], rows[0][2])], shared)[0] if rows else None
 
 
 def peer_reports(
@@ -167,7 +180,7 @@ def peer_reports(
             LIMIT ?""",
         [year, exclude_site, region, limit],
     ).fetchall()
-    return _reports(db, rows, shared)
+    return parsed_reports(db, rows, shared)
 
 
 def current_reports(db: Database, site_id: str | None = None) -> list[dict[str, object]]:
@@ -183,3 +196,25 @@ def current_reports(db: Database, site_id: str | None = None) -> list[dict[str, 
         sql += " WHERE r.site_id = ?"
         params.append(site_id)
     return list(db.query(sql + " ORDER BY r.site_id, r.year IS NULL, r.year, r.id", params))
+
+
+@dataclass(frozen=True)
+class CurrentVersion:
+    """A current report of a site and the document it was read from."""
+
+    report_id: int
+    year: int | None
+    report_key: str | None
+    sha256: str
+
+
+def current_versions(db: Database, site_id: str, sha256s: Collection[str]) -> list[CurrentVersion]:
+    """The site's current reports (any year, any report key) read from one of these documents."""
+    if not sha256s:
+        return []
+    marks = ", ".join("?" * len(sha256s))
+    rows = db.execute(
+        f"SELECT id, year, report_key, sha256 FROM latest_reports WHERE site_id = ? AND sha256 IN ({marks})",
+        [site_id, *sha256s],
+    ).fetchall()
+    return [CurrentVersion(int(r[0]), r[1], r[2], str(r[3])) for r in rows]

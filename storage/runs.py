@@ -32,15 +32,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from monitor.model import Finding, Report
+from monitor.codes import DOCUMENT_FAILED, RunStatus, code_of
+from monitor.codes import Scope as ScopeKind
+from monitor.model import DateSeen, Finding, Publication, Report
 from storage.db import write_transaction
-from storage.documents import DateSeen, PreviousFetch, find_document, previous_fetch, write_document
+from storage.documents import PreviousFetch, find_document, previous_fetch, write_document
 from storage.errors import UnknownSite
 from storage.findings import (
     Observed,
     Reconciled,
     Scope,
-    ScopeKind,
     fingerprint,
     reconcile,
     resolve_where,
@@ -51,13 +52,9 @@ from storage.reports import write_report
 from storage.sites import Site, get_site
 
 if TYPE_CHECKING:
-    from monitor.rules import Publication
     from storage.archive import Archive
 
 RunKind = Literal["crawl", "ingest", "reparse"]
-RunStatus = Literal["ok", "unreachable", "blocked", "no_report_column", "error"]
-RUN_STATUSES: tuple[str, ...] = ("ok", "unreachable", "blocked", "no_report_column", "error")
-PARSE_FAILED = "CRAWL.DOCUMENT_FAILED"
 
 
 @dataclass
@@ -79,7 +76,7 @@ class StoredDocument:
 
 
 @dataclass
-class _PendingReport:
+class PendingReport:
     document: StoredDocument
     report: Report | None
     findings: list[Finding]
@@ -88,9 +85,6 @@ class _PendingReport:
     read_options: dict[str, Any]
     key: str | None = None
     publication: Publication | None = None
-    # Findings from ``SiteRun.check`` with this many of the run's reports as context
-    # (None: the caller's own findings, never re-checked).
-    checked_with: int | None = None
 
 
 @dataclass
@@ -118,8 +112,7 @@ class SiteRun:
         self.finished: RunSummary | None = None
         self._documents: dict[tuple[str, str], StoredDocument] = {}
         self._seen_again: dict[tuple[str, str], StoredDocument] = {}
-        self._reports: list[_PendingReport] = []
-        self._checked: dict[int, tuple[Report, int]] = {}
+        self._reports: list[PendingReport] = []
         self._site_findings: list[tuple[Finding, int | None, str | None]] = []
 
     # -- documents ---------------------------------------------------------
@@ -139,7 +132,7 @@ class SiteRun:
         content_type: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
-        dates: Sequence[DateSeen | dict[str, Any]] = (),
+        dates: Sequence[DateSeen] = (),
     ) -> StoredDocument:
         """Store a body (content-addressed, at once) and remember it for this run's transaction."""
         digest = self.archive.blobs.put(data)
@@ -155,7 +148,7 @@ class SiteRun:
             content_type=content_type,
             etag=etag,
             last_modified=last_modified,
-            dates=[DateSeen.of(d) for d in dates],
+            dates=list(dates),
             is_new=not known and (url or "", digest) not in self._documents,
             is_new_version=previous_sha is not None and previous_sha != digest,
             previous_sha256=previous_sha if previous_sha != digest else None,
@@ -170,7 +163,7 @@ class SiteRun:
         *,
         etag: str | None = None,
         last_modified: str | None = None,
-        dates: Sequence[DateSeen | dict[str, Any]] = (),
+        dates: Sequence[DateSeen] = (),
     ) -> StoredDocument | None:
         """Record that ``url`` was seen unchanged (HTTP 304); None if the archive never had it."""
         previous = previous_fetch(self.archive.db, url, site_id=self.site.id)
@@ -183,7 +176,7 @@ class SiteRun:
             content_type=previous.content_type,
             etag=etag or previous.etag,
             last_modified=last_modified or previous.last_modified,
-            dates=[DateSeen.of(d) for d in dates],
+            dates=list(dates),
             is_new=False,
             origin="crawl",
         )
@@ -195,27 +188,13 @@ class SiteRun:
 
     # -- reports and findings ----------------------------------------------
 
-    def check(self, report: Report, publication: Publication | None = None) -> list[Finding]:
-        """Run the rules on ``report`` with the archive's context (last year's report, peers).
+    @property
+    def pending(self) -> list[PendingReport]:
+        """The reports this run recorded so far, in order (not yet written)."""
+        return self._reports
 
-        The site's reports this run already recorded count as context too (they
-        are not committed yet); one of the year before recorded *after* this
-        check makes ``finish()`` check ``report`` again, so XREF.CARRYOVER and
-        XREF.COPIED see it whatever order the crawl read them in.
-        """
-        from storage.checking import check_report
-
-        self._checked[id(report)] = (report, len(self._reports))
-        return check_report(
-            self.archive.db,
-            self.site,
-            report,
-            publication=publication,
-            today=self.archive.today(),
-            pending=self._pending_context(),
-        )
-
-    def _pending_context(self) -> list[tuple[str | None, Report]]:
+    def pending_reports(self) -> list[tuple[str | None, Report]]:
+        """(report key, report) of the readable reports this run recorded so far."""
         return [(p.key, p.report) for p in self._reports if p.report is not None]
 
     def record_report(
@@ -227,6 +206,7 @@ class SiteRun:
         year: int | None = None,
         parse_error: str | None = None,
         given_year: int | None = None,
+        year_hint: int | None = None,
         publication: Publication | None = None,
         key: str | None = None,
     ) -> None:
@@ -249,16 +229,12 @@ class SiteRun:
         if report is None:
             findings.append(parse_failure(document, parse_error or ""))
         options: dict[str, Any] = {"year": given_year}
+        if year_hint is not None:
+            options["year_hint"] = year_hint
         if publication is not None:
-            options["publication"] = {
-                "date": publication.date.isoformat() if publication.date else None,
-                "source": publication.source,
-                "url": publication.url,
-                "quote": publication.quote,
-            }
-        checked = self._checked.pop(id(report), None) if report is not None else None
+            options["publication"] = publication.to_json()
         self._reports.append(
-            _PendingReport(
+            PendingReport(
                 document,
                 report,
                 findings,
@@ -267,7 +243,6 @@ class SiteRun:
                 options,
                 key=key or document.url or document.name or document.sha256,
                 publication=publication,
-                checked_with=checked[1] if checked and checked[0] is report else None,
             )
         )
 
@@ -279,7 +254,7 @@ class SiteRun:
 
     def finish(
         self,
-        status: RunStatus = "ok",
+        status: RunStatus | str = RunStatus.OK,
         *,
         counts: dict[str, Any] | None = None,
         errors: list[str] | None = None,
@@ -287,9 +262,7 @@ class SiteRun:
         """Write the run, its documents, reports and reconciled findings in one transaction."""
         if self.finished is not None:
             return self.finished
-        if status not in RUN_STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
-        self._check_again_with_later_reports()
+        status = RunStatus(status)  # ValueError names an unknown status
         db, now = self.archive.db, self.archive.now()
         with write_transaction(db):
             cursor = db.execute(
@@ -323,26 +296,15 @@ class SiteRun:
         self.finished = summary
         return summary
 
-    def _check_again_with_later_reports(self) -> None:
-        """Check again the reports whose year-before report this run recorded only after their check."""
-        from storage.checking import check_report
-
-        for index, pending in enumerate(self._reports):
-            report = pending.report
-            if report is None or pending.checked_with is None or not report.year:
-                continue
-            later = self._reports[pending.checked_with :]
-            if not any(p.report is not None and p.report.year == report.year - 1 for p in later):
-                continue
-            context = [(p.key, p.report) for i, p in enumerate(self._reports) if p.report and i != index]
-            pending.findings = check_report(
-                self.archive.db,
-                self.site,
-                report,
-                publication=pending.publication,
-                today=self.archive.today(),
-                pending=context,
-            )
+    def finish_failed(
+        self, *, counts: dict[str, Any] | None = None, errors: list[str] | None = None
+    ) -> RunSummary:
+        """Record the run as failed, without what it collected (after that could not be written)."""
+        self._reports.clear()
+        self._site_findings.clear()
+        self._documents.clear()
+        self._seen_again.clear()
+        return self.finish(RunStatus.ERROR, counts=counts, errors=errors)
 
     def _write_documents(self, summary: RunSummary, now: str) -> dict[tuple[str, str], int]:
         ids: dict[tuple[str, str], int] = {}
@@ -399,6 +361,7 @@ class SiteRun:
                 run_id=summary.run_id,
                 now=now,
                 report_key=pending.key,
+                publication=pending.publication,
             )
             summary.reports.append(report_id)
             url = pending.document.url
@@ -434,7 +397,7 @@ class SiteRun:
             resolve_where(
                 self.archive.db,
                 "site_id = ? AND scope = 'report' AND code = ? AND report_key = ? AND resolved_at IS NULL",
-                [self.site.id, PARSE_FAILED, report_key],
+                [self.site.id, DOCUMENT_FAILED, report_key],
                 keep=produced,
                 now=now,
                 run_id=summary.run_id,
@@ -453,8 +416,8 @@ class SiteRun:
             observed[scope_of_site_finding(finding.code)].append(Observed(finding, year, url))
         crawled = self.kind == "crawl"
         resolve: dict[ScopeKind, bool] = {
-            "site": crawled and status == "ok",
-            "crawl": crawled and status != "error",
+            "site": crawled and status == RunStatus.OK,
+            "crawl": crawled and status != RunStatus.ERROR,
         }
         for kind in observed:
             summary.findings.add(
@@ -474,9 +437,9 @@ class SiteRun:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         # A run that raised is still recorded (status error), so it never reads as "no problems".
         if self.finished is None and exc_type is not None and issubclass(exc_type, Exception):
-            self.finish("error", errors=[f"{exc_type.__name__}: {exc}"])
+            self.finish(RunStatus.ERROR, errors=[f"{exc_type.__name__}: {exc}"])
         elif self.finished is None and exc_type is None:
-            self.finish("ok")
+            self.finish(RunStatus.OK)
 
 
 def start_run(
@@ -493,8 +456,8 @@ def parse_failure(document: StoredDocument, problem: str) -> Finding:
     """The finding that stands in for a report whose document could not be read."""
     where = document.url or document.name or document.sha256[:12]
     return Finding(
-        PARSE_FAILED,
-        "warning",
+        DOCUMENT_FAILED,
+        code_of(DOCUMENT_FAILED).severity,
         f"报告文件无法解析：{where}（{problem}）",
         {"url": document.url, "name": document.name, "sha256": document.sha256, "problem": problem},
         subject=f"document:{document.sha256[:16]}",

@@ -171,7 +171,7 @@ def _site(entry: dict[str, Any], name: str, where: str) -> Site:
     return Site(
         id=site_id,
         agency=agency,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         start_urls=start_urls,
         allowed_domains=_list(entry.get("allowed_domains")),
         region=str(entry["region"]).strip() if entry.get("region") else None,

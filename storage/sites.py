@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from monitor.model import Level
+from monitor.codes import Level
 from storage.db import write_transaction
 
 LEVELS: tuple[Level, ...] = ("department", "government", "township")

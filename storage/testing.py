@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.model import CST
 from storage.archive import Archive
-from storage.clock import CST, ManualClock
+from storage.clock import ManualClock
 from storage.sites import Site, save_sites
 
 ROOT = Path(__file__).resolve().parent.parent

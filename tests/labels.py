@@ -172,7 +172,8 @@ def compare(outcome: Outcome, report: Any, findings: list[str]) -> None:
 
 def check_cases(selected: list[Case]) -> list[Outcome]:
     """Read and check the documents (each batch together) and compare each with its label."""
-    from monitor.check import CheckOptions, check_reports, read_report
+    from monitor.check import check_reports, read_report
+    from monitor.model import CheckOptions
 
     batches: dict[str, list[Case]] = {}
     for case in selected:

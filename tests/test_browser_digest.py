@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fixtures.digest.world import TODAY, WEEK, build_world
 
-from monitor.digest import build_digest, render_html, resolve_period
+from nianbao.digest import build_digest, render_html, resolve_period
 
 playwright = pytest.importorskip("playwright.sync_api")
 

@@ -22,10 +22,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from crawler.dates import DateEvidence, choose_publication, dates_from_detail
 from crawler.items import FetchedDocument, ReportItem, SiteDoneItem
-from crawler.reading import ReaderCrashed, ReportReader
-from crawler.runner import CrawlResult, crawl_command
+from monitor.model import DateSeen
+from monitor.portal.dates import choose_publication
+from monitor.portal.page import parse_detail
+from nianbao.crawling import CrawlResult, crawl_command
+from nianbao.reading import IsolatedReader, ReaderCrashed, Reading
 from storage.testing import add_site, open_archive
 
 try:
@@ -100,10 +102,10 @@ def registered(tmp_path: Path) -> Path:
 
 
 def _invoke(data: Path, result: CrawlResult, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
-    import crawler.runner
+    import nianbao.crawling
     from nianbao.cli.crawl import crawl, recheck
 
-    monkeypatch.setattr(crawler.runner, "run_crawl", lambda *a, **k: result)
+    monkeypatch.setattr(nianbao.crawling, "run_crawl", lambda *a, **k: result)
     command = recheck if args and args[0] == "recheck" else crawl
     return CliRunner().invoke(command, [*args[1:], "--data", str(data)])
 
@@ -214,7 +216,7 @@ def test_sigterm_reaches_the_crawl_child(tmp_path: Path) -> None:
 def _pipeline(data: Path, sites: list[str]) -> Any:
     from scrapy.settings import Settings
 
-    from crawler.pipelines import StoragePipeline
+    from crawler.pipelines import IntakePipeline
 
     with open_archive(data) as archive:
         for site_id in sites:
@@ -225,7 +227,7 @@ def _pipeline(data: Path, sites: list[str]) -> Any:
         ),
         spider=SimpleNamespace(sites={s: None for s in sites}),
     )
-    pipeline = StoragePipeline(crawler_, str(data))  # type: ignore[arg-type]
+    pipeline = IntakePipeline(crawler_, str(data))  # type: ignore[arg-type]
     pipeline.open_spider()
     return pipeline
 
@@ -239,24 +241,24 @@ def _runs(pipeline: Any) -> list[tuple[str, str, str]]:
 def test_failing_to_judge_a_site_records_an_error_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.publication
+    import nianbao.crawl_result
 
     pipeline = _pipeline(tmp_path / "data", ["s1"])
 
     def busy(**_: Any) -> Any:
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(monitor.publication, "missing_reports", busy)
+    monkeypatch.setattr(nianbao.crawl_result, "missing_reports", busy)
     pipeline._finish_site(SiteDoneItem("s1", True))
     ((site_id, status, errors),) = _runs(pipeline)
     assert (site_id, status) == ("s1", "error") and "database is locked" in errors
-    assert pipeline.summary[0]["status"] == "error" and "s1" not in pipeline.runs
+    assert pipeline.summary[0]["status"] == "error" and "s1" not in pipeline.intakes
     asyncio.run(pipeline.close_spider())
 
 
 def test_failing_to_write_a_run_records_an_error_run(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path / "data", ["s1"])
-    run = pipeline.runs["s1"]
+    run = pipeline.intakes["s1"].run
     real = run.finish
     calls = []
 
@@ -275,7 +277,7 @@ def test_failing_to_write_a_run_records_an_error_run(tmp_path: Path) -> None:
 
 def test_a_run_that_cannot_be_written_at_all_is_retried_at_close(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path / "data", ["s1"])
-    run = pipeline.runs["s1"]
+    run = pipeline.intakes["s1"].run
     real = run.finish
     calls = []
 
@@ -288,7 +290,7 @@ def test_a_run_that_cannot_be_written_at_all_is_retried_at_close(tmp_path: Path)
     run.finish = finish_busy_twice
     with pytest.raises(sqlite3.OperationalError):
         pipeline._finish_site(SiteDoneItem("s1", True))
-    assert "s1" in pipeline.runs  # not thrown away: close_spider records it
+    assert "s1" in pipeline.intakes  # not thrown away: close_spider records it
     db = pipeline.archive.db
     asyncio.run(pipeline.close_spider())
     del db
@@ -305,12 +307,12 @@ def crashing_reader(data: bytes, path: str, options: Any, content_type: str | No
         raise AssertionError("a file that crashed the worker was read in the crawl's own process")
     if data == b"crash":
         os._exit(70)
-    return None, f"read {data.decode()}"
+    return Reading(None, f"read {data.decode()}")
 
 
 def test_a_file_crashing_the_worker_is_not_read_in_process() -> None:
     async def scenario() -> tuple[Any, ...]:
-        reader = ReportReader(1, reader=crashing_reader)
+        reader = IsolatedReader(1, read=crashing_reader)
         try:
             crash = reader.read(b"crash", "http://x/bad.pdf", None, None)  # type: ignore[arg-type]
             other = reader.read(b"fine", "http://x/good.pdf", None, None)  # type: ignore[arg-type]
@@ -322,8 +324,8 @@ def test_a_file_crashing_the_worker_is_not_read_in_process() -> None:
 
     crashed, other, after, workers = asyncio.run(scenario())
     assert isinstance(crashed, ReaderCrashed)
-    assert other == (None, "read fine")  # queued beside the crash: read again in a fresh worker
-    assert after == (None, "read after") and workers == 1  # the worker was restarted
+    assert other == Reading(None, "read fine")  # queued beside the crash: read again in a fresh worker
+    assert after == Reading(None, "read after") and workers == 1  # the worker was restarted
 
 
 def test_reader_crash_is_a_document_failed_finding(tmp_path: Path) -> None:
@@ -331,20 +333,20 @@ def test_reader_crash_is_a_document_failed_finding(tmp_path: Path) -> None:
 
     class Crashing:
         async def read(self, *args: Any) -> Any:
-            raise ReaderCrashed("读取该文件时读取进程崩溃（http://s1.gov.cn/nb/2023.pdf）")
+            raise ReaderCrashed("http://s1.gov.cn/nb/2023.pdf")
 
         def close(self) -> None:
             pass
 
     pipeline.reader.close()
-    pipeline.reader = Crashing()
+    pipeline.reader = pipeline.intakes["s1"].reader = Crashing()
     page = FetchedDocument(
         "http://s1.gov.cn/nb/2023.pdf", "page", body=b"%PDF-1.7 crash", content_type="application/pdf"
     )
     item = ReportItem(
         "s1", page.url, "2023年政府信息公开工作年度报告", 2023, "http://s1.gov.cn/nb/", documents=[page]
     )
-    asyncio.run(pipeline._report(item))
+    asyncio.run(pipeline._take(item))
     pipeline._finish_site(SiteDoneItem("s1", True, years_listed={2023: [page.url]}))
     problems = pipeline.summary[0]["problems"]
     assert [(p["code"], p["url"], p["evidence"]["kind"]) for p in problems] == [
@@ -360,7 +362,7 @@ def test_reader_crash_is_a_document_failed_finding(tmp_path: Path) -> None:
 
 def test_a_period_in_the_body_is_not_the_publication_date() -> None:
     body = "<p>本报告统计时间：2023年1月1日至2023年12月31日。</p>"
-    evidence = [*dates_from_detail(body), DateEvidence("list", date(2024, 3, 5), "2024-03-05")]
+    evidence = [*parse_detail(body, "").dates, DateSeen("list", date(2024, 3, 5), "2024-03-05")]
     chosen = choose_publication(evidence, date(2024, 6, 1), 2023)
     assert chosen is not None and (chosen.source, chosen.date) == ("list", date(2024, 3, 5))
 
@@ -372,15 +374,15 @@ def test_labels_inside_the_report_body_are_not_read() -> None:
         f"<div class='TRS_Editor'><p>{filler}</p><p>更新时间：2023-06-30，日期：2023-07-01</p></div>"
         "</body></html>"
     )
-    assert dates_from_detail(page) == []
+    assert parse_detail(page, "").dates == []
     header = page.replace("来源：本局", "来源：本局 日期：2024-01-20")
-    assert [(e.source, e.date) for e in dates_from_detail(header)] == [("text:日期", date(2024, 1, 20))]
+    assert [(e.source, e.date) for e in parse_detail(header, "").dates] == [("text:日期", date(2024, 1, 20))]
 
 
 def test_a_date_within_the_report_year_is_evidence_not_publication() -> None:
     evidence = [
-        DateEvidence("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
-        DateEvidence("url", date(2024, 1, 20), "t20240120"),
+        DateSeen("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
+        DateSeen("url", date(2024, 1, 20), "t20240120"),
     ]
     assert choose_publication(evidence, year=2023).source == "url"
     assert choose_publication(evidence[:1], year=2023) is None

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from crawler.runner import CrawlResult, run_crawl
+from nianbao.crawling import CrawlResult, run_crawl
 from storage.archive import Archive
 from storage.queries import FindingRow, findings
 from storage.sitefiles import load_sites
@@ -308,8 +308,8 @@ def test_publication_dates_are_kept_as_evidence(world: World) -> None:
     assert set(rows) >= {
         ("url", "2024-01-26"),
         ("list", "2024-01-29"),
-        ("meta", "2024-01-29"),
-        ("text", "2024-01-29"),
+        ("meta:PubDate", "2024-01-29"),
+        ("text:发布时间", "2024-01-29"),
     }
 
 

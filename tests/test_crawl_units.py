@@ -13,26 +13,19 @@ from pathlib import Path
 import pytest
 
 from crawler import adapters
-from crawler.adapters.base import pager_links, parse_html, trs_pages
-from crawler.dates import (
-    DateEvidence,
-    choose_publication,
-    date_from_timestamp,
-    date_from_url,
-    dates_from_detail,
-    parse_date,
-)
-from crawler.detail import parse_detail
+from crawler.adapters.base import pager_links, trs_pages
 from crawler.detect import classify_failure, detect_family
-from crawler.titles import classify_title, is_column_name, is_subcolumn_name, title_year
-from crawler.urls import (
-    canonical,
-    domain_allowed,
-    extension,
-    is_wap_copy,
-    looks_like_column,
-    looks_like_detail,
-)
+from crawler.urls import canonical, domain_allowed, is_wap_copy, looks_like_column, looks_like_detail
+from monitor.model import DateSeen
+from monitor.portal.dates import choose_publication, date_from_timestamp, date_from_url, parse_date
+from monitor.portal.links import extension
+from monitor.portal.page import parse_detail, parse_html
+from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, title_year
+
+
+def dates_from_detail(html_text: str, url: str = "") -> list[DateSeen]:
+    return parse_detail(html_text, url).dates
+
 
 PORTALS = Path(__file__).parent / "fixtures" / "portals"
 
@@ -137,11 +130,11 @@ def test_signing_dates_are_not_publication_dates() -> None:
 
 def test_precedence_keeps_all_evidence() -> None:
     evidence = [
-        DateEvidence("url", date(2024, 1, 26), "t20240126"),
-        DateEvidence("list", date(2024, 1, 29), "2024-01-29"),
-        DateEvidence("meta:Maketime", date(2024, 1, 25), "Maketime"),
-        DateEvidence("meta:PubDate", date(2024, 1, 29), "PubDate"),
-        DateEvidence("text:发布时间", date(2024, 1, 30), "发布时间"),
+        DateSeen("url", date(2024, 1, 26), "t20240126"),
+        DateSeen("list", date(2024, 1, 29), "2024-01-29"),
+        DateSeen("meta:Maketime", date(2024, 1, 25), "Maketime"),
+        DateSeen("meta:PubDate", date(2024, 1, 29), "PubDate"),
+        DateSeen("text:发布时间", date(2024, 1, 30), "发布时间"),
     ]
     assert choose_publication(evidence).source == "text:发布时间"
     assert choose_publication(evidence[:3]).source == "meta:Maketime"

@@ -21,9 +21,9 @@ from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 from fixtures.digest.world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_world
 
-from monitor.digest import build_digest, render_html, resolve_period
-from monitor.digest.weeks import Week
 from nianbao.cli import cli
+from nianbao.digest import build_digest, render_html, resolve_period
+from nianbao.digest.weeks import Week
 from storage.testing import add_site, open_archive
 
 GOLDEN = Path(__file__).parent / "fixtures" / "digest" / "expected.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from monitor.digest import build_digest, resolve_period
-from storage.ingest import ingest_bytes
+from nianbao.digest import build_digest, resolve_period
+from nianbao.ingest import ingest_bytes
 from storage.testing import add_site, manual_clock, open_archive, seed_bytes
 
 SIGNED = "\n\n卫滨区人民政府\n2024年1月25日\n".encode()

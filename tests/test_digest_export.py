@@ -11,9 +11,9 @@ import pytest
 from fixtures.digest.world import HOSTILE_TITLE, TODAY, WEEK, build_world
 from openpyxl import load_workbook
 
-from monitor.digest import build_digest, resolve_period
-from monitor.digest.export import COLUMNS, write_csv, write_xlsx
-from monitor.digest.model import Digest
+from nianbao.digest import build_digest, resolve_period
+from nianbao.digest.export import COLUMNS, write_csv, write_xlsx
+from nianbao.digest.model import Digest
 
 
 @pytest.fixture(scope="module")

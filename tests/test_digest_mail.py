@@ -16,8 +16,8 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from fixtures.digest.world import WEEK, build_world
 
-from monitor.digest.mail import MailConfigError, MailError, MailSettings, load_mail_settings
 from nianbao.cli import cli
+from nianbao.digest.mail import MailConfigError, MailError, MailSettings, load_mail_settings
 
 
 class Inbox:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.check import CheckOptions, check_reports, read_report
+from monitor.check import check_reports, read_report
 from monitor.errors import UnreadableInput
 from monitor.extract.facts import agency_from_title, infer_level, names_region
 from monitor.extract.sections import heading_number
-from monitor.model import Report
+from monitor.model import CheckOptions, Report
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import monitor.readers.pdf as pdf_reader
-from monitor.check import CheckOptions, check_reports, read_report
+from monitor.check import check_reports, read_report
+from monitor.model import CheckOptions
 from monitor.readers.pdfgrid import WHY_OFF_COLUMN, Segment, TextLine, find_grids
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from renderers import SEEDS, render
 
-from monitor.check import CheckOptions, check_reports, read_report
-from monitor.model import Finding, Report
-from monitor.rules import Publication, RuleContext, run_rules
+from monitor.check import check_reports, read_report
+from monitor.model import CheckOptions, Finding, Publication, Report
+from monitor.rules import RuleContext, run_rules
 
 SEED_DIR = Path(__file__).parent / "fixtures" / "seeds"
 FORMATS = ["text", "html", "docx"]

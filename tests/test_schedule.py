@@ -579,7 +579,7 @@ def test_the_digest_job_reports_the_week_that_just_ended(config: ScheduleConfig,
 
 
 def test_the_scheduled_digest_shows_what_was_fixed_after_monday(tmp_path: Path, clock: FakeClock) -> None:
-    from storage.ingest import ingest_bytes
+    from nianbao.ingest import ingest_bytes
     from storage.testing import manual_clock, seed_bytes
 
     archive_clock = manual_clock("2024-02-05T02:00:00")  # Monday of 2024-W06

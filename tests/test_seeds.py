@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from renderers import SEEDS, render
 
-from monitor.check import CheckOptions, check_reports, read_report
-from monitor.model import Report
+from monitor.check import check_reports, read_report
+from monitor.model import CheckOptions, Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RENDERINGS = FIXTURES / "renderings"

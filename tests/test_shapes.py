@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from labels import Case, cases, check_cases
 
-from monitor.check import CheckOptions, check_reports, read_report
-from monitor.model import Finding, Report
+from monitor.check import check_reports, read_report
+from monitor.model import CheckOptions, Finding, Report
 from monitor.readers import read_document
 
 SHAPES = Path(__file__).parent / "fixtures" / "shapes"

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from storage.ingest import ingest_bytes
+from nianbao.ingest import ingest_bytes
+from nianbao.reparse import reparse
 from storage.queries import findings, reports
-from storage.reparse import reparse
 from storage.testing import add_site, manual_clock, open_archive, seed_bytes, snapshot
 
 
@@ -102,7 +102,7 @@ def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
 
 def test_previous_year_and_peers_come_from_the_archive(archive):
     """Rules get last year's report of the site and other sites' reports of the year."""
-    from storage.checking import rule_context
+    from nianbao.context import rule_context
     from storage.reports import latest_report
     from storage.sites import get_site
 
@@ -130,7 +130,7 @@ def test_reparse_reads_stored_bytes_again(archive, monkeypatch):
 
     ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="v1.txt", published=date(2024, 3, 2))
     assert codes(archive) == ["DATE.SIGNATURE_YEAR", "PUB.LATE"]
-    monkeypatch.setattr(monitor, "PARSER_VERSION", "99", raising=False)
+    monkeypatch.setattr(monitor.model, "PARSER_VERSION", "99")
     archive.clock.advance(days=1)
     (result,) = reparse(archive)
     assert result.reports == 1 and result.unreadable == 0

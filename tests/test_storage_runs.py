@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from monitor.model import Finding, Report
+from monitor.model import DateSeen, Finding, Report
 from storage.runs import start_run
 from storage.testing import add_site, manual_clock, open_archive, snapshot
 
@@ -55,7 +57,7 @@ def test_store_document_is_content_addressed_and_detects_new_versions(archive):
         url=url,
         etag='"e1"',
         last_modified="Mon, 29 Jan 2024 08:00:00 GMT",
-        dates=[{"source": "meta", "value": "2024-01-29", "quote": "PubDate"}],
+        dates=[DateSeen("meta:PubDate", date(2024, 1, 29), "PubDate")],
     )
     assert first.is_new and not first.is_new_version
     assert archive.blobs.get(first.sha256) == b"v1"
@@ -68,7 +70,7 @@ def test_store_document_is_content_addressed_and_detects_new_versions(archive):
     archive.clock.advance(days=7)
     run = start_run(archive, "s1")
     same = run.store_document(
-        b"v1", url=url, dates=[{"source": "text", "value": "2024-01-30", "quote": "发布时间"}]
+        b"v1", url=url, dates=[DateSeen("text:发布时间", date(2024, 1, 30), "发布时间")]
     )
     assert not same.is_new and not same.is_new_version
     changed = run.store_document(b"v2", url=url)
@@ -82,7 +84,10 @@ def test_store_document_is_content_addressed_and_detects_new_versions(archive):
     assert docs[0]["last_seen"] == archive.now() != docs[0]["first_seen"]
     assert docs[1]["replaces_id"] == docs[0]["id"]
     dates = list(archive.db.query("SELECT source, value FROM document_dates ORDER BY id"))
-    assert dates == [{"source": "meta", "value": "2024-01-29"}, {"source": "text", "value": "2024-01-30"}]
+    assert dates == [
+        {"source": "meta:PubDate", "value": "2024-01-29"},
+        {"source": "text:发布时间", "value": "2024-01-30"},
+    ]
 
 
 def test_not_modified_marks_the_known_version_seen(archive):
@@ -117,7 +122,8 @@ def test_a_failing_write_leaves_nothing_behind(archive):
     before = snapshot(archive.db)
     run = start_run(archive, "s1")
     doc = run.store_document(b"v1", url="https://s1.gov.cn/nb/a.html")
-    run.record_report(doc, report(), [Finding("X", "fatal", "坏的严重程度")])  # violates a CHECK
+    bad = Finding("DATE.SIGNATURE_MISSING", "fatal", "坏的严重程度")  # type: ignore[arg-type]
+    run.record_report(doc, report(), [bad])  # violates a CHECK
     with pytest.raises(Exception, match="CHECK"):
         run.finish("ok")
     assert snapshot(archive.db) == before

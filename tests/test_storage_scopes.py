@@ -7,15 +7,14 @@ from datetime import date
 
 import pytest
 
-from monitor.check import read_report
 from monitor.errors import NianbaoError
-from monitor.rules import Publication
+from monitor.model import Publication
+from nianbao.ingest import ingest_bytes
+from nianbao.intake import Incoming, Intake, Submission
+from nianbao.reparse import reparse
 from storage.archive import Archive
-from storage.checking import options_for
-from storage.ingest import ingest_bytes
 from storage.integrity import check_archive, remove_orphans
 from storage.queries import findings
-from storage.reparse import reparse
 from storage.runs import start_run
 from storage.testing import add_site, manual_clock, open_archive, seed_bytes
 
@@ -38,16 +37,14 @@ def open_codes(archive, year=None):
 
 
 def crawl(archive, reports, *, pub=date(2024, 3, 1)):
-    """One crawl recording ``reports`` [(url, body)] of the site, each published ``pub``."""
-    run = start_run(archive, "s1", kind="crawl")
+    """One crawl taking in ``reports`` [(url, body)] of the site, each published ``pub``."""
+    intake = Intake.start(archive, "s1", kind="crawl")
     for url, body in reports:
-        doc = run.store_document(body, url=url)
         publication = (
             Publication(pub, "text:发布时间", url, "发布时间") if pub else Publication(None, "页面", url)
         )
-        report = read_report(body, url, options_for(run.site, today=archive.today()))
-        run.record_report(doc, report, run.check(report, publication), publication=publication, key=url)
-    return run.finish("ok")
+        intake.take_now(Submission(url, [Incoming(url, body)], publication=publication))
+    return intake.finish("ok")
 
 
 DEPT_A, DEPT_B = "https://s1.gov.cn/bm/a.html", "https://s1.gov.cn/bm/b.html"
@@ -105,41 +102,36 @@ def test_carryover_sees_the_previous_year_found_in_the_same_crawl(archive):
     text = SEED.decode()
     report_2022 = text.replace("2023", "2022").encode()
     for order in ((2022, 2023), (2023, 2022)):
-        run = start_run(archive, "s1", kind="crawl")
+        intake = Intake.start(archive, "s1", kind="crawl")
         bodies = {2022: report_2022, 2023: SEED}
         for year in order:
             url = f"https://s1.gov.cn/nb/{year}-{order[0]}.html"
-            doc = run.store_document(bodies[year], url=url)
-            report = read_report(bodies[year], url, options_for(run.site, today=archive.today()))
-            assert report.year == year
-            run.record_report(doc, report, run.check(report), key=url)
-        pending = {p.report.year: p for p in run._reports}
-        run._check_again_with_later_reports()
-        # Whatever the order, the 2023 report was (re)checked with the 2022 one as context.
-        from storage.checking import previous_report
+            outcome = intake.take_now(Submission(url, [Incoming(url, bodies[year])]))
+            assert outcome.year == year
+        pending = {p.report.year: p for p in intake.run.pending}
+        # Whatever the order, the 2023 report is checked with the 2022 one as context.
+        from nianbao.context import previous_report
 
         assert previous_report(
-            archive.db, run.site, pending[2023].report, pending=run._pending_context()
+            archive.db, intake.run.site, pending[2023].report, pending=intake.run.pending_reports()
         ) is (pending[2022].report)
-        run.finish("ok")
+        intake.finish("ok")
 
 
 def test_carryover_finding_is_produced_in_the_first_crawl(archive):
     """Item 3 end to end: XREF.* findings of a 2023 report checked before its 2022 report."""
-    from storage.checking import check_report
+    from nianbao.context import check_report
 
     report_2022 = SEED.decode().replace("2023", "2022").encode()
     url22, url23 = "https://s1.gov.cn/nb/2022.html", "https://s1.gov.cn/nb/2023.html"
-    run = start_run(archive, "s1", kind="crawl")
+    intake = Intake.start(archive, "s1", kind="crawl")
     for url, body in ((url23, SEED), (url22, report_2022)):
-        doc = run.store_document(body, url=url)
-        report = read_report(body, url, options_for(run.site, today=archive.today()))
-        run.record_report(doc, report, run.check(report), key=url)
-    r23, r22 = run._reports[0].report, run._reports[1].report
-    expected = check_report(archive.db, run.site, r23, pending=[(url22, r22)])
-    without = check_report(archive.db, run.site, r23)
+        intake.take_now(Submission(url, [Incoming(url, body)]))
+    r23, r22 = intake.run.pending[0].report, intake.run.pending[1].report
+    expected = check_report(archive.db, intake.run.site, r23, pending=[(url22, r22)])
+    without = check_report(archive.db, intake.run.site, r23)
     assert {f.code for f in expected} != {f.code for f in without}  # the context matters
-    run.finish("ok")
+    intake.finish("ok")
     stored = {f.code for f in findings(archive.db, site_id="s1", year=2023)}
     assert {f.code for f in expected if f.code.startswith("XREF.")} <= stored
     assert any(f.code.startswith("XREF.") for f in expected)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lxml import html as lxml_html
-
-from crawler.dates import parse_date
-from crawler.titles import classify_title, is_column_name, is_subcolumn_name, normalize_title
-from crawler.urls import absolute, is_document_link, looks_like_column, looks_like_detail
+from crawler.urls import looks_like_column, looks_like_detail
+from monitor.patterns import FULL_DATE
+from monitor.portal.dates import parse_date
+from monitor.portal.links import absolute, is_document_link
+from monitor.portal.page import parse_html
+from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, normalize_title
 
 MAX_PAGES = 200  # portals.md §3: cap the pages walked per column
 
@@ -59,15 +60,9 @@ class Listing:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_html(text: str) -> Any:
-    try:
-        return lxml_html.fromstring(text or "<html></html>")
-    except (ValueError, lxml_html.etree.ParserError):
-        return lxml_html.fromstring("<html></html>")
-
-
-_DATE_NEAR = re.compile(r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)")
-_BRACKETED = re.compile(r"[\[【]\s*((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})\s*[\]】]")
+# A date printed with a list link, whole (group 1), and one in brackets: [2026-09-12] (Henan).
+_DATE_NEAR = re.compile(f"({FULL_DATE.pattern})")
+_BRACKETED = re.compile(f"[\\[【]\\s*({FULL_DATE.pattern})\\s*[\\]】]")
 _WS = re.compile(r"\s+")
 
 
@@ -242,7 +237,7 @@ def pager_links(url: str, doc: Any, text: str) -> list[str]:
             pages.add(f"{prefix}{name}_{k}.{ext}")
     if param_template and param_max:
         for k in range(1, min(param_max, MAX_PAGES) + 1):
-            pages.add(_PAGE_PARAM.sub(lambda m, k=k: f"{m.group(1)}{k}", param_template, count=1))
+            pages.add(_PAGE_PARAM.sub(rf"\g<1>{k}", param_template, count=1))
     total = _TOTAL_PAGES_TEXT.search(text)
     if total and not pages and int(total.group(1)) > 1:
         # "共 N 页" with no usable links: the common index_N series.

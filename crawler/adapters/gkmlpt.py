@@ -15,10 +15,11 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, column_hint, parse_html
-from crawler.dates import date_from_timestamp
-from crawler.titles import classify_title, is_column_name
-from crawler.urls import absolute
+from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, column_hint
+from monitor.portal.dates import date_from_timestamp
+from monitor.portal.links import absolute
+from monitor.portal.page import parse_html
+from monitor.portal.titles import classify_title, is_column_name
 
 _SID = re.compile(r"""\bSID\s*[:=]\s*['"]([\w-]+)['"]""")
 _CAT_LINK = re.compile(r"""href=['"][^'"]*#(\d+)['"][^>]*>([^<]{0,40})<""")

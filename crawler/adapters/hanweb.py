@@ -15,7 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing, parse_html
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing
+from monitor.portal.page import parse_html
 
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
 _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
@@ -129,7 +130,8 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
             total = int(t.group(1))
         per_page = cfg.get("per_page", 20)
         step = per_page * cfg.get("group", 3)
-        proxy = _PROXY_URL.search(text).group(1) if _PROXY_URL.search(text) else DEFAULT_PROXY
+        proxy_match = _PROXY_URL.search(text)
+        proxy = proxy_match.group(1) if proxy_match else DEFAULT_PROXY
         if total is None or count < total:
             listing.fetches.append(
                 _proxy_fetch(url, proxy, _form(text, url), count + 1, step, per_page, total, scope)

@@ -13,9 +13,10 @@ Per-site facts are data (the sites registry); nothing here is per site.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,13 +37,16 @@ from twisted.python.failure import Failure
 
 from crawler import adapters
 from crawler.adapters.base import Entry
-from crawler.dates import DateEvidence, choose_publication, date_from_url
-from crawler.detail import Attachment, parse_detail
 from crawler.detect import Verdict, classify_failure
 from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
 from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
-from crawler.titles import classify_title
-from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_document_link, is_wap_copy
+from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_wap_copy
+from monitor.model import DateSeen
+from monitor.portal.dates import choose_publication, date_from_url
+from monitor.portal.links import is_document_link
+from monitor.portal.page import Attachment, parse_detail
+from monitor.portal.titles import classify_title
+from nianbao.intake import Role
 
 MAX_SUBCOLUMN_DEPTH = 3
 MAX_LIST_REQUESTS = 1000  # per site: a runaway pager is cut here (and noted)
@@ -63,6 +67,31 @@ class _NoTraceback(logging.Filter):
 
 
 _QUIET_ROBOTS = _NoTraceback()
+
+
+Handler = Callable[["ReportSpider", SiteState, Any], Iterable[Any]]
+
+
+def answers(handler: Handler) -> Callable[[ReportSpider, Any], Out]:
+    """Make ``handler`` a callback or errback of a site's request: its output, then the request settled.
+
+    Every request a site sends is counted once (``ReportSpider._send``) and settled here exactly once,
+    whatever the handler yields or raises, so the site's end (``SiteDoneItem``) is never missed.
+    """
+
+    @functools.wraps(handler)
+    def callback(spider: ReportSpider, answer: Any) -> Out:  # a Response, or a Failure for an errback
+        request: Request = answer.request
+        state = spider.states[request.meta["site_id"]]
+        out: Out = []
+        try:
+            out.extend(handler(spider, state, answer))
+        except Exception as exc:
+            out.extend(spider._handler_failed(state, request, exc))
+        out.extend(spider._settle(state, listing=bool(request.meta.get("listing"))))
+        return out
+
+    return callback
 
 
 class ReportSpider(Spider):
@@ -159,20 +188,23 @@ class ReportSpider(Spider):
             scope=scope,
             download_maxsize=self.page_maxsize,
         )
-        common = {
-            "callback": self.parse_list,
-            "errback": self.on_error,
-            "meta": meta,
-            "dont_filter": True,
-            "headers": headers or None,
-        }
-        if formdata is not None:
-            request: Request = FormRequest(url, formdata=formdata, method=method, **common)
-        else:
-            request = Request(url, method=method, **common)
-        state.pending += 1
-        state.pending_lists += 1
-        state.requests += 1
+        request = Request(
+            url,
+            method=method,
+            callback=self.parse_list,
+            errback=self.on_error,
+            meta=meta,
+            dont_filter=True,
+            headers=headers or None,
+        )
+        if formdata is not None:  # Hanweb's dataproxy.jsp: a form POST
+            request = request.replace(cls=FormRequest, formdata=formdata)
+        return self._send(state, request, listing=True)
+
+    def _send(self, state: SiteState, request: Request, *, listing: bool = False) -> Request:
+        """The one place a site's request is counted; ``answers`` settles it when answered."""
+        request.meta["listing"] = listing
+        state.sent(listing=listing)
         return request
 
     def _conditional(self, state: SiteState, request: Request) -> Request:
@@ -195,12 +227,9 @@ class ReportSpider(Spider):
             entry=entry,
             download_maxsize=self.attachment_maxsize if role == "document" else self.page_maxsize,
         )
-        state.pending += 1
-        state.requests += 1
         callback = self.parse_document if role == "document" else self.parse_detail
-        return self._conditional(
-            state, Request(entry.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
-        )
+        request = Request(entry.url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+        return self._send(state, self._conditional(state, request))
 
     def _attachment_request(
         self, state: SiteState, key: str, attachment: Attachment, referer: str
@@ -208,19 +237,15 @@ class ReportSpider(Spider):
         meta = self._meta(
             state, "attachment", assembly=key, attachment=attachment, download_maxsize=self.attachment_maxsize
         )
-        state.pending += 1
-        state.requests += 1
-        return self._conditional(
-            state,
-            Request(
-                attachment.url,
-                callback=self.parse_attachment,
-                errback=self.on_error,
-                meta=meta,
-                headers={"Referer": referer},
-                dont_filter=True,
-            ),
+        request = Request(
+            attachment.url,
+            callback=self.parse_attachment,
+            errback=self.on_error,
+            meta=meta,
+            headers={"Referer": referer},
+            dont_filter=True,
         )
+        return self._send(state, self._conditional(state, request))
 
     async def start(self) -> AsyncIterator[Any]:
         for site_id, state in self.states.items():
@@ -250,21 +275,8 @@ class ReportSpider(Spider):
 
     # ---- callbacks ----------------------------------------------------------------------------
 
-    def _state(self, response_or_request: Response | Request) -> SiteState:
-        return self.states[response_or_request.meta["site_id"]]
-
-    def parse_list(self, response: Response) -> Out:
-        state = self._state(response)
-        out: Out = []
-        try:
-            out.extend(self._on_list(state, response))
-        except Exception as exc:  # a parser bug must not end the site silently
-            self.logger.exception("list page %s could not be read", response.url)
-            state.notes.append(f"list page {response.url} could not be read: {exc!r}")
-        out.extend(self._settle(state, listing=True))
-        return out
-
-    def _on_list(self, state: SiteState, response: Response) -> Iterable[Any]:
+    @answers
+    def parse_list(self, state: SiteState, response: Response) -> Iterable[Any]:
         meta = response.meta
         kind = meta.get("kind", "list")
         start = bool(meta.get("start"))
@@ -358,50 +370,32 @@ class ReportSpider(Spider):
         state.entries[key] = entry
         yield self._detail_request(state, entry)
 
-    def parse_detail(self, response: Response) -> Out:
-        state = self._state(response)
-        out: Out = []
-        try:
-            out.extend(self._on_detail(state, response))
-        except Exception as exc:
-            self.logger.exception("detail page %s could not be read", response.url)
-            out.append(
-                self._problem(
-                    state,
-                    "CRAWL.DOCUMENT_FAILED",
-                    f"年报页面无法解析：{exc!r}",
-                    response.url,
-                    {"url": response.url},
-                    listing=False,
-                )
-            )
-        out.extend(self._settle(state))
-        return out
-
-    def _fetched(self, response: Response, role: str, name: str = "") -> FetchedDocument:
+    def _fetched(self, response: Response, role: Role, name: str = "") -> FetchedDocument:
         previous: Previous | None = response.meta.get("previous")
-        headers = response.headers
-        etag = headers.get("ETag")
-        last_modified = headers.get("Last-Modified")
-        content_type = headers.get("Content-Type")
-        common = {
-            "etag": etag.decode("latin-1") if etag else (previous.etag if previous else None),
-            "last_modified": last_modified.decode("latin-1")
-            if last_modified
-            else (previous.last_modified if previous else None),
-            "content_type": content_type.decode("latin-1") if content_type else None,
-            "name": name,
-        }
+
+        def header(key: str) -> str | None:
+            value = response.headers.get(key)
+            return value.decode("latin-1") if value else None
+
+        doc = FetchedDocument(
+            response.url,
+            role,
+            response.status,
+            response.body,
+            content_type=header("Content-Type"),
+            etag=header("ETag") or (previous.etag if previous else None),
+            last_modified=header("Last-Modified") or (previous.last_modified if previous else None),
+            name=name,
+        )
         if response.status == 304 and previous is not None:
-            return FetchedDocument(
-                response.url, role, 304, None, not_modified=True, sha256=previous.sha256, **common
-            )
-        doc = FetchedDocument(response.url, role, response.status, response.body, **common)
+            doc.body, doc.not_modified, doc.sha256 = None, True, previous.sha256
+            return doc
         if previous is not None and previous.sha256 == doc.sha256:
             doc.not_modified = True  # no validators, but the same bytes: nothing to read again
         return doc
 
-    def _on_detail(self, state: SiteState, response: Response) -> Iterable[Any]:
+    @answers
+    def parse_detail(self, state: SiteState, response: Response) -> Iterable[Any]:
         entry: Entry = response.meta["entry"]
         if response.status != 304:
             verdict = classify_failure(response.status, response.body, response.url)
@@ -448,32 +442,30 @@ class ReportSpider(Spider):
         for attachment in attachments:
             yield self._attachment_request(state, key, attachment, response.url)
 
-    def _evidence(self, entry: Entry, page_dates: list[DateEvidence], url: str) -> list[DateEvidence]:
+    def _evidence(self, entry: Entry, page_dates: list[DateSeen], url: str) -> list[DateSeen]:
         evidence = list(page_dates)
         if entry.list_date is not None:
-            evidence.append(DateEvidence("list", entry.list_date, entry.date_quote, entry.list_url))
+            evidence.append(DateSeen("list", entry.list_date, entry.date_quote, entry.list_url))
         for candidate in {entry.url, url}:
             from_url = date_from_url(candidate)
             if from_url is not None and from_url not in evidence:
                 evidence.append(from_url)
         return evidence
 
-    def parse_document(self, response: Response) -> Out:
+    @answers
+    def parse_document(self, state: SiteState, response: Response) -> Iterable[Any]:
         """A list link straight to a file: the file is the report."""
-        state = self._state(response)
         entry: Entry = response.meta["entry"]
-        out: Out = []
         html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
         verdict = classify_failure(response.status, response.body, response.url) if html else None
         if verdict is not None:  # an error page where the file should be
-            out.extend(self._document_failure(state, entry.url, verdict))
-            out.extend(self._settle(state))
-            return out
+            yield from self._document_failure(state, entry.url, verdict)
+            return
         doc = self._fetched(response, "attachment", entry.title)
         evidence = self._evidence(entry, [], response.url)
         info = classify_title(entry.title)
         state.reports += 1
-        out.append(
+        yield (
             ReportItem(
                 state.site_id,
                 entry.url,
@@ -486,24 +478,19 @@ class ReportSpider(Spider):
                 documents=[doc],
             )
         )
-        out.extend(self._settle(state))
-        return out
 
-    def parse_attachment(self, response: Response) -> Out:
-        state = self._state(response)
+    @answers
+    def parse_attachment(self, state: SiteState, response: Response) -> Iterable[Any]:
         attachment: Attachment = response.meta["attachment"]
-        out: Out = []
         html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
         verdict = classify_failure(response.status, response.body, response.url) if html else None
         if verdict is not None:
-            out.extend(self._attachment_failed(state, response.meta, verdict))
-        else:
-            role = "image" if attachment.kind == "image" else "attachment"
-            assembly = state.assemblies[response.meta["assembly"]]
-            assembly.item.documents.append(self._fetched(response, role, attachment.name))
-            out.extend(self._assembly_step(state, response.meta["assembly"]))
-        out.extend(self._settle(state))
-        return out
+            yield from self._attachment_failed(state, response.meta, verdict)
+            return
+        role: Role = "image" if attachment.kind == "image" else "attachment"
+        assembly = state.assemblies[response.meta["assembly"]]
+        assembly.item.documents.append(self._fetched(response, role, attachment.name))
+        yield from self._assembly_step(state, response.meta["assembly"])
 
     def _assembly_step(self, state: SiteState, key: str) -> Out:
         assembly = state.assemblies[key]
@@ -516,20 +503,34 @@ class ReportSpider(Spider):
 
     # ---- failures -----------------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> Out:
+    @answers
+    def on_error(self, state: SiteState, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        state = self._state(request)
         role = request.meta.get("role")
         verdict = self._failure_verdict(failure, request)
-        out: Out = []
         if role == "list":
-            out.extend(self._list_failure(state, request.url, verdict, bool(request.meta.get("start"))))
+            yield from self._list_failure(state, request.url, verdict, bool(request.meta.get("start")))
         elif role in ("detail", "document"):
-            out.extend(self._document_failure(state, request.url, verdict))
+            yield from self._document_failure(state, request.url, verdict)
         elif role == "attachment":
-            out.extend(self._attachment_failed(state, request.meta, verdict))
-        out.extend(self._settle(state, listing=role == "list"))
-        return out
+            yield from self._attachment_failed(state, request.meta, verdict)
+
+    def _handler_failed(self, state: SiteState, request: Request, exc: Exception) -> Out:
+        """A bug reading one answer must not end the site silently: noted, or the report's failure."""
+        self.logger.exception("%s %s could not be read", request.meta.get("role"), request.url)
+        if request.meta.get("listing"):
+            state.notes.append(f"list page {request.url} could not be read: {exc!r}")
+            return []
+        return [
+            self._problem(
+                state,
+                "CRAWL.DOCUMENT_FAILED",
+                f"年报页面无法解析：{exc!r}",
+                request.url,
+                {"url": request.url},
+                listing=False,
+            )
+        ]
 
     def _failure_verdict(self, failure: Failure, request: Request) -> Verdict:
         exc = failure.value
@@ -656,10 +657,12 @@ class ReportSpider(Spider):
 
     # ---- the end of a site --------------------------------------------------------------------
 
-    def _settle(self, state: SiteState, listing: bool = False) -> Out:
-        state.pending -= 1
-        if listing:
-            state.pending_lists -= 1
+    def _settle(self, state: SiteState, *, listing: bool) -> Out:
+        """One of the site's requests was answered: what follows from that (held copies, the site's end)."""
+        state.answered(listing=listing)
+        return self._advance(state)
+
+    def _advance(self, state: SiteState) -> Out:
         out: Out = []
         if state.pending_lists == 0 and not state.listing_done:
             state.listing_done = True
@@ -737,9 +740,9 @@ class ReportSpider(Spider):
         for key in list(state.assemblies):
             state.assemblies[key].pending = 1
             out.extend(self._assembly_step(state, key))
-        state.pending = state.pending_lists = 1
+        state.abandon()
         # Releases held _wap copies if the listing never ended; their answers then close the site.
-        out.extend(self._settle(state, listing=True))
+        out.extend(self._advance(state))
         return out
 
     def _site_done(self, state: SiteState) -> SiteDoneItem:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
-from monitor.errors import UnreadableInput
+from monitor.errors import NotAReport
 from monitor.extract.facts import (
     agency_from_body,
     agency_from_title,
@@ -23,11 +22,8 @@ from monitor.extract.facts import (
 from monitor.extract.normalize import compact, squeeze_cjk_spaces
 from monitor.extract.sections import find_layout, section_texts
 from monitor.extract.tables import detect_template, read_table2, read_table3, read_table4
-from monitor.model import Report, Section
+from monitor.model import CheckOptions, Report, Section
 from monitor.readers.base import SourceDocument
-
-if TYPE_CHECKING:
-    from monitor.check import CheckOptions
 
 __all__ = ["extract_report"]
 
@@ -83,7 +79,7 @@ def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
 
     has_table_rows = any(ln.is_row for ln in lines)
     if not report.sections and not has_table_rows and not (report.title and "信息公开" in report.title):
-        raise UnreadableInput(doc.path, "不是政府信息公开工作年度报告（未找到标题、章节或表格）")
+        raise NotAReport(doc.path, "不是政府信息公开工作年度报告（未找到标题、章节或表格）")
 
     # Year: the option, else the title, else the year the opening statements report on.
     opening = opening_year(report.section_text(1))

@@ -11,7 +11,7 @@ import re
 import zipfile
 from io import BytesIO
 
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]  # typed where lxml-stubs is installed
+from lxml import etree
 
 from monitor.errors import UnreadableInput
 from monitor.readers.base import Line, SourceDocument

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import lxml.html  # type: ignore[import-untyped, unused-ignore]  # typed where lxml-stubs is installed
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]  # typed where lxml-stubs is installed
+import lxml.html
+from lxml import etree
 
 from monitor.errors import UnreadableInput
 from monitor.readers.base import Line, SourceDocument

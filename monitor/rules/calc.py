@@ -34,7 +34,7 @@ def _values(table: Table, cells: list[tuple[str, str]]) -> list[float | int] | N
     return out
 
 
-@rule("CALC.T3_BALANCE", "error", "表三收支不平衡")
+@rule("CALC.T3_BALANCE")
 def t3_balance(report: Report, ctx: RuleContext) -> list[Finding]:
     table = report.tables.get("table3")
     if not table or not table.found:
@@ -77,7 +77,7 @@ def _result_rows(report: Report, table: Table) -> tuple[str, ...]:
     return TABLE3_RESULT_ROWS_2021
 
 
-@rule("CALC.T3_RESULT_TOTAL", "error", "表三办理结果总计不符")
+@rule("CALC.T3_RESULT_TOTAL")
 def t3_result_total(report: Report, ctx: RuleContext) -> list[Finding]:
     table = report.tables.get("table3")
     if not table or not table.found:
@@ -111,7 +111,7 @@ def t3_result_total(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("CALC.T3_ROW_TOTAL", "error", "表三行总计不符")
+@rule("CALC.T3_ROW_TOTAL")
 def t3_row_total(report: Report, ctx: RuleContext) -> list[Finding]:
     table = report.tables.get("table3")
     if not table or not table.found:
@@ -141,7 +141,7 @@ def t3_row_total(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("CALC.T4_TOTAL", "error", "表四总计不符")
+@rule("CALC.T4_TOTAL")
 def t4_total(report: Report, ctx: RuleContext) -> list[Finding]:
     table = report.tables.get("table4")
     if not table or not table.found:
@@ -172,7 +172,7 @@ def t4_total(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("CALC.INVALID_NUMBER", "error", "数字无效")
+@rule("CALC.INVALID_NUMBER")
 def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     for key in ("table2", "table3", "table4"):

@@ -9,7 +9,7 @@ from monitor.model import Finding, Report
 from monitor.rules.registry import RuleContext, finding, rule
 
 
-@rule("DATE.SIGNATURE_MISSING", "warning", "缺少落款日期")
+@rule("DATE.SIGNATURE_MISSING")
 def signature_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.signed is not None:
         return []
@@ -23,7 +23,7 @@ def signature_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("DATE.SIGNATURE_YEAR", "error", "落款年份错误")
+@rule("DATE.SIGNATURE_YEAR")
 def signature_year(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.signed is None or report.year is None or report.signed.date.year == report.year + 1:
         return []
@@ -43,7 +43,7 @@ def signature_year(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("DATE.SIGNED_AFTER_PUBLICATION", "warning", "落款晚于发布")
+@rule("DATE.SIGNED_AFTER_PUBLICATION")
 def signed_after_publication(report: Report, ctx: RuleContext) -> list[Finding]:
     pub = ctx.publication
     if report.signed is None or pub is None or pub.date is None or report.signed.date <= pub.date:
@@ -65,7 +65,7 @@ def signed_after_publication(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("DATE.PERIOD_MISMATCH", "error", "统计期限错误")
+@rule("DATE.PERIOD_MISMATCH")
 def period_mismatch(report: Report, ctx: RuleContext) -> list[Finding]:
     period = report.period
     if period is None or report.year is None:
@@ -82,7 +82,7 @@ def period_mismatch(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("YEAR.INCONSISTENT", "error", "年份前后不一")
+@rule("YEAR.INCONSISTENT")
 def year_inconsistent(report: Report, ctx: RuleContext) -> list[Finding]:
     stated = title_year(report.title)
     if stated is None:

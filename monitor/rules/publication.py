@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from monitor.codes import LEVEL_NAMES
 from monitor.deadlines import deadline_for
 from monitor.model import Finding, Report
-from monitor.names import LEVEL_NAMES
 from monitor.rules.registry import RuleContext, finding, rule
 
 
-@rule("PUB.LATE", "error", "逾期发布")
+@rule("PUB.LATE")
 def late(report: Report, ctx: RuleContext) -> list[Finding]:
     pub = ctx.publication
     if pub is None or pub.date is None or report.year is None:
@@ -34,7 +34,7 @@ def late(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("PUB.DATE_UNKNOWN", "warning", "发布日期不明")
+@rule("PUB.DATE_UNKNOWN")
 def date_unknown(report: Report, ctx: RuleContext) -> list[Finding]:
     pub = ctx.publication
     if pub is None or pub.date is not None:
@@ -48,7 +48,7 @@ def date_unknown(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("PUB.NOT_MACHINE_READABLE", "warning", "仅以图片发布")
+@rule("PUB.NOT_MACHINE_READABLE")
 def not_machine_readable(report: Report, ctx: RuleContext) -> list[Finding]:
     if not report.image_only:
         return []

@@ -1,8 +1,8 @@
 """The rule registry: one small pure function per code.
 
-A rule is ``fn(report, ctx) -> list[Finding]`` registered with its code and
-severity by the ``@rule`` decorator. Codes are a public interface (rules.md):
-a test fails when the registry and rules.md disagree.
+A rule is ``fn(report, ctx) -> list[Finding]`` registered under its code by
+the ``@rule`` decorator; the code's severity and title come from the code
+catalogue (``monitor.codes``), never from the rule.
 """
 
 from __future__ import annotations
@@ -12,17 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from monitor.model import Finding, Report, Severity
-
-
-@dataclass
-class Publication:
-    """What the crawl (or the user) knows about where and when a report was published."""
-
-    date: date | None = None
-    source: str | None = None  # e.g. "meta PubDate", "page text 发布时间", "--published"
-    url: str | None = None
-    quote: str | None = None
+from monitor.codes import code_of
+from monitor.model import Finding, Publication, Report
 
 
 @dataclass
@@ -48,43 +39,28 @@ RuleFn = Callable[[Report, RuleContext], list[Finding]]
 @dataclass(frozen=True)
 class RuleSpec:
     code: str
-    severity: Severity
     fn: RuleFn
-    title: str = ""
 
 
 REGISTRY: dict[str, RuleSpec] = {}
-# Codes decided outside the per-report rules (by the crawler or the publication check of a site).
-SITE_CODES: dict[str, Severity] = {
-    "PUB.MISSING": "error",
-    "PUB.CHANGED": "info",
-    "CRAWL.UNREACHABLE": "error",
-    "CRAWL.BLOCKED": "error",
-    "CRAWL.NO_REPORT_COLUMN": "warning",
-    "CRAWL.DOCUMENT_FAILED": "warning",
-}
 
 
-def rule(code: str, severity: Severity, title: str = "") -> Callable[[RuleFn], RuleFn]:
+def rule(code: str) -> Callable[[RuleFn], RuleFn]:
+    """Register ``fn`` as the rule for ``code`` (which must be in the catalogue)."""
+    code_of(code)
+
     def decorate(fn: RuleFn) -> RuleFn:
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
-        REGISTRY[code] = RuleSpec(code, severity, fn, title)
+        REGISTRY[code] = RuleSpec(code, fn)
         return fn
 
     return decorate
 
 
 def finding(code: str, message: str, evidence: dict[str, Any] | None = None, subject: str = "") -> Finding:
-    """Build a finding with the severity its code is registered with."""
-    spec = REGISTRY.get(code)
-    severity: Severity = spec.severity if spec else SITE_CODES[code]
-    return Finding(code, severity, message, evidence or {}, subject)
-
-
-def all_codes() -> dict[str, Severity]:
-    """Every code nianbao can emit, with its severity."""
-    return {**{c: s.severity for c, s in REGISTRY.items()}, **SITE_CODES}
+    """Build a finding with the severity the catalogue gives its code."""
+    return Finding(code, code_of(code).severity, message, evidence or {}, subject)
 
 
 def run_rules(report: Report, ctx: RuleContext, codes: set[str] | None = None) -> list[Finding]:

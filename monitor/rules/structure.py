@@ -17,7 +17,7 @@ _TABLE_SECTION = {"table2": 2, "table3": 3, "table4": 4}
 _EMPTY_WORDS = re.compile(r"^(无|暂无|略|没有|空|无内容|不适用)$")
 
 
-@rule("STRUCT.SECTION_MISSING", "error", "缺少章节")
+@rule("STRUCT.SECTION_MISSING")
 def section_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     for number, title in SECTION_TITLES.items():
@@ -40,7 +40,7 @@ def section_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("STRUCT.SECTION_EMPTY", "warning", "章节无实质内容")
+@rule("STRUCT.SECTION_EMPTY")
 def section_empty(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     for number in (1, 5, 6):  # the prose sections; empty tables are STRUCT.TABLE_MISSING / BLANK_CELLS
@@ -64,7 +64,7 @@ def section_empty(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("STRUCT.TABLE_MISSING", "error", "缺少表格")
+@rule("STRUCT.TABLE_MISSING")
 def table_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     return [
         finding(
@@ -81,7 +81,7 @@ def table_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("STRUCT.ROWS_MISSING", "error", "表格缺行")
+@rule("STRUCT.ROWS_MISSING")
 def rows_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     tmpl = report.template or "2021"
@@ -142,7 +142,7 @@ def numeric_cells(report: Report, key: str) -> Iterator[tuple[str, str, Cell, st
                 yield row, col, cell, kind
 
 
-@rule("STRUCT.BLANK_CELLS", "warning", "表格留空")
+@rule("STRUCT.BLANK_CELLS")
 def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
     tmpl = report.template or "2021"
@@ -189,7 +189,7 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("STRUCT.OLD_TEMPLATE", "error", "使用旧版模板")
+@rule("STRUCT.OLD_TEMPLATE")
 def old_template(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.year is None or report.year < 2021 or report.template != "2019":
         return []
@@ -202,7 +202,7 @@ def old_template(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("STRUCT.AGENCY_MISSING", "warning", "标题未写明机关全称")
+@rule("STRUCT.AGENCY_MISSING")
 def agency_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     if names_region(report.heading_agency):
         return []
@@ -216,7 +216,7 @@ def agency_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     ]
 
 
-@rule("STRUCT.FEE_STATEMENT_MISSING", "warning", "未说明信息处理费")
+@rule("STRUCT.FEE_STATEMENT_MISSING")
 def fee_statement_missing(report: Report, ctx: RuleContext) -> list[Finding]:
     if report.year is None or report.year < 2021 or report.fee_statement:
         return []

@@ -47,7 +47,7 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left : (min(rights) + 1) if rights else len(text)].strip()
 
 
-@rule("XREF.TEXT_TABLE", "warning", "文字与表格矛盾")
+@rule("XREF.TEXT_TABLE")
 def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
     text = halfwidth(report.narrative())
     t3, t4 = report.tables.get("table3"), report.tables.get("table4")
@@ -133,7 +133,7 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
-@rule("XREF.CARRYOVER", "error", "上年结转数不符")
+@rule("XREF.CARRYOVER")
 def carryover(report: Report, ctx: RuleContext) -> list[Finding]:
     prev = ctx.previous
     t3 = report.tables.get("table3")
@@ -213,7 +213,7 @@ def copied_share(report: Report, other: Report) -> float:
     return len(mine & _report_shingles(other)) / len(mine)
 
 
-@rule("XREF.COPIED", "warning", "照搬照抄")
+@rule("XREF.COPIED")
 def copied(report: Report, ctx: RuleContext) -> list[Finding]:
     candidates = ([("上一年度", ctx.previous)] if ctx.previous else []) + [
         ("同年度其他机关", p) for p in ctx.peers

@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from monitor.check import CheckOptions, CheckResult, check_paths
+from monitor.check import CheckResult, check_paths
+from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES, SEVERITY_ORDER
 from monitor.deadlines import parse_month_day
-from monitor.model import SEVERITY_ORDER, Finding, Report
-from monitor.names import EVIDENCE_LABELS, LEVEL_NAMES, SEVERITY_NAMES
+from monitor.evidence import evidence_text
+from monitor.model import CheckOptions, Finding, Report
 from nianbao.cli.options import DATE
 
 SOURCE_NAMES = {
@@ -28,7 +29,8 @@ SOURCE_NAMES = {
 
 def report_json(result: CheckResult) -> dict[str, Any]:
     """The JSON object `check --json` prints for one input (a public contract)."""
-    report, out = result.report, {"path": result.path}
+    report = result.report
+    out: dict[str, Any] = {"path": result.path}
     assert report is not None
     data = report.to_json()
     out.update(
@@ -59,18 +61,6 @@ def _order(f: Finding) -> tuple[int, str]:
     return SEVERITY_ORDER[f.severity], f.code
 
 
-def _evidence_text(evidence: dict[str, Any]) -> str:
-    parts = []
-    for key, value in evidence.items():
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False)
-        parts.append(f"{EVIDENCE_LABELS.get(key, key)}：{value}")
-    text = "；".join(parts)
-    return text if len(text) <= 400 else text[:399] + "…"
-
-
 def _describe(report: Report) -> list[str]:
     period = f"{report.period.start}至{report.period.end}" if report.period else "未写明"
     return [
@@ -98,7 +88,7 @@ def print_text(result: CheckResult) -> None:
         click.echo(f"  {SEVERITY_NAMES[severity]}（{len(group)}）")
         for f in sorted(group, key=_order):
             click.echo(f"    {f.code}  {f.message}")
-            click.echo(f"        依据：{_evidence_text(f.evidence)}")
+            click.echo(f"        依据：{evidence_text(f.evidence, links=True)}")
     click.echo("")
 
 

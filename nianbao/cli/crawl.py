@@ -14,18 +14,14 @@ from typing import Any
 
 import click
 
+from monitor.codes import SEVERITY_NAMES, RunStatus
 from monitor.errors import NianbaoError
-from monitor.names import SEVERITY_NAMES
-from nianbao.cli.errors import Failure, open_archive
+from nianbao.cli.errors import Failure, Stopped, open_archive
 from nianbao.cli.options import data_option, today_option
 
-STATUS_NAMES = {
-    "ok": "正常",
-    "blocked": "被拦截",
-    "unreachable": "无法访问",
-    "no_report_column": "未找到年报栏目",
-    "error": "抓取出错",
-}
+
+def _status_name(status: str) -> str:
+    return RunStatus(status).label
 
 
 def _load_sites_file(path: str, data_dir: str) -> None:
@@ -57,7 +53,7 @@ def _check_sites(data_dir: str, site_ids: list[str], *, create: bool = True) -> 
 
 def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int) -> Any:
     """Run the crawl child; fails when it crawled nothing of the ``expected`` sites."""
-    from crawler.runner import run_crawl
+    from nianbao.crawling import run_crawl
 
     result = run_crawl(data_dir, site_ids, today)
     if result.signal_received is not None and not result.sites:
@@ -74,9 +70,7 @@ def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int
 def _stopped(result: Any) -> None:
     """The command was stopped by a signal (passed on to the crawl): say so, exit 128 + the signal."""
     name = signal.Signals(result.signal_received).name
-    failure = Failure(f"抓取被中止（收到 {name}），未完成的站点已记为抓取出错")
-    failure.exit_code = 128 + int(result.signal_received)
-    raise failure
+    raise Stopped(f"抓取被中止（收到 {name}），未完成的站点已记为抓取出错", 128 + int(result.signal_received))
 
 
 def _check_child(result: Any) -> None:
@@ -89,7 +83,7 @@ def _check_child(result: Any) -> None:
 
 def _site_line(site: dict[str, Any]) -> str:
     counts = site.get("counts") or {}
-    status = STATUS_NAMES.get(site["status"], site["status"])
+    status = _status_name(site["status"])
     mark = "✓" if site["status"] == "ok" else "✗"
     parts = [f"{mark} {site.get('agency', '')}（{site['site_id']}） {status}"]
     if site["status"] == "ok" or counts.get("reports_found"):
@@ -118,7 +112,7 @@ def print_summary(result: Any) -> None:
     for site in sites:
         totals[site["status"]] = totals.get(site["status"], 0) + 1
     by_status = "，".join(
-        f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(totals.items(), key=lambda kv: kv[0] != "ok")
+        f"{_status_name(k)} {v}" for k, v in sorted(totals.items(), key=lambda kv: kv[0] != "ok")
     )
     opened = sum(s.get("opened", 0) + s.get("reopened", 0) for s in sites)
     resolved = sum(s.get("resolved", 0) for s in sites)
@@ -208,9 +202,7 @@ def recheck(site_id: str, today: date | None, data_dir: str) -> None:
             if row.url:
                 click.echo(f"      {row.url}")
     if site["status"] != "ok":
-        click.echo(
-            f"本次抓取{STATUS_NAMES.get(site['status'], site['status'])}，不能据此认定该站点没有问题。"
-        )
+        click.echo(f"本次抓取{_status_name(site['status'])}，不能据此认定该站点没有问题。")
     elif not new and not still_open:
         click.echo("该站点当前没有未解决的问题。")
     _check_child(result)

@@ -58,8 +58,8 @@ def digest(
       nianbao digest --week 2025-W07 --data /srv/nianbao --out /srv/www/digest
       nianbao digest --mail --config nianbao.toml
     """
-    from monitor.digest import resolve_period, write_digest
-    from monitor.digest.mail import load_mail_settings
+    from nianbao.digest import resolve_period, write_digest
+    from nianbao.digest.mail import load_mail_settings
 
     if week and today:
         raise click.UsageError("--week 与 --today 只能指定一个")

@@ -22,6 +22,14 @@ class Failure(click.ClickException):
         click.echo(f"nianbao: 错误：{self.format_message()}", err=True, file=file)
 
 
+class Stopped(Failure):
+    """The command was stopped by a signal: exit status 128 + the signal's number, as shells report it."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
+
 def open_archive(data_dir: str, *, create: bool = True) -> Archive:
     """Open the archive in ``data_dir``, turning every way that fails into a Failure.
 

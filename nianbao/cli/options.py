@@ -24,7 +24,7 @@ def data_option(func: F) -> F:
     )(func)
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+
     """A YYYY-MM-DD date."""
 
     name = "YYYY-MM-DD"

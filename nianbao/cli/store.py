@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
+from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES
 from monitor.errors import NianbaoError
-from monitor.names import LEVEL_NAMES, SEVERITY_NAMES
 from nianbao.cli.errors import Failure, open_archive
 from nianbao.cli.options import DATE, data_option
 
@@ -49,7 +49,7 @@ def ingest(
       nianbao ingest 2023年报.pdf --site gzjkq-jtfw --published 2024-01-25
       nianbao ingest received/*.docx --site wbq-jyj --data /srv/nianbao
     """
-    from storage.ingest import ingest_bytes
+    from nianbao.ingest import ingest_bytes
 
     if url and len(paths) > 1:
         raise click.UsageError("--url 只能用于单个文件")
@@ -219,7 +219,7 @@ def reparse(site_id: str | None, data_dir: str) -> None:
       nianbao reparse
       nianbao reparse --site gzjkq-jtfw
     """
-    from storage.reparse import reparse as run_reparse
+    from nianbao.reparse import reparse as run_reparse
 
     with open_archive(data_dir, create=False) as archive:
         results = run_reparse(archive, site_id)

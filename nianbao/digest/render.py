@@ -1,4 +1,4 @@
-"""Render the digest: one self-contained HTML file from the Jinja2 templates in monitor/templates/."""
+"""Render the digest: one self-contained HTML file from the Jinja2 templates in nianbao/templates/."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from monitor.digest.model import Digest
+from nianbao.digest.model import Digest
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from storage.clock import CST, iso
+from monitor.model import CST
+from storage.clock import iso
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from monitor.digest.weeks import Period, midnight
+from nianbao.digest.weeks import Period, midnight
 from storage.queries import RunRow, WeekCount
 
 

@@ -11,8 +11,8 @@ import csv
 import io
 from pathlib import Path
 
-from monitor.digest.model import Digest, FindingView
-from monitor.digest.render import digest_name, write_atomic
+from nianbao.digest.model import Digest, FindingView
+from nianbao.digest.render import digest_name, write_atomic
 
 COLUMNS = (
     "机关",

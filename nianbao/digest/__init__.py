@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from monitor.digest.build import build_digest
-from monitor.digest.mail import MailSettings, build_message, send
-from monitor.digest.model import Digest
-from monitor.digest.render import render_html, write_html
-from monitor.digest.weeks import Period, Week, resolve_period
+from nianbao.digest.build import build_digest
+from nianbao.digest.mail import MailSettings, build_message, send
+from nianbao.digest.model import Digest
+from nianbao.digest.render import render_html, write_html
+from nianbao.digest.weeks import Period, Week, resolve_period
 
 __all__ = [
     "Digest",
@@ -55,11 +55,11 @@ def write_digest(
         digest = build_digest(archive.db, period, generated_at=generated_at)
     files = DigestFiles(digest, write_html(digest, out_dir))
     if xlsx:
-        from monitor.digest.export import write_xlsx
+        from nianbao.digest.export import write_xlsx
 
         files.exports.append(write_xlsx(digest, out_dir))
     if csv:
-        from monitor.digest.export import write_csv
+        from nianbao.digest.export import write_csv
 
         files.exports.append(write_csv(digest, out_dir))
     if mail is not None:

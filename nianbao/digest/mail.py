@@ -26,8 +26,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from monitor.digest.model import Digest
 from monitor.errors import NianbaoError
+from nianbao.digest.model import Digest
 
 SECURITY = ("none", "starttls", "ssl")
 MIME_TYPES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.digest.model import Bar, Chart
-from monitor.digest.weeks import Week
+from nianbao.digest.model import Bar, Chart
+from nianbao.digest.weeks import Week
 from storage.queries import WeekCount
 
 WIDTH, HEIGHT = 600, 180

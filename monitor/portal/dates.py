@@ -1,7 +1,7 @@
 """When was a report published? Dates from the detail page, the list page and the URL.
 
-Every date found is kept as evidence (``DateEvidence``); ``choose_publication``
-picks one by a fixed precedence, strongest first:
+Every date found is kept as evidence (``monitor.model.DateSeen``);
+``choose_publication`` picks one by a fixed precedence, strongest first:
 
 1. ``text:发布时间`` – the page's own stated publication time in its header
    (发布时间 / 发布日期 / 发表日期 / 发布于);
@@ -29,14 +29,12 @@ publication date. Dates after ``today`` are discarded as impossible.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from lxml import html as lxml_html
-
-from storage.clock import CST
+from monitor.model import CST, DateSeen
+from monitor.patterns import FULL_DATE
 
 SOURCE_RANK: dict[str, int] = {
     "text:发布时间": 1,
@@ -47,9 +45,7 @@ SOURCE_RANK: dict[str, int] = {
     "url": 6,
 }
 
-_DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
-)
+_DATE = FULL_DATE
 # Hanweb list quirk: "2026-\n01-\n23" – the parts split across lines.
 _SPLIT_WS = re.compile(r"(?<=[\d\-/.年月])\s+(?=[\d\-/.年月日])")
 
@@ -63,27 +59,6 @@ _LABEL_WEAK = re.compile(
 )
 # "2023年1月1日至2023年12月31日", "2023-01-01～2023-12-31": a period, not a publication date.
 _RANGE_NEXT = re.compile(r"\s*(?:至|到|[-－—–~～])\s*(?:(?:19|20)\d{2}|\d{1,2}\s*月)")
-
-
-@dataclass(frozen=True)
-class DateEvidence:
-    """One date seen for a report, where it came from and the text it was read from."""
-
-    source: str  # a key of SOURCE_RANK
-    date: date
-    quote: str
-    url: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["date"] = self.date.isoformat()
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DateEvidence:
-        return cls(
-            data["source"], date.fromisoformat(data["date"]), data.get("quote", ""), data.get("url", "")
-        )
 
 
 def parse_date(text: str) -> date | None:
@@ -126,7 +101,7 @@ _URL_PATTERNS = (
 )
 
 
-def date_from_url(url: str) -> DateEvidence | None:
+def date_from_url(url: str) -> DateSeen | None:
     """A full date the CMS wrote into the URL path; month-only paths give nothing."""
     path = unquote(urlsplit(url).path)
     for pattern in _URL_PATTERNS:
@@ -139,7 +114,7 @@ def date_from_url(url: str) -> DateEvidence | None:
         else:
             y, mo, d = groups
         try:
-            return DateEvidence("url", date(int(y), int(mo), int(d)), m.group(0), url)
+            return DateSeen("url", date(int(y), int(mo), int(d)), m.group(0), url)
         except ValueError:
             continue
     return None
@@ -160,20 +135,6 @@ def page_text(doc: Any) -> str:
     strip_scripts(doc)
     text = doc.text_content() if hasattr(doc, "text_content") else ""
     return _visible(text)
-
-
-def _parse(html_text: str) -> Any:
-    try:
-        return lxml_html.fromstring(html_text or "<html></html>")
-    except (ValueError, lxml_html.etree.ParserError):
-        return lxml_html.fromstring("<html></html>")
-
-
-def dates_from_detail(html_text: str, url: str = "") -> list[DateEvidence]:
-    """Dates a detail page states about itself: its metas and its header labels (not its body)."""
-    from crawler.detail import parse_detail  # detail.py builds on this module; it finds the body
-
-    return parse_detail(html_text, url).dates
 
 
 def _header_text(doc: Any, body: Any | None) -> str:
@@ -198,12 +159,12 @@ def _labelled_date(tail: str) -> date | None:
     return None
 
 
-def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[DateEvidence]:
+def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[DateSeen]:
     """Metas and header-label dates of an already parsed page (its scripts are removed in the process).
 
-    ``body`` is the report body element (``crawler.detail.body_element``): labels inside it are not read.
+    ``body`` is the report body element (``monitor.portal.page.body_element``): labels inside it are not read.
     """
-    found: list[DateEvidence] = []
+    found: list[DateSeen] = []
     for meta in doc.xpath("//meta[@name or @property]"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
         content = (meta.get("content") or "").strip()
@@ -212,7 +173,7 @@ def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[Dat
             continue
         if name in _META_PUB:
             found.append(
-                DateEvidence(
+                DateSeen(
                     "meta:PubDate",
                     value,
                     f'<meta name="{meta.get("name") or name}" content="{content}">',
@@ -221,9 +182,7 @@ def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[Dat
             )
         elif name in _META_MAKE:
             found.append(
-                DateEvidence(
-                    "meta:Maketime", value, f'<meta name="{meta.get("name")}" content="{content}">', url
-                )
+                DateSeen("meta:Maketime", value, f'<meta name="{meta.get("name")}" content="{content}">', url)
             )
     text = _header_text(doc, body)
     for pattern, source in ((_LABEL_PUB, "text:发布时间"), (_LABEL_WEAK, "text:日期")):
@@ -232,7 +191,7 @@ def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[Dat
             value = _labelled_date(tail)
             if value:
                 quote = (m.group(0) + tail).split("\n")[0].strip()
-                found.append(DateEvidence(source, value, quote[:60], url))
+                found.append(DateSeen(source, value, quote[:60], url))
                 break  # the header's first occurrence is the page's own date
     return found
 
@@ -243,8 +202,8 @@ def earliest_publication(year: int | None) -> date | None:
 
 
 def choose_publication(
-    evidence: list[DateEvidence], today: date | None = None, year: int | None = None
-) -> DateEvidence | None:
+    evidence: list[DateSeen], today: date | None = None, year: int | None = None
+) -> DateSeen | None:
     """The publication date by the precedence in the module docstring; None when nothing usable.
 
     Dates after ``today`` are impossible, and so are dates before January 1 after the report's ``year``

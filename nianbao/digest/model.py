@@ -1,6 +1,6 @@
 """The digest as plain data: what the template renders and the exports write.
 
-Built by ``monitor.digest.build``; everything here is already in Chinese and
+Built by ``nianbao.digest.build``; everything here is already in Chinese and
 ordered, so the templates only lay it out (and escape it).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from monitor.digest.weeks import Period
+from nianbao.digest.weeks import Period
 
 
 @dataclass

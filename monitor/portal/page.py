@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.adapters.base import parse_html
-from crawler.dates import DateEvidence, dates_from_doc, strip_scripts
-from crawler.titles import classify_title, normalize_title
-from crawler.urls import absolute, is_document_link, is_image_link
+from lxml import html as lxml_html
+
+from monitor.model import DateSeen
+from monitor.portal.dates import dates_from_doc, strip_scripts
+from monitor.portal.links import absolute, is_document_link, is_image_link
+from monitor.portal.titles import classify_title, normalize_title
 
 MIN_BODY_TEXT = 200  # portals.md §3: judge a real page by at least 200 characters of body text
 
@@ -49,13 +51,21 @@ class Attachment:
 class DetailPage:
     title: str | None
     year: int | None
-    dates: list[DateEvidence] = field(default_factory=list)
+    dates: list[DateSeen] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     body_text_length: int = 0
     body_images: list[str] = field(default_factory=list)
     image_only: bool = False
     container: str = ""
     source: str = ""  # 信息来源 / ContentSource
+
+
+def parse_html(text: str) -> Any:
+    """A page's element tree; an empty page for text lxml cannot parse (binary junk, an empty body)."""
+    try:
+        return lxml_html.fromstring(text or "<html></html>")
+    except (ValueError, lxml_html.etree.ParserError):
+        return lxml_html.fromstring("<html></html>")
 
 
 def _meta(doc: Any, *names: str) -> str:

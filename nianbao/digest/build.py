@@ -1,7 +1,7 @@
 """Build the weekly digest from the archive.
 
 Reads only through ``storage.queries`` (findings, finding_changes, reports,
-sites) and the as-of queries in ``monitor.digest.queries`` (including the
+sites) and the as-of queries in ``nianbao.digest.queries`` (including the
 chart's ``open_history``);
 every figure is computed as of the period's cutoff, so a digest for a past
 week shows that week as it was.
@@ -15,9 +15,12 @@ from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
-from monitor.digest import labels
-from monitor.digest.chart import weekly_chart
-from monitor.digest.model import (
+from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES, SEVERITY_ORDER, RunStatus, code_title
+from monitor.evidence import evidence_items, evidence_text, shorten
+from monitor.model import CST
+from monitor.publication import upcoming_deadline
+from nianbao.digest.chart import weekly_chart
+from nianbao.digest.model import (
     AgencyBlock,
     CodeCount,
     DeadlineRow,
@@ -26,18 +29,16 @@ from monitor.digest.model import (
     Headline,
     UncheckedSite,
 )
-from monitor.digest.queries import (
+from nianbao.digest.queries import (
     FindingState,
     crawls_as_of,
     finding_states,
     last_successful_crawls,
     open_history,
 )
-from monitor.digest.weeks import Period, Week
-from monitor.model import SEVERITY_ORDER
-from monitor.publication import upcoming_deadline
+from nianbao.digest.weeks import Period, Week
 from storage import queries
-from storage.clock import CST, iso
+from storage.clock import iso
 from storage.queries import FindingRow, ReportRow, RunRow
 from storage.sites import Site
 
@@ -147,12 +148,12 @@ class _Views:
             site_id=row.site,
             agency=row.agency,
             code=row.code,
-            title=labels.code_title(row.code),
+            title=code_title(row.code),
             severity=row.severity,
-            severity_name=labels.SEVERITY_NAMES.get(row.severity, row.severity),
+            severity_name=SEVERITY_NAMES.get(row.severity, row.severity),
             message=row.message,
-            evidence=[(k, v) for k, v in labels.evidence_items(row.evidence) if v != row.message],
-            evidence_text=labels.evidence_text(row.evidence),
+            evidence=[(k, v) for k, v in evidence_items(row.evidence) if v != row.message],
+            evidence_text=evidence_text(row.evidence),
             year=row.year,
             report_title=report.title if report else None,
             url=url,
@@ -189,7 +190,7 @@ def _agencies(
             AgencyBlock(
                 site_id=site_id,
                 agency=site.agency,
-                level_name=labels.LEVEL_NAMES.get(site.level, site.level),
+                level_name=LEVEL_NAMES.get(site.level, site.level),
                 url=safe_url(site.start_urls[0]) if site.start_urls else None,
                 findings=found,
                 not_checked=not_checked.get(site_id),
@@ -216,7 +217,7 @@ def _unchecked(
         if run is None:
             reason = "尚无抓取记录"
         elif run.status != "ok":
-            reason = labels.RUN_STATUS_REASONS.get(run.status, run.status)
+            reason = RunStatus(run.status).reason
         elif (run.finished_at or run.started_at) < stale_before:
             reason = f"超过 {STALE_AFTER.days} 天没有抓取"
         else:
@@ -230,7 +231,7 @@ def _unchecked(
                 agency=site.agency,
                 url=safe_url(site.start_urls[0]) if site.start_urls else None,
                 reason=reason,
-                details=[labels.shorten(d) for d in details],
+                details=[shorten(d) for d in details],
                 last_attempt=_day(run.started_at) if run else None,
                 last_success=_day(successes.get(site.id)),
             )
@@ -251,7 +252,7 @@ def _upcoming(today: date, sites: dict[str, Site], current: list[ReportRow]) -> 
             DeadlineRow(
                 site_id=site.id,
                 agency=site.agency,
-                level_name=labels.LEVEL_NAMES.get(site.level, site.level),
+                level_name=LEVEL_NAMES.get(site.level, site.level),
                 year=year,
                 deadline=deadline.isoformat(),
                 days_left=(deadline - today).days,
@@ -270,9 +271,9 @@ def _codes(open_views: list[FindingView], resolved: list[FindingView], changed: 
     return [
         CodeCount(
             code=code,
-            title=labels.code_title(code),
+            title=code_title(code),
             severity=severity[code],
-            severity_name=labels.SEVERITY_NAMES.get(severity[code], severity[code]),
+            severity_name=SEVERITY_NAMES.get(severity[code], severity[code]),
             open=open_count[code],
             new=new_count[code],
             resolved=resolved_count[code],

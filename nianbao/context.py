@@ -5,8 +5,8 @@ archive: ``previous`` is the site's current report for the year before
 (XREF.CARRYOVER, XREF.COPIED), ``peers`` other sites' current reports for
 the same year (XREF.COPIED), the deadline the site's registry entry sets.
 
-A run's reports wait in memory until ``SiteRun.finish()``; ``pending`` gives
-the check the reports this run already read (report key, report), so a crawl
+A run's reports wait in memory until its ``finish()``; ``pending`` gives the
+check the reports this run already read (report key, report), so a crawl
 that finds 2022 and 2023 compares them before either is committed.
 """
 
@@ -17,21 +17,18 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from monitor.check import CheckOptions
-from monitor.model import Finding, Report
-from monitor.rules import Publication, RuleContext, run_rules
-from storage.reports import _reports, current_parsed, peer_reports
+from monitor.model import CheckOptions, Finding, Publication, Report
+from monitor.rules import RuleContext, run_rules
+from storage.reports import current_parsed, parsed_reports, peer_reports
 from storage.sites import Site
 
 # How many other agencies' reports a report is compared with for copying.
 PEER_LIMIT = 20
 
 
-def options_for(
-    site: Site, *, year: int | None = None, published: date | None = None, today: date | None = None
-) -> CheckOptions:
+def options_for(site: Site, *, year: int | None = None, today: date | None = None) -> CheckOptions:
     """The reading options the registry implies for one of the site's reports."""
-    return CheckOptions(year=year, level=site.level, published=published, deadline=site.deadline, today=today)
+    return CheckOptions(year=year, level=site.level, deadline=site.deadline, today=today)
 
 
 def rule_context(
@@ -92,7 +89,7 @@ def previous_report(
     if isinstance(chosen, Report):
         return chosen
     # Rules only read their context, so the reports may come from the shared cache.
-    return _reports(db, [chosen], True)[0]
+    return parsed_reports(db, [chosen], True)[0]
 
 
 def check_report(
