@@ -191,8 +191,8 @@ def test_2019_table2_merged_cells_and_units(name: str) -> None:
     t2 = report.tables["table2"]
     assert report.template == "2019"
     assert [c.value for c in t2.rows["20_1.regulations"].values()] == [13, 13, 524]
-    assert t2.cell("20_5.licensing", "change").raw == "增 3"
-    assert (t2.cell("20_9.procurement", "amount").raw, t2.value("20_9.procurement", "amount")) == (
+    assert t2.rows["20_5.licensing"]["change"].raw == "增 3"
+    assert (t2.rows["20_9.procurement"]["amount"].raw, t2.value("20_9.procurement", "amount")) == (
         "251000元",
         251000,
     )
