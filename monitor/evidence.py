@@ -62,6 +62,14 @@ EVIDENCE_LABELS: dict[str, str] = {
     "looked_at": "查找范围",
     "section_text": "章节内容",
     "date": "日期",
+    "kind": "问题类型",
+    "status": "状态",
+    "years_found": "已找到的年度",
+    "report_url": "报告网址",
+    "name": "文件名",
+    "message": "说明",
+    "source": "来源",
+    "reason": "原因",
 }
 
 # The crawler's verdict kinds (crawler/detect.py), in words.

@@ -292,6 +292,30 @@ def m002_report_keys(db: Database) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
 
 
+_REVIEWS_4 = """
+-- A supervisor's word on a finding: confirmed, or dismissed with a reason. Append-only: every review
+-- is kept (who, when, why); the latest one of a finding is in force until the finding's report changes
+-- (a later version of the report carries it again) or the finding is resolved and comes back.
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    fingerprint TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'dismissed')),
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL,
+    at TEXT NOT NULL,
+    report_id INTEGER REFERENCES reports(id),
+    sha256 TEXT
+);
+CREATE INDEX reviews_finding ON reviews(finding_id, id);
+"""
+
+
+@migrations(name="m004_reviews")
+def m004_reviews(db: Database) -> None:
+    db.executescript(_REVIEWS_4)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration, each in its own transaction."""
     migrations.apply(db)

@@ -113,19 +113,24 @@ def text_summary(digest: Digest) -> str:
         f"政府信息公开年报监测周报 {digest.week_label}（{p.week.monday} 至 {p.week.sunday}，数据截至 {p.today}）",
         "",
         f"监测机关 {h.monitored} 个：检查成功 {h.checked}，未能检查 {h.not_checked}。",
-        f"已找到年报 {h.reports} 份；未发布或逾期 {h.missing_or_late}；未解决错误 {h.open_errors}，警告 {h.open_warnings}。",
+        f"已找到年报 {h.reports} 份；未发布 {h.missing}，逾期 {h.late}；未解决错误 {h.open_errors}，警告 {h.open_warnings}"
+        + (f"；已排除误报 {h.dismissed}" if h.dismissed else "")
+        + "。",
         "",
     ]
-    if digest.agencies:
-        lines.append("需要处理：")
-        for block in digest.agencies:
-            new = sum(1 for f in block.findings if f.status in ("new", "reopened"))
+    to_call = digest.to_call
+    if to_call:
+        lines.append(f"需要联系的机关（{len(to_call)} 个，按轻重排列）：")
+        for row in to_call[:50]:
+            contact = "，".join(x for x in (row.contact, row.phone) if x)
             lines.append(
-                f"- {block.agency}：错误 {block.count('error')}，警告 {block.count('warning')}"
-                + (f"（本周新增 {new}）" if new else "")
+                f"- {row.agency}：{row.status_text}；错误 {row.errors}，警告 {row.warnings}"
+                + (f"（{contact}）" if contact else "")
             )
-    if digest.unchecked:
-        lines += ["", "未能检查："] + [f"- {u.agency}：{u.reason}" for u in digest.unchecked]
+        if len(to_call) > 50:
+            lines.append(f"- ……另有 {len(to_call) - 50} 个，见周报网页")
+    if digest.problems:
+        lines += ["", "未能生成的部分："] + [f"- {line}" for line in digest.problems]
     lines += ["", "详细内容见本邮件的网页版正文或附件。"]
     return "\n".join(lines)
 
