@@ -47,6 +47,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "other_agency": "对比机关",
     "other_year": "对比年度",
     "share": "相同比例",
+    "uncertain_rows": "读取不确定的行（未据以判断）",
     "compared": "比较范围",
     "last_line": "末行",
     "signature_agency": "落款机关",
