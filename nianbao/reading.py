@@ -1,39 +1,55 @@
-"""Reading a report's bytes for the intake: in this process, or in a worker process that a crash cannot take down.
+"""Reading a report's bytes: in a worker process under limits, or in this process (tests).
 
-Reading a report (PDF text, DOCX, HTML tables) is CPU work of a few to a few
-hundred milliseconds; a crawl does it off its event loop, in a worker
-process, so it uses another core and never stalls other sites' requests. A
-single worker keeps the PDF library (pypdfium2, not thread-safe) to one
-reader at a time.
+Every document nianbao reads -- crawled, ingested, re-parsed or given to ``check`` -- is read by a
+worker process of an ``IsolatedReader``, never by the process that asked:
 
-A file that kills the worker (native PDF code can crash on a hostile file) is
-never read again in the crawl's own process: the worker is restarted, every
-read the crash interrupted is tried once more on its own in a fresh
-single-use worker, and a file that crashes that one too raises
-``ReaderCrashed`` (the intake records CRAWL.DOCUMENT_FAILED for it).
+- **wall time**: the worker stops a read after ``ReadLimits.seconds`` (an alarm in the worker), and
+  the asking process kills a worker that has not answered ``grace`` seconds later (native code that
+  never returns to Python);
+- **memory**: the worker's address space is capped (``resource.setrlimit(RLIMIT_AS)``); a read that
+  needs more fails with OutOfMemory and the worker is replaced;
+- the readers' own limits (pages, lines, cells, spans, decompressed size: ``monitor.readers.limits``)
+  apply inside it.
+
+A worker reads one document at a time and stays warm for the next. A file that kills the worker
+(native PDF code can crash on a hostile file) is tried once more in a fresh worker, and a file that
+crashes that one too raises ``ReaderCrashed`` (the intake records CRAWL.DOCUMENT_FAILED for it).
+
+Workers start by ``spawn`` in the crawl (a process running a reactor and threads must not fork) and
+by ``fork`` on the command line (``check``, ``ingest``, ``reparse``: one thread, and a forked worker
+starts in ~10 ms where a spawned one needs ~0.6 s to import the readers).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
+import queue
+import resource
+import signal
+import sys
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from multiprocessing.connection import Connection
+from typing import Any, Literal, Protocol
 
 from monitor.check import read_report
-from monitor.errors import NianbaoError, UnreadableInput
+from monitor.errors import DamagedDocument, NianbaoError, OutOfMemory, ReadTimedOut, UnreadableInput
 from monitor.model import CheckOptions, Report
+from monitor.readers import read_bytes
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What reading one document gave: the report, or why there is none."""
+    """What reading one document gave: the report, or why there is none (``error`` says it as a class)."""
 
     report: Report | None
     problem: str | None = None
+    error: UnreadableInput | None = None
 
 
 class ReaderCrashed(NianbaoError):
@@ -44,12 +60,20 @@ class ReaderCrashed(NianbaoError):
         self.path = path
 
 
+def refused(error: UnreadableInput) -> Reading:
+    return Reading(None, error.problem, error)
+
+
 def read_one(data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
     """The report in ``data``, or why it could not be read (never raises: it crosses processes)."""
     try:
         return Reading(read_report(data, path, options, content_type))
     except UnreadableInput as exc:
-        return Reading(None, exc.problem)
+        return refused(exc)
+    except MemoryError:
+        return refused(OutOfMemory(path, "读取所需内存超过上限，未读取"))
+    except RecursionError:
+        return refused(DamagedDocument(path, "文件结构嵌套过深，无法解析"))
     except Exception as exc:  # a reader bug on one odd file must not stop the others
         return Reading(None, f"读取时出错（{type(exc).__name__}: {exc}）")
 
@@ -72,7 +96,7 @@ class Reader(Protocol):
 
 
 class InlineReader:
-    """Reads in this process, on the caller's thread (one file at a time: ``ingest``, ``reparse``, tests)."""
+    """Reads in this process, on the caller's thread, without time or memory limits (tests)."""
 
     def __init__(self, read: ReadFn = read_one) -> None:
         self._read = read
@@ -87,58 +111,234 @@ class InlineReader:
         pass
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """Time and memory one document's reading may take (docs/reading.md, "Limits")."""
+
+    seconds: float = 45.0  # wall time; then the read stops with ReadTimedOut
+    memory: int = 1 << 30  # bytes of the worker's address space; past it OutOfMemory
+    grace: float = 10.0  # seconds after ``seconds`` before a worker that has not stopped is killed
+
+    def timed_out(self, path: str) -> ReadTimedOut:
+        return ReadTimedOut(path, f"读取超时（超过 {self.seconds:g} 秒），未读取")
+
+
+StartMethod = Literal["spawn", "fork", "forkserver"]
+
+
+# ---------------------------------------------------------------- the worker process
+
+
+class _TimeUp(BaseException):
+    """Raised in the worker by its alarm: a BaseException, so no reader's ``except Exception`` takes it."""
+
+
+_armed = False
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    if _armed:
+        raise _TimeUp
+
+
+def _die_with_parent() -> None:
+    """On Linux, the worker is killed when the process that started it dies (even by SIGKILL)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _reset_peak() -> None:
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM, the peak resident size, so each read reports its own
+
+
+def _peak_bytes() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Reading:
+    global _armed
+    try:
+        _armed = True
+        signal.setitimer(signal.ITIMER_REAL, limits.seconds)
+        try:
+            return read(*request)
+        finally:
+            _armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TimeUp:
+        return refused(limits.timed_out(request[1]))
+
+
+def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
+    """The worker's loop: read each document sent, answer (reading, peak resident bytes)."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the asking process's to handle
+    signal.signal(signal.SIGALRM, _alarm)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:  # asked to stop
+            return
+        _reset_peak()
+        reading = _answer(read, request, limits)
+        del request
+        conn.send((reading, _peak_bytes()))
+        if isinstance(reading.error, OutOfMemory):
+            return  # its heap may be in pieces: a fresh worker reads the next document
+
+
+class _Died(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self, context: Any, read: ReadFn, limits: ReadLimits) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, read, limits), name="nianbao-read", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def ask(self, request: tuple[Any, ...], wait: float) -> tuple[Reading, int] | None:
+        """The worker's answer; None when it gave none within ``wait`` seconds; _Died when it died."""
+        try:
+            self.conn.send(request)
+            if not self.conn.poll(wait):
+                return None
+            answer: tuple[Reading, int] = self.conn.recv()
+            return answer
+        except (EOFError, OSError) as exc:  # BrokenPipeError, ConnectionResetError included
+            raise _Died from exc
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            # Asked, not left to see the end of its input: a forked worker's siblings hold its pipe too.
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.conn.close()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
 class IsolatedReader:
-    """Reads in ``workers`` worker processes (0: one background thread of this process)."""
+    """Reads in ``workers`` worker processes under ``limits`` (0: one background thread of this
+    process, without time or memory limits: for tests that need no process)."""
 
-    def __init__(self, workers: int = 1, read: ReadFn = read_one) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        read: ReadFn = read_one,
+        *,
+        limits: ReadLimits | None = None,
+        start: StartMethod = "spawn",
+    ) -> None:
         self.workers = workers
-        self._read = read  # a module-level function (it is pickled to the worker); tests pass a crashing one
-        self.pool: Executor = self._pool()
-        self._isolated = asyncio.Lock() if workers > 0 else None
-
-    def _pool(self) -> Executor:
-        if self.workers > 0:
-            # spawn: forking a process that runs a reactor and threads is not safe.
-            return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return ThreadPoolExecutor(1, thread_name_prefix="nianbao-read")
+        self.limits = limits or ReadLimits()
+        self._read = read  # with spawn, a module-level function (pickled to the worker)
+        self._context = multiprocessing.get_context(start)
+        # Idle workers; None stands for one not started yet (started on first use).
+        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
+        for _ in range(max(workers, 1)):
+            self._idle.put(None)
+        self._started: set[_Worker] = set()
+        self._lock = threading.Lock()
+        # The threads that wait for the workers: as many as workers, so other reads queue here
+        # rather than in (and starving) the event loop's default executor.
+        self._threads = ThreadPoolExecutor(max(workers, 1), thread_name_prefix="nianbao-read")
+        self.last_peak = 0  # peak resident bytes of the last read's worker, during that read
+        self.peak = 0  # the largest of them
 
     async def read(self, data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
-        """The report in ``data`` (or why not); raises ``ReaderCrashed`` when the file kills the worker."""
+        """The report in ``data`` (or why not); raises ``ReaderCrashed`` when the file kills the worker twice."""
         loop = asyncio.get_running_loop()
-        pool = self.pool
-        try:
-            return await loop.run_in_executor(pool, self._read, data, path, options, content_type)
-        except BrokenProcessPool:
-            # The worker died: this file or another one queued with it crashed the reader. Restart the
-            # worker, and try this file once more alone in a fresh single-use process, so only the
-            # file that crashes it again is given up.
-            if self.pool is pool:
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._pool()
-        assert self._isolated is not None
-        async with self._isolated:
-            single = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            try:
-                return await loop.run_in_executor(single, self._read, data, path, options, content_type)
-            except BrokenProcessPool as exc:
-                raise ReaderCrashed(path) from exc
-            finally:
-                single.shutdown(wait=False, cancel_futures=True)
+        return await loop.run_in_executor(self._threads, self.read_now, data, path, options, content_type)
 
     def read_now(self, data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
-        """``read`` from synchronous code: waits for the worker."""
+        """``read`` from synchronous code: waits for a worker, then for its answer."""
+        if self.workers <= 0:
+            return self._read(data, path, options, content_type)
+        request = (data, path, options, content_type)
+        worker = self._idle.get()
         try:
-            return self.pool.submit(self._read, data, path, options, content_type).result()
-        except BrokenProcessPool:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._pool()
-        single = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return single.submit(self._read, data, path, options, content_type).result()
-        except BrokenProcessPool as exc:
-            raise ReaderCrashed(path) from exc
+            for attempt in (1, 2):
+                if worker is None:
+                    worker = self._start()
+                try:
+                    answer = worker.ask(request, self.limits.seconds + self.limits.grace)
+                except _Died:
+                    # The worker died on this document: once more in a fresh one, then give up on it.
+                    self._stop(worker, kill=True)
+                    worker = None
+                    if attempt == 2:
+                        raise ReaderCrashed(path) from None
+                    continue
+                if answer is None:  # stuck in native code past the limit: killed
+                    self._stop(worker, kill=True)
+                    worker = None
+                    return refused(self.limits.timed_out(path))
+                reading, peak = answer
+                self.last_peak, self.peak = peak, max(self.peak, peak)
+                if isinstance(reading.error, OutOfMemory):
+                    self._stop(worker)  # it exits by itself after such a read
+                    worker = None
+                return reading
+            raise AssertionError("unreachable")
         finally:
-            single.shutdown(wait=False, cancel_futures=True)
+            self._idle.put(worker)
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context, self._read, self.limits)
+        with self._lock:
+            self._started.add(worker)
+        return worker
+
+    def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        with self._lock:
+            self._started.discard(worker)
+        worker.stop(kill=kill)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            workers = list(self._started)
+            self._started.clear()
+        for worker in workers:
+            worker.stop()
+
+    def read_file(self, path: str, options: CheckOptions) -> Report:
+        """The report in the file at ``path`` (``check``): raises UnreadableInput naming it when there is none."""
+        data = read_bytes(path)  # a regular file of at most MAX_INPUT_BYTES, opened here
+        try:
+            reading = self.read_now(data, path, options, None)
+        except ReaderCrashed:
+            raise UnreadableInput(
+                path, "读取该文件时读取进程崩溃（文件可能已损坏或被恶意构造），未读取"
+            ) from None
+        if reading.report is not None:
+            return reading.report
+        raise reading.error or UnreadableInput(path, reading.problem or "无法读取")
+
+    def __enter__(self) -> IsolatedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

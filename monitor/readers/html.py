@@ -20,6 +20,7 @@ from lxml import etree
 from monitor.errors import UnreadableInput
 from monitor.readers.base import Line, SourceDocument
 from monitor.readers.encoding import declared_charset, decode_text, looks_binary, normalise_encoding
+from monitor.readers.limits import MAX_HTML_TAGS, Budget, too_many_tags
 
 __all__ = ["clean_text", "join_parts", "read_html"]
 
@@ -185,7 +186,8 @@ def _span(value: str | None, limit: int, zero_to_end: bool = False) -> int:
 class _Flattener:
     """Walks elements in document order and emits Lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
         self.lines: list[Line] = []
         self.buf: list[str] = []
         self.table_count = 0
@@ -196,6 +198,7 @@ class _Flattener:
             text = clean_text("".join(self.buf))
             self.buf = []
             if text:
+                self.budget.add_lines()
                 self.lines.append(Line(text=text))
 
     def walk(self, el: etree._Element) -> None:
@@ -225,7 +228,7 @@ class _Flattener:
             self.flush()
 
     def cell_text(self, cell: etree._Element) -> str:
-        sub = _Flattener()
+        sub = _Flattener(self.budget)
         sub.walk_children(cell)
         self.images.extend(sub.images)
         # A table nested in a data cell becomes running text of that cell.
@@ -257,19 +260,25 @@ class _Flattener:
             return
         grid: dict[tuple[int, int], str] = {}
         n_rows = len(rows)
+        # Spans reach no further than the table's real extent: its rows, and its widest row's cells
+        # (colspan="1000" on every cell of a 100 KB page would otherwise lay out billions of positions).
+        real_width = max(len(row) for row in cells_per_row)
         for r, row in enumerate(cells_per_row):
             c = 0
             for cell in row:
                 while (r, c) in grid:
                     c += 1
                 rs = _span(cell.get("rowspan"), n_rows - r, zero_to_end=True)
-                cs = _span(cell.get("colspan"), 200)
+                cs = _span(cell.get("colspan"), real_width)
+                self.budget.add_cells(rs * cs)
                 text = self.cell_text(cell)
                 for dr in range(rs):
                     for dc in range(cs):
                         grid[(r + dr, c + dc)] = text if dr == 0 and dc == 0 else ""
                 c += cs
         width = max((c for (_r, c) in grid), default=-1) + 1
+        self.budget.check_grid(n_rows, width)
+        self.budget.add_lines(n_rows)
         index = self.table_count
         self.table_count += 1
         for r in range(n_rows):
@@ -293,8 +302,8 @@ def _cells(tr: etree._Element) -> list[etree._Element]:
     return [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in {"td", "th"} and not _hidden(c)]
 
 
-def _flatten(el: etree._Element) -> _Flattener:
-    f = _Flattener()
+def _flatten(el: etree._Element, budget: Budget) -> _Flattener:
+    f = _Flattener(budget)
     f.walk(el)
     f.flush()
     return f
@@ -599,7 +608,7 @@ def _parse(text: str, path: str) -> etree._Element:
         raise UnreadableInput(path, f"HTML 页面无法解析（{type(exc).__name__}）") from None
 
 
-def _outside_lines(root: etree._Element, body: etree._Element) -> list[Line]:
+def _outside_lines(root: etree._Element, body: etree._Element, budget: Budget) -> list[Line]:
     """The page around the body: header lines with 发布时间, info tables with 公开日期."""
     parent = body.getparent()
     if parent is None:
@@ -607,7 +616,7 @@ def _outside_lines(root: etree._Element, body: etree._Element) -> list[Line]:
     index, tail = parent.index(body), body.tail
     parent.remove(body)  # lxml moves the tail with the element; both are restored below
     try:
-        return _flatten(root).lines
+        return _flatten(root, budget).lines
     finally:
         body.tail = tail
         parent.insert(index, body)
@@ -636,6 +645,9 @@ def read_html(data: bytes, path: str, content_type: str | None = None) -> Source
 
 def _read_html(data: bytes, path: str, content_type: str | None) -> SourceDocument:
     text, encoding = _decode(data, path, content_type)
+    if text.count("<") > MAX_HTML_TAGS:  # before lxml builds a tree of millions of elements
+        raise too_many_tags(path)
+    budget = Budget(path)
     root = _parse(text, path)
     doc = SourceDocument(path=path, format="html")
     doc.meta["encoding"] = encoding
@@ -654,12 +666,12 @@ def _read_html(data: bytes, path: str, content_type: str | None) -> SourceDocume
     marker = _marker_body(text, path)
     if marker is not None:
         body = _Body(marker[0], marker[2], True)
-        flat = _flatten(body.element)
-        outside = _flatten(marker[1]).lines
+        flat = _flatten(body.element, budget)
+        outside = _flatten(marker[1], budget).lines
     else:
         body = _find_body(root, _heading_elements(root))
-        flat = _flatten(body.element)
-        outside = _outside_lines(root, body.element)
+        flat = _flatten(body.element, budget)
+        outside = _outside_lines(root, body.element, budget)
     doc.meta["body"] = _BODY_NAMES.get(body.how, body.how)
 
     lines = [ln for ln in flat.lines if ln.is_row or not _is_chrome(ln.text, body.strong)]
