@@ -6,8 +6,9 @@ worker process of an ``IsolatedReader``, never by the process that asked:
 - **wall time**: the worker stops a read after ``ReadLimits.seconds`` (an alarm in the worker), and
   the asking process kills a worker that has not answered ``grace`` seconds later (native code that
   never returns to Python);
-- **memory**: the worker's address space is capped (``resource.setrlimit(RLIMIT_AS)``); a read that
-  needs more fails with OutOfMemory and the worker is replaced;
+- **memory**: the worker's address space is capped (``resource.setrlimit(RLIMIT_AS)``) at its size
+  when it started plus ``ReadLimits.memory``; a read that needs more fails with OutOfMemory and the
+  worker is replaced;
 - the readers' own limits (pages, lines, cells, spans, decompressed size: ``monitor.readers.limits``)
   apply inside it.
 
@@ -116,7 +117,7 @@ class ReadLimits:
     """Time and memory one document's reading may take (docs/reading.md, "Limits")."""
 
     seconds: float = 45.0  # wall time; then the read stops with ReadTimedOut
-    memory: int = 1 << 30  # bytes of the worker's address space; past it OutOfMemory
+    memory: int = 1 << 30  # bytes a read may add to the worker's address space; past it OutOfMemory
     grace: float = 10.0  # seconds after ``seconds`` before a worker that has not stopped is killed
 
     def timed_out(self, path: str) -> ReadTimedOut:
@@ -153,15 +154,30 @@ def _reset_peak() -> None:
         f.write("5")  # resets VmHWM, the peak resident size, so each read reports its own
 
 
-def _peak_bytes() -> int:
+def _status(field: str) -> int | None:
+    """A size from /proc/self/status in bytes (VmHWM: peak resident; VmSize: address space), if known."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return None
+
+
+def _peak_bytes() -> int:
+    return _status("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _limit_memory(memory: int) -> None:
+    """Cap the worker's address space at what it has now plus ``memory``: a forked worker starts
+    with its parent's, which a read must not be charged for."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = (_status("VmSize") or 0) + memory
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
 def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Reading:
@@ -183,9 +199,7 @@ def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the asking process's to handle
     signal.signal(signal.SIGALRM, _alarm)
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    _limit_memory(limits.memory)
     while True:
         try:
             request = conn.recv()
@@ -304,6 +318,15 @@ class IsolatedReader:
             raise AssertionError("unreachable")
         finally:
             self._idle.put(worker)
+
+    def start(self) -> IsolatedReader:
+        """Start the workers now rather than on first use (before the caller opens files or databases
+        that a forked worker would otherwise inherit)."""
+        if self.workers > 0:
+            idle = [self._idle.get() for _ in range(max(self.workers, 1))]
+            for worker in idle:
+                self._idle.put(worker or self._start())
+        return self
 
     def _start(self) -> _Worker:
         worker = _Worker(self._context, self._read, self.limits)

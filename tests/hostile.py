@@ -142,8 +142,9 @@ def build_pdf_pages(pages: int = 2000) -> bytes:
 def build_pdf_flate_bomb(inflated: int = 1 << 30, operator: bytes = b"0 0 m 1 1 l S\n") -> bytes:
     """7b. A one-page PDF whose content stream inflates to ``inflated`` bytes of drawing operators."""
     compressor = zlib.compressobj(9)
-    chunk = operator * ((1 << 20) // len(operator))
-    body = b"".join(compressor.compress(chunk) for _ in range(inflated // len(chunk))) + compressor.flush()
+    count, per = inflated // len(operator), max(1, (1 << 20) // len(operator))
+    body = b"".join(compressor.compress(operator * min(per, count - i)) for i in range(0, count, per))
+    body += compressor.flush()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -173,7 +173,8 @@ class _Reader:
             placed: list[tuple[int, int, str]] = []  # grid column, span, text
             for tc in tcs:
                 pr = tc.find(_q("tcPr"))
-                span = min(_int_val(pr.find(_q("gridSpan")) if pr is not None else None) or 1, real_width)
+                span = _int_val(pr.find(_q("gridSpan")) if pr is not None else None) or 1
+                span = max(1, min(span, real_width - col))  # never past the grid's last column
                 vmerge = pr.find(_q("vMerge")) if pr is not None else None
                 hmerge = pr.find(_q("hMerge")) if pr is not None else None
                 continued = (vmerge is not None and vmerge.get(_VAL, "continue") == "continue") or (
@@ -274,7 +275,8 @@ def read_docx(data: bytes, path: str) -> SourceDocument:
     ) as exc:
         # RuntimeError: an encrypted zip entry; OSError / EOFError: a truncated stream; zlib.error:
         # damaged compressed data; NotImplementedError: a compression method zipfile lacks
-        problem = f"DOCX 文件已损坏或不是 Word 文档，无法解析（{type(exc).__name__}）"
+        detail = "压缩数据已损坏" if isinstance(exc, zlib.error) else type(exc).__name__
+        problem = f"DOCX 文件已损坏或不是 Word 文档，无法解析（{detail}）"
         raise DamagedDocument(path, problem) from None
     reader = _Reader(Budget(path))
     try:
