@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.digest.world import TODAY, WEEK, build_world
 
 from nianbao.digest import build_digest, render_html, resolve_period
+from tests.support.archive import open_archive
+from tests.support.digest_world import TODAY, WEEK
 
 playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,9 +70,9 @@ OVERFLOW_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def digest_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def digest_file(tmp_path_factory: pytest.TempPathFactory, digest_world: Path) -> Path:
     folder = tmp_path_factory.mktemp("browser")
-    archive = build_world(folder / "data")
+    archive = open_archive(digest_world)
     try:
         digest = build_digest(archive.db, resolve_period(WEEK, now=TODAY))
     finally:

@@ -2,67 +2,41 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-try:
-    from mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-    from mockportal.build import _jiyue_list, jiyue_detail
-except ImportError:  # tests/ imported as a package
-    from tests.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-    from tests.mockportal.build import _jiyue_list, jiyue_detail
+from tests.support.mockportal import MockPortal, write_sites
+from tests.support.mockportal.build import _jiyue_list, jiyue_detail
+from tests.support.paths import ROOT
+from tests.support.processes import nianbao as run_nianbao
 
-ROOT = Path(__file__).resolve().parents[1]
-FAST = {
-    "DOWNLOAD_DELAY": 0.05,
-    "AUTOTHROTTLE_START_DELAY": 0.05,
-    "DOWNLOAD_TIMEOUT": 3,
-    "RETRY_BACKOFF_BASE": 0.1,
-    "LOG_LEVEL": "WARNING",
-    "NIANBAO_PROGRESS_INTERVAL": 0.5,
-}
 WANTED = ("mock-jiyue", "mock-wall403")
 
-pytestmark = pytest.mark.skipif(not loopback_binds("127.0.0.12"), reason="needs 127.0.0.0/8 on loopback")
 
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockPortal, Path, Path]]:
-    tmp = tmp_path_factory.mktemp("cli")
-    tree = tmp / "portals"
-    shutil.copytree(FIXTURES, tree)
-    hosts = [h for h in standard_hosts(tree) if h["name"] in ("jiyue", "wall403")]
-    with MockPortal(hosts) as running:
-        sites = [s for s in standard_sites(running.urls) if s["id"] in WANTED]
-        sites_file = tmp / "sites.yaml"
-        sites_file.write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
-        yield running, tree, tmp
+@pytest.fixture
+def sites(mock_portal: MockPortal, tmp_path: Path) -> Path:
+    return write_sites(tmp_path / "sites.yaml", mock_portal.urls, WANTED)
 
 
 def nianbao(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NIANBAO_CRAWL_SETTINGS": json.dumps(FAST), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "nianbao", *args, "--data", str(data)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=240,
-    )
+    return run_nianbao(*args, "--data", str(data))
 
 
-def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -> None:
-    _, tree, tmp = portal
-    data = tmp / "data"
-    done = nianbao("crawl", "--sites", str(tmp / "sites.yaml"), "--today", "2024-06-01", data=data)
+@pytest.fixture
+def jiyue(mock_portal: MockPortal, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the 集约化 host's tree, served during the test, which may change it."""
+    with mock_portal.edit("jiyue", tmp_path / "jiyue") as tree:
+        yield tree
+
+
+@pytest.mark.e2e
+def test_crawl_then_recheck_after_a_fix(sites: Path, jiyue: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = nianbao("crawl", "--sites", str(sites), "--today", "2024-06-01", data=data)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "新增 2" in out and "开始抓取 2 个站点" in out
@@ -73,7 +47,7 @@ def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -
     assert "[抓取结束] 站点 2/2 完成" in done.stderr  # progress from the child, on the terminal
 
     # The agency publishes its missing 2021 report; the officer re-checks the site.
-    column = tree / "jiyue/zfxxgk/zfxxgknb"
+    column = jiyue / "zfxxgk/zfxxgknb"
     index = (column / "index.html").read_text(encoding="utf-8")
     (column / "index.html").write_text(
         index.replace(
@@ -107,10 +81,11 @@ def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -
     assert "新发现（0）" in out
 
 
-def test_recheck_of_a_blocked_site_says_it_cannot_vouch(portal: tuple[MockPortal, Path, Path]) -> None:
-    _, _, tmp = portal
-    data = tmp / "data2"
-    done = nianbao("crawl", "--sites", str(tmp / "sites.yaml"), "--site", "mock-wall403", data=data)
+@pytest.mark.e2e
+def test_recheck_of_a_blocked_site_says_it_cannot_vouch(sites: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = nianbao("crawl", "--sites", str(sites), "--site", "mock-wall403", data=data)
+
     assert done.returncode == 0, done.stderr[-3000:]
     assert "开始抓取 1 个站点" in done.stdout
     again = nianbao("recheck", "mock-wall403", data=data)

@@ -7,7 +7,6 @@ SiteDoneItem, failures become ProblemItems, _wap copies wait for the listing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,9 @@ from crawler.middlewares import BackoffRetryMiddleware, SiteOffsiteMiddleware
 from crawler.spiders.reports import ReportSpider
 from crawler.state import Previous
 from storage.sites import Site
+from tests.support.paths import FIXTURES
 
-PORTALS = Path(__file__).parent / "fixtures" / "portals"
+PORTALS = FIXTURES / "portals"
 BASE = "http://trs.example.gov.cn"
 
 

@@ -1,6 +1,6 @@
 """The crawler's pure parts, offline: titles, dates, URLs, detection, list adapters, detail pages.
 
-Fixture pages come from tests/fixtures/portals/ (written by tests/mockportal/build.py),
+Fixture pages come from tests/fixtures/portals/ (written by tests/support/mockportal/build.py),
 read exactly as the spider reads them.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,14 @@ from monitor.portal.dates import choose_publication, date_from_timestamp, date_f
 from monitor.portal.links import extension
 from monitor.portal.page import parse_detail, parse_html
 from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, title_year
+from tests.support.paths import FIXTURES
 
 
 def dates_from_detail(html_text: str, url: str = "") -> list[DateSeen]:
     return parse_detail(html_text, url).dates
 
 
-PORTALS = Path(__file__).parent / "fixtures" / "portals"
+PORTALS = FIXTURES / "portals"
 
 
 def text(rel: str, encoding: str = "utf-8") -> str:

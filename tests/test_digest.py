@@ -1,4 +1,4 @@
-"""The weekly digest on a fixture archive (tests/fixtures/digest/world.py), checked by parsing the HTML.
+"""The weekly digest on a fixture archive (tests/support/digest_world.py), checked by parsing the HTML.
 
 Every part the issue lists is asserted: the week and headline figures, 需要处理
 per agency with status marks, 本周已整改, 未能检查, 临近截止, counts per rule
@@ -18,27 +18,19 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from click.testing import CliRunner
-from fixtures.digest.world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_world
 
-from nianbao.cli import cli
 from nianbao.digest import build_digest, render_html, resolve_period
 from nianbao.digest.weeks import Week
-from storage.testing import add_site, open_archive
+from tests.support.archive import ManualArchive, add_site, open_archive
+from tests.support.cli import Cli
+from tests.support.digest_world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK
 
 GOLDEN = Path(__file__).parent / "fixtures" / "digest" / "expected.json"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("digest") / "data"
-    build_world(data).close()
-    return data
-
-
-@pytest.fixture(scope="module")
-def page(world: Path) -> BeautifulSoup:
-    return BeautifulSoup(html_for(world, WEEK), "html.parser")
+def page(digest_world: Path) -> BeautifulSoup:
+    return BeautifulSoup(html_for(digest_world, WEEK), "html.parser")
 
 
 def html_for(data: Path, week: str) -> str:
@@ -234,8 +226,8 @@ def test_hostile_text_from_crawled_pages_is_escaped(page: BeautifulSoup) -> None
     assert "（无链接）" in text(page.select_one('#todo article[data-site="hostile"]'))
 
 
-def test_raw_html_escapes_the_hostile_strings(world: Path) -> None:
-    html = html_for(world, WEEK)
+def test_raw_html_escapes_the_hostile_strings(digest_world: Path) -> None:
+    html = html_for(digest_world, WEEK)
     assert "<script" not in html
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
     assert "javascript:" not in html
@@ -253,8 +245,8 @@ def test_self_contained_page(page: BeautifulSoup) -> None:
 # ---- the same archive seen at another moment -----------------------------------------------------
 
 
-def test_a_past_week_is_shown_as_it_was(world: Path) -> None:
-    soup = BeautifulSoup(html_for(world, "2024-W06"), "html.parser")
+def test_a_past_week_is_shown_as_it_was(digest_world: Path) -> None:
+    soup = BeautifulSoup(html_for(digest_world, "2024-W06"), "html.parser")
     assert "数据截至 2024-02-11" in text(soup.select_one("#week"))
     assert figures(soup)["open_errors"] == 4
     resolved = {(li["data-code"]) for li in soup.select("#resolved li.finding")}
@@ -265,11 +257,9 @@ def test_a_past_week_is_shown_as_it_was(world: Path) -> None:
     assert jgsw_upcoming is None  # its deadline had passed
 
 
-def test_nothing_checked_is_never_no_problems(tmp_path: Path) -> None:
-    archive = open_archive(tmp_path / "data")
+def test_nothing_checked_is_never_no_problems(archive: ManualArchive) -> None:
     add_site(archive, "a", "甲局")
     digest = build_digest(archive.db, resolve_period(None, date(2024, 2, 14)))
-    archive.close()
     soup = BeautifulSoup(render_html(digest), "html.parser")
     assert figures(soup)["checked"] == 0 and figures(soup)["not_checked"] == 1
     assert "不能据此认为没有问题" in text(soup.select_one("#todo"))
@@ -296,11 +286,9 @@ def test_weeks_and_periods() -> None:
 # ---- the command ---------------------------------------------------------------------------------
 
 
-def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_digest_and_prints_its_path(digest_world: Path, tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["digest", "--data", str(world), "--today", "2024-02-14", "--out", str(out), "--xlsx", "--csv"]
-    )
+    result = cli("digest", "--data", digest_world, "--today", "2024-02-14", "--out", out, "--xlsx", "--csv")
     assert result.exit_code == 0, result.output
     paths = result.output.split()
     assert paths == [str(out / f"digest-{WEEK}.{ext}") for ext in ("html", "xlsx", "csv")]
@@ -309,16 +297,16 @@ def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) 
     assert figures(soup)["monitored"] == 9
 
 
-def test_cli_errors(world: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    both = runner.invoke(cli, ["digest", "--data", str(world), "--week", WEEK, "--today", "2024-02-14"])
+def test_cli_errors(digest_world: Path, tmp_path: Path, cli: Cli) -> None:
+    both = cli("digest", "--data", digest_world, "--week", WEEK, "--today", "2024-02-14")
     assert both.exit_code == 2 and "只能指定一个" in both.output
-    bad = runner.invoke(cli, ["digest", "--data", str(world), "--week", "2024-07"])
+    bad = cli("digest", "--data", digest_world, "--week", "2024-07")
     assert bad.exit_code == 2 and "YYYY-Www" in bad.output
-    missing = runner.invoke(cli, ["digest", "--data", str(tmp_path / "nothing")])
+    missing = cli("digest", "--data", tmp_path / "nothing")
     assert missing.exit_code == 2 and "数据库不存在" in missing.output
     assert not (tmp_path / "nothing").exists()
-    mail = runner.invoke(cli, ["digest", "--data", str(world), "--out", str(tmp_path), "--mail"])
+    mail = cli("digest", "--data", digest_world, "--out", tmp_path, "--mail")
+
     assert mail.exit_code == 2 and "--config" in mail.output
 
 

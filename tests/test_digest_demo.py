@@ -1,7 +1,8 @@
 """`make demo` end to end: sample portal on loopback, two crawls a week apart, the digest.
 
-Runs demo/run.py as ``make demo`` does (a child process, the real ``nianbao
-crawl``), then reads the digest it printed and looks for every planted problem.
+Runs the demo as ``make demo`` does (``python -m demo.run``: a child process,
+the real ``nianbao crawl``), then reads the digest it printed and looks for
+every planted problem.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).parents[1]
+from tests.support.paths import ROOT
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "demo/run.py", "--data", str(tmp_path / "demo"), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "demo.run", "--data", str(tmp_path / "demo"), "--out", str(tmp_path / "out")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,17 +8,18 @@ import io
 from pathlib import Path
 
 import pytest
-from fixtures.digest.world import HOSTILE_TITLE, TODAY, WEEK, build_world
 from openpyxl import load_workbook
 
 from nianbao.digest import build_digest, resolve_period
 from nianbao.digest.export import COLUMNS, write_csv, write_xlsx
 from nianbao.digest.model import Digest
+from tests.support.archive import open_archive
+from tests.support.digest_world import HOSTILE_TITLE, TODAY, WEEK
 
 
 @pytest.fixture(scope="module")
-def digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
-    archive = build_world(tmp_path_factory.mktemp("export") / "data")
+def digest(digest_world: Path) -> Digest:
+    archive = open_archive(digest_world)
     try:
         return build_digest(archive.db, resolve_period(WEEK, now=TODAY))
     finally:

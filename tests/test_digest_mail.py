@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
-from fixtures.digest.world import WEEK, build_world
 
-from nianbao.cli import cli
 from nianbao.digest.mail import MailConfigError, MailError, MailSettings, load_mail_settings
+from tests.support.cli import Cli
+from tests.support.digest_world import WEEK
 
 
 class Inbox:
@@ -49,13 +48,6 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("mail") / "data"
-    build_world(data).close()
-    return data
-
-
 def config(tmp_path: Path, port: int, **extra: str) -> Path:
     lines = [
         "[mail]",
@@ -72,24 +64,21 @@ def config(tmp_path: Path, port: int, **extra: str) -> Path:
 
 
 def test_digest_is_mailed_with_html_text_and_attachments(
-    smtp: tuple[Inbox, int], world: Path, tmp_path: Path
+    smtp: tuple[Inbox, int], digest_world: Path, tmp_path: Path, cli: Cli
 ) -> None:
     inbox, port = smtp
-    result = CliRunner().invoke(
-        cli,
-        [
-            "digest",
-            "--data",
-            str(world),
-            "--week",
-            WEEK,
-            "--out",
-            str(tmp_path / "out"),
-            "--xlsx",
-            "--mail",
-            "--config",
-            str(config(tmp_path, port)),
-        ],
+    result = cli(
+        "digest",
+        "--data",
+        digest_world,
+        "--week",
+        WEEK,
+        "--out",
+        tmp_path / "out",
+        "--xlsx",
+        "--mail",
+        "--config",
+        config(tmp_path, port),
     )
     assert result.exit_code == 0, result.output
     assert "已发送至" in result.output
@@ -108,22 +97,20 @@ def test_digest_is_mailed_with_html_text_and_attachments(
     assert attachments["digest-2024-W07.xlsx"][:2] == b"PK"
 
 
-def test_unreachable_server_is_a_clear_error(world: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "digest",
-            "--data",
-            str(world),
-            "--week",
-            WEEK,
-            "--out",
-            str(tmp_path),
-            "--mail",
-            "--config",
-            str(config(tmp_path, free_port())),
-        ],
+def test_unreachable_server_is_a_clear_error(digest_world: Path, tmp_path: Path, cli: Cli) -> None:
+    result = cli(
+        "digest",
+        "--data",
+        digest_world,
+        "--week",
+        WEEK,
+        "--out",
+        tmp_path,
+        "--mail",
+        "--config",
+        config(tmp_path, free_port()),
     )
+
     assert result.exit_code == 2
     assert "无法通过 127.0.0.1" in result.output and "发送周报" in result.output
     assert (tmp_path / "digest-2024-W07.html").exists()  # written before the delivery failed

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import zipfile
-from pathlib import Path
 
 import docx
 import pytest
@@ -14,11 +12,10 @@ from docx.oxml.ns import qn
 from monitor.errors import UnreadableInput
 from monitor.readers import read_document
 from monitor.readers.docx import _visible_cells, read_docx
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 
 def rows_of(doc, table: int) -> list[list[str]]:

@@ -6,7 +6,6 @@ sample report as LibreOffice prints a Word document (tests/fixtures/readers/make
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,10 @@ import pytest
 from monitor.errors import UnreadableInput
 from monitor.readers import read_document
 from monitor.readers.pdf import read_pdf
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 pytestmark = pytest.mark.skipif(
     not Path(b.FONT).exists(), reason="needs Debian fonts-wqy-zenhei (make system-deps)"

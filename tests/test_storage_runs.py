@@ -8,15 +8,14 @@ import pytest
 
 from monitor.model import DateSeen, Finding, Report
 from storage.runs import start_run
-from storage.testing import add_site, manual_clock, open_archive, snapshot
+from tests.support.archive import ManualArchive, add_site, snapshot
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path / "data", manual_clock())
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with one site."""
     add_site(archive, "s1", "某区教育局")
-    yield archive
-    archive.close()
+    return archive
 
 
 def F(code: str, severity: str = "error", subject: str = "") -> Finding:

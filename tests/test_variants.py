@@ -6,14 +6,13 @@ read the fact the variant is about correctly.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from monitor.check import check_paths
 from monitor.model import Report
+from tests.support.paths import FIXTURES
 
-VARIANTS = Path(__file__).parent / "fixtures" / "variants"
+VARIANTS = FIXTURES / "variants"
 SIG = "DATE.SIGNATURE_MISSING"
 
 # file -> the exact findings (seed 000-based files lack a signature: DATE.SIGNATURE_MISSING)
