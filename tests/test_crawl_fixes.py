@@ -27,6 +27,7 @@ from monitor.portal.page import parse_detail
 from nianbao.crawling import CrawlResult, crawl_command
 from nianbao.reading import IsolatedReader, ReaderCrashed, Reading
 from tests.support.archive import add_site, open_archive
+from tests.support.checks import present
 from tests.support.cli import Cli
 from tests.support.mockportal import MockPortal, write_sites
 from tests.support.paths import ROOT
@@ -359,6 +360,6 @@ def test_a_date_within_the_report_year_is_evidence_not_publication() -> None:
         DateSeen("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
         DateSeen("url", date(2024, 1, 20), "t20240120"),
     ]
-    assert choose_publication(evidence, year=2023).source == "url"
+    assert present(choose_publication(evidence, year=2023)).source == "url"
     assert choose_publication(evidence[:1], year=2023) is None
-    assert choose_publication(evidence).source == "text:发布时间"  # year unknown: no bound
+    assert present(choose_publication(evidence)).source == "text:发布时间"  # year unknown: no bound

@@ -24,6 +24,7 @@ from nianbao.digest.weeks import Week
 from tests.support.archive import ManualArchive, add_site, open_archive
 from tests.support.cli import Cli
 from tests.support.digest_world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK
+from tests.support.html import attr, classes, one
 
 GOLDEN = Path(__file__).parent / "fixtures" / "digest" / "expected.json"
 
@@ -49,12 +50,13 @@ def text(node: Tag | None) -> str:
 
 def figures(soup: BeautifulSoup) -> dict[str, int]:
     return {
-        f["data-figure"]: int(text(f.select_one(".value"))) for f in soup.select("#headline [data-figure]")
+        attr(f, "data-figure"): int(text(f.select_one(".value")))
+        for f in soup.select("#headline [data-figure]")
     }
 
 
 def findings_of(node: Tag) -> list[tuple[str, str]]:
-    return [(li["data-code"], li["data-status"]) for li in node.select("li.finding")]
+    return [(attr(li, "data-code"), attr(li, "data-status")) for li in node.select("li.finding")]
 
 
 # ---- the week and the headline ------------------------------------------------------------------
@@ -99,29 +101,28 @@ def test_open_findings_per_agency_by_severity(page: BeautifulSoup) -> None:
         "赣州经开区教体服务中心",
     }
     for article in section.select("article.agency"):
-        severities = [li.select_one(".tag")["class"][1] for li in article.select("li.finding")]
+        severities = [classes(one(li, ".tag"))[1] for li in article.select("li.finding")]
         order = {"sev-error": 0, "sev-warning": 1, "sev-info": 2}
         assert severities == sorted(severities, key=order.__getitem__)
 
 
 def test_status_marks_new_open_for_n_weeks_and_reopened(page: BeautifulSoup) -> None:
-    jgsw = page.select_one('#todo article[data-site="jgsw"]')
+    jgsw = one(page, '#todo article[data-site="jgsw"]')
     assert sorted(findings_of(jgsw)) == [("DATE.SIGNATURE_YEAR", "new"), ("PUB.LATE", "new")]
     assert "本周新发现" in text(jgsw)
 
-    jtfw = page.select_one('#todo article[data-site="jtfw"]')
+    jtfw = one(page, '#todo article[data-site="jtfw"]')
     assert findings_of(jtfw) == [("DATE.SIGNATURE_MISSING", "open")]
     assert "已持续 3 周" in text(jtfw)
     assert "已持续 2 周" in text(page.select_one('#todo article[data-site="zxjt"]'))
 
-    hostile = page.select_one('#todo article[data-site="hostile"]')
+    hostile = one(page, '#todo article[data-site="hostile"]')
     assert findings_of(hostile) == [("CALC.T4_TOTAL", "reopened")]
     assert "本周重新出现" in text(hostile)
 
 
 def test_each_finding_has_message_evidence_and_report_link(page: BeautifulSoup) -> None:
-    item = page.select_one('#todo li[data-code="DATE.SIGNATURE_YEAR"]')
-    assert item is not None
+    item = one(page, '#todo li[data-code="DATE.SIGNATURE_YEAR"]')
     assert "落款年份错误" in text(item)  # the rule's title
     assert "2023年1月29日" in text(item.select_one(".message")) or "2023-01-29" in text(
         item.select_one(".message")
@@ -129,17 +130,17 @@ def test_each_finding_has_message_evidence_and_report_link(page: BeautifulSoup) 
     evidence = {text(d.dt): text(d.dd) for d in item.select("dl.evidence div")}
     assert evidence  # labelled with EVIDENCE_LABELS, not raw keys
     assert all(not re.fullmatch(r"[a-z_]+", label) for label in evidence)
-    link = item.select_one("a.report-link")
-    assert link["href"] == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
+    link = one(item, "a.report-link")
+    assert attr(link, "href") == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
     assert text(link) == "打开报告"
     assert "《赣州经开区机关事务管理中心2023年政府信息公开工作年度报告》" in text(item)
 
-    missing = page.select_one('#todo li[data-code="PUB.MISSING"]')
+    missing = one(page, '#todo li[data-code="PUB.MISSING"]')
     assert text(missing.select_one("a.report-link")) == "打开网站"
 
 
 def test_unchecked_agency_keeps_its_old_findings_with_a_notice(page: BeautifulSoup) -> None:
-    unreach = page.select_one('#todo article[data-site="unreach"]')
+    unreach = one(page, '#todo article[data-site="unreach"]')
     assert ("CALC.T3_BALANCE", "open") in findings_of(unreach)
     assert "本周未能检查该网站（网站无法访问）" in text(unreach.select_one(".notice"))
 
@@ -148,9 +149,9 @@ def test_unchecked_agency_keeps_its_old_findings_with_a_notice(page: BeautifulSo
 
 
 def test_resolved_this_week(page: BeautifulSoup) -> None:
-    section = page.select_one("#resolved")
+    section = one(page, "#resolved")
     assert "本周已整改（2）" in text(section.h2)
-    resolved = {(li["data-code"], li["data-status"]) for li in section.select("li.finding")}
+    resolved = {(attr(li, "data-code"), attr(li, "data-status")) for li in section.select("li.finding")}
     assert resolved == {("PUB.MISSING", "resolved"), ("DATE.SIGNATURE_MISSING", "resolved")}
     assert "卫滨区教育局" in text(section) and "赣州经开区机关事务管理中心" in text(section)
     assert "本周已整改（2024-02-12）" in text(section)
@@ -159,10 +160,10 @@ def test_resolved_this_week(page: BeautifulSoup) -> None:
 
 
 def test_sites_that_could_not_be_checked_and_why(page: BeautifulSoup) -> None:
-    section = page.select_one("#unchecked")
+    section = one(page, "#unchecked")
     assert "未能检查（3 个网站）" in text(section.h2)
     assert "不计入“未发现问题”" in text(section)
-    rows = {tr["data-site"]: text(tr) for tr in section.select("tr[data-site]")}
+    rows = {attr(tr, "data-site"): text(tr) for tr in section.select("tr[data-site]")}
     assert set(rows) == {"unreach", "blocked", "never"}
     assert "网站无法访问" in rows["unreach"] and "lookup failed" in rows["unreach"]
     assert "2024-02-05" in rows["unreach"]  # its last successful check
@@ -171,7 +172,7 @@ def test_sites_that_could_not_be_checked_and_why(page: BeautifulSoup) -> None:
 
 
 def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
-    section = page.select_one("#upcoming")
+    section = one(page, "#upcoming")
     rows = [[text(td) for td in tr.select("td")] for tr in section.select("tbody tr")]
     assert rows == [["示例区人民政府 政府", "2023", "2024-03-31", "46"]]
 
@@ -181,7 +182,7 @@ def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
 
 def test_counts_per_rule_code(page: BeautifulSoup) -> None:
     rows = {
-        tr["data-code"]: [int(text(td)) for td in tr.select("td.num")]
+        attr(tr, "data-code"): [int(text(td)) for td in tr.select("td.num")]
         for tr in page.select("#codes tbody tr")
     }
     assert rows == {
@@ -201,11 +202,13 @@ def test_counts_per_rule_code(page: BeautifulSoup) -> None:
 def test_inline_svg_chart_of_open_errors_per_week(page: BeautifulSoup) -> None:
     svg = page.select_one("#history svg")
     assert svg is not None and svg.get("role") == "img"
-    bars = {g["data-week"]: int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
+    bars = {attr(g, "data-week"): int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
     assert len(bars) == 12
     assert list(bars)[-3:] == ["2024-W05", "2024-W06", "2024-W07"]
     assert [bars["2024-W05"], bars["2024-W06"], bars["2024-W07"]] == [3, 4, 7]
-    heights = {g["data-week"]: float(g.rect["height"]) for g in svg.select("g[data-week]")}
+    heights = {
+        attr(g, "data-week"): float(attr(one(g, "rect"), "height")) for g in svg.select("g[data-week]")
+    }
     assert heights["2024-W07"] > heights["2024-W06"] > heights["2024-W05"] > 0 == heights["2024-W04"]
 
 
@@ -222,7 +225,7 @@ def test_hostile_text_from_crawled_pages_is_escaped(page: BeautifulSoup) -> None
     assert HOSTILE_QUOTE in body
     assert HOSTILE_ERROR in body
     # A javascript: URL from a crawled page is never a link.
-    assert not [a for a in page.find_all("a") if not a["href"].startswith(("#", "http://", "https://"))]
+    assert not [a for a in page.select("a") if not attr(a, "href").startswith(("#", "http://", "https://"))]
     assert "（无链接）" in text(page.select_one('#todo article[data-site="hostile"]'))
 
 
@@ -249,9 +252,9 @@ def test_a_past_week_is_shown_as_it_was(digest_world: Path) -> None:
     soup = BeautifulSoup(html_for(digest_world, "2024-W06"), "html.parser")
     assert "数据截至 2024-02-11" in text(soup.select_one("#week"))
     assert figures(soup)["open_errors"] == 4
-    resolved = {(li["data-code"]) for li in soup.select("#resolved li.finding")}
+    resolved = {attr(li, "data-code") for li in soup.select("#resolved li.finding")}
     assert resolved == {"CALC.T4_TOTAL"}  # fixed in W06, reopened only in W07
-    assert findings_of(soup.select_one('#todo article[data-site="jgsw"]')) == [("PUB.MISSING", "new")]
+    assert findings_of(one(soup, '#todo article[data-site="jgsw"]')) == [("PUB.MISSING", "new")]
     assert soup.select_one('#unchecked tr[data-site="unreach"]') is None  # reachable that week
     jgsw_upcoming = soup.select_one('#upcoming tr[data-site="jgsw"]')
     assert jgsw_upcoming is None  # its deadline had passed

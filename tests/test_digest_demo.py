@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.support.html import attr, one
 from tests.support.paths import ROOT
 
 
@@ -32,12 +33,13 @@ def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "digest-2024-W10.xlsx").exists()
     page = BeautifulSoup(Path(printed).read_text(encoding="utf-8"), "html.parser")
 
-    figures = {f["data-figure"]: f.select_one(".value").get_text() for f in page.select("[data-figure]")}
+    figures = {attr(f, "data-figure"): one(f, ".value").get_text() for f in page.select("[data-figure]")}
     assert figures["monitored"] == "8" and figures["checked"] == "6" and figures["not_checked"] == "2"
 
     def codes(site: str) -> dict[str, str]:
         article = page.select_one(f'#todo article[data-site="{site}"]')
-        return {li["data-code"]: li["data-status"] for li in article.select("li.finding")} if article else {}
+        findings = article.select("li.finding") if article else []
+        return {attr(li, "data-code"): attr(li, "data-status") for li in findings}
 
     assert codes("jgsw") == {"DATE.SIGNATURE_YEAR": "open"}  # inconsistent: signed a year early
     assert codes("scjg") == {"PUB.MISSING": "open"}  # missing

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from nianbao.digest.mail import MailConfigError, MailError, MailSettings, load_mail_settings
 from tests.support.cli import Cli
 from tests.support.digest_world import WEEK
+from tests.support.html import one
 
 
 class Inbox:
@@ -27,7 +28,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"
 
 
@@ -46,6 +47,12 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return str(part.get_content())
 
 
 def config(tmp_path: Path, port: int, **extra: str) -> Path:
@@ -86,11 +93,11 @@ def test_digest_is_mailed_with_html_text_and_attachments(
     assert sender == "nianbao@example.gov.cn"
     assert recipients == ["duchake@example.gov.cn", "lead@example.gov.cn"]
     assert "年报监测周报 2024-W07" in message["Subject"] and "未解决错误 7" in message["Subject"]
-    plain = message.get_body(preferencelist=("plain",)).get_content()
+    plain = body(message, "plain")
     assert "监测机关 9 个：检查成功 6，未能检查 3。" in plain and "示例县交通运输局：网站无法访问" in plain
-    html = message.get_body(preferencelist=("html",)).get_content()
+    html = body(message, "html")
     page = BeautifulSoup(html, "html.parser")
-    assert page.select_one('[data-figure="open_errors"] .value').get_text() == "7"
+    assert one(page, '[data-figure="open_errors"] .value').get_text() == "7"
     assert page.find("script") is None
     attachments = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     assert list(attachments) == ["digest-2024-W07.xlsx"]  # --csv was not asked for

@@ -42,7 +42,7 @@ def report_docx() -> bytes:
 def test_paragraphs_and_tables_in_document_order(report_docx: bytes) -> None:
     doc = read_document(report_docx, "report.docx")
     assert doc.format == "docx"
-    kinds = []
+    kinds: list[str] = []
     for ln in doc.lines:
         kind = f"table{ln.table}" if ln.is_row else ln.text
         if not kinds or kinds[-1] != kind:

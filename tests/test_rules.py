@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -22,14 +23,14 @@ def seed(key: str) -> str:
     return (SEED_DIR / f"{SEEDS[key]}.txt").read_text(encoding="utf-8")
 
 
-def read(text: str, fmt: str, name: str = "report", **options: object) -> Report:
+def read(text: str, fmt: str, name: str = "report", **options: Any) -> Report:
     data, suffix = render(text, fmt)
-    return read_report(data, f"{name}{suffix}", CheckOptions(**options))  # type: ignore[arg-type]
+    return read_report(data, f"{name}{suffix}", CheckOptions(**options))
 
 
-def findings(text: str, fmt: str, **options: object) -> list[Finding]:
+def findings(text: str, fmt: str, **options: Any) -> list[Finding]:
     report = read(text, fmt, **options)
-    return check_reports([report], CheckOptions(**options))[0]  # type: ignore[arg-type]
+    return check_reports([report], CheckOptions(**options))[0]
 
 
 def codes(text: str, fmt: str, **options: object) -> set[str]:

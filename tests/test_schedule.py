@@ -59,7 +59,7 @@ class FakeClock:
         return self.now
 
 
-class ManualScheduler(BaseScheduler):
+class ManualScheduler(BaseScheduler):  # type: ignore[misc]  # apscheduler ships no type information
     """A scheduler whose loop the test runs by hand."""
 
     def shutdown(self, wait: bool = True) -> None:

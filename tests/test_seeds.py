@@ -11,6 +11,7 @@ from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions, Report
 from tests.support.paths import FIXTURES
 from tests.support.renderers import SEEDS, render
+from tests.support.tables import raw
 
 RENDERINGS = FIXTURES / "renderings"
 
@@ -79,6 +80,6 @@ def test_seed_tables_match_golden(fmt: str) -> None:
 def test_seed_003_keeps_blank_distinct_from_zero() -> None:
     report = read_all("text")["003"]
     t3 = report.tables["table3"]
-    assert t3.cell("new", "total").raw == "" and t3.value("new", "total") is None
-    assert report.tables["table2"].cell("20_5.licensing", "change").raw == "增 1"
+    assert raw(t3, "new", "total") == "" and t3.value("new", "total") is None
+    assert raw(report.tables["table2"], "20_5.licensing", "change") == "增 1"
     assert report.tables["table2"].value("20_9.procurement", "amount") == pytest.approx(9163926.50)

@@ -109,6 +109,7 @@ def test_previous_year_and_peers_come_from_the_archive(archive):
     ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="001.txt")
     site = get_site(archive.db, "gzjkq-jgsw")
     this = latest_report(archive.db, "gzjkq-jgsw", 2023)
+    assert site is not None and this is not None
     ctx = rule_context(archive.db, site, this, publication=None, today=date(2024, 2, 5))
     assert [p.agency for p in ctx.peers] == ["赣州经开区教体服务中心"]
     assert ctx.previous is None

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from monitor.codes import Severity
 from monitor.model import DateSeen, Finding, Report
 from storage.runs import start_run
 from tests.support.archive import ManualArchive, add_site, snapshot
@@ -18,7 +19,7 @@ def archive(archive: ManualArchive) -> ManualArchive:
     return archive
 
 
-def F(code: str, severity: str = "error", subject: str = "") -> Finding:
+def F(code: str, severity: Severity = "error", subject: str = "") -> Finding:
     return Finding(code, severity, f"{code} 的说明", {"url": "https://s1.gov.cn/nb/a.html"}, subject)
 
 
@@ -63,6 +64,7 @@ def test_store_document_is_content_addressed_and_detects_new_versions(archive):
     run.finish("ok")
 
     previous = start_run(archive, "s1").previous_fetch(url)
+    assert previous is not None
     assert previous.sha256 == first.sha256 and previous.etag == '"e1"'
     assert previous.last_modified == "Mon, 29 Jan 2024 08:00:00 GMT"
 
@@ -182,7 +184,7 @@ def test_pub_changed_is_raised_from_is_new_version_and_resolved_by_next_ok_run(a
     crawl(archive, reports=[[]], body=b"v1")
     run = start_run(archive, "s1")
     doc = run.store_document(b"v2", url="https://s1.gov.cn/nb/a.html")
-    assert doc.is_new_version
+    assert doc.is_new_version and doc.url is not None
     run.add_finding(F("PUB.CHANGED", "info", subject=doc.url), year=2023)
     run.record_report(doc, report(), [])
     run.finish("ok")

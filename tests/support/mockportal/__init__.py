@@ -199,7 +199,7 @@ def standard_hosts(root: Path = FIXTURES, slow_delay: float = 3.0) -> list[dict[
 def standard_sites(urls: dict[str, str]) -> list[dict[str, Any]]:
     """The sites registry (YAML entries) for the standard portal: those whose host is in ``urls``."""
     unreachable = f"http://127.0.0.13:{closed_port('127.0.0.13')}"
-    entries = [
+    entries: list[tuple[str, str, str, str, dict[str, Any]]] = [
         # (id, agency, host, start path, extra fields)
         ("mock-trs", "青山市人民政府办公室", "trs", "/zwgk/nianbao/", {}),
         ("mock-hanweb", "青山市住房和城乡建设局", "hanweb", "/col/col1229000001/index.html", {}),

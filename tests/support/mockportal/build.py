@@ -783,4 +783,3 @@ if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
     build(target)
     print(f"wrote {target}")
-

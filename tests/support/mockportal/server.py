@@ -45,8 +45,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import reactor
+from twisted.internet import reactor as installed_reactor
 from twisted.web import resource, server
+
+reactor: Any = installed_reactor  # the global reactor has no precise static type
+
 
 CONTENT_TYPES = {
     ".html": "text/html",
