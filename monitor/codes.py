@@ -111,10 +111,6 @@ def code_title(code: str) -> str:
     return entry.title if entry else code
 
 
-def codes_in_scope(*scopes: Scope) -> frozenset[str]:
-    return frozenset(c.code for c in CODES.values() if c.scope in scopes)
-
-
 class RunStatus(StrEnum):
     """How a run over one site ended; the archive's ``runs.status``."""
 
@@ -138,11 +134,6 @@ class RunStatus(StrEnum):
     def code(self) -> str | None:
         """The crawl-health code a listing with this status carries."""
         return _RUN_CODES.get(self)
-
-    @classmethod
-    def of_code(cls, code: str) -> RunStatus | None:
-        """The status a crawl-health finding of the listing gives its run (None for other codes)."""
-        return next((status for status, c in _RUN_CODES.items() if c == code), None)
 
 
 _RUN_LABELS = {

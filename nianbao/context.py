@@ -26,11 +26,9 @@ from storage.sites import Site
 PEER_LIMIT = 20
 
 
-def options_for(
-    site: Site, *, year: int | None = None, published: date | None = None, today: date | None = None
-) -> CheckOptions:
+def options_for(site: Site, *, year: int | None = None, today: date | None = None) -> CheckOptions:
     """The reading options the registry implies for one of the site's reports."""
-    return CheckOptions(year=year, level=site.level, published=published, deadline=site.deadline, today=today)
+    return CheckOptions(year=year, level=site.level, deadline=site.deadline, today=today)
 
 
 def rule_context(

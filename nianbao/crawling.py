@@ -6,7 +6,6 @@ are printed; the parent reads back the summary the pipeline writes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from nianbao.children import Child
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Extra Scrapy settings for every crawl, as a JSON object (tests and benchmarks shrink delays with it):
@@ -105,61 +106,45 @@ def run_crawl(
         return result
 
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
-
-
 def _run_child(
     cmd: list[str], env: dict[str, str], *, capture: bool, timeout: float | None
 ) -> tuple[int, bytes | None, int | None]:
-    """Run the crawl child in its own session; SIGTERM/SIGINT/SIGHUP sent to this process reach its whole group.
+    """Run the crawl child; SIGTERM/SIGINT/SIGHUP sent to this process reach its whole tree.
 
     A scheduler (or Ctrl-C) that stops ``nianbao crawl`` thereby stops the crawl too: Scrapy shuts down
     gracefully on the first signal (sites not finished are recorded as errors) and at once on a second.
     Returns the exit status, the captured output and the signal received, if any.
     """
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[Child] = []
     received: list[int] = []
 
     def forward(signum: int, _frame: Any) -> None:
         received.append(signum)
         if started:
-            _signal_group(started[0], signum)
+            started[0].signal(signum)
 
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread only
         for sig in FORWARDED:
             previous[sig] = signal.signal(sig, forward)
     try:
-        proc = subprocess.Popen(
+        child = Child(
             cmd,
             env=env,
-            cwd=str(PROJECT_ROOT),
-            start_new_session=True,
+            cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.STDOUT if capture else None,
         )
-    except BaseException:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        raise
-    started.append(proc)
-    for signum in received:  # arrived while the child was being started
-        _signal_group(proc, signum)
-    try:
+        started.append(child)
+        for signum in received:  # arrived while the child was being started
+            child.signal(signum)
         try:
-            output, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(proc, signal.SIGKILL)
-            proc.communicate()
+            output = child.communicate(timeout=timeout)
+        except BaseException:
+            if child.process.poll() is None:
+                child.stop(grace=0)
             raise
-    except BaseException:
-        if proc.poll() is None:
-            _signal_group(proc, signal.SIGKILL)
-            proc.wait()
-        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return proc.returncode, output, (received[0] if received else None)
+    return child.process.returncode, output, (received[0] if received else None)

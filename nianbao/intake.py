@@ -137,8 +137,13 @@ class Intake:
     def site_id(self) -> str:
         return self.run.site.id
 
-    def options(self, year: int | None = None, published: date | None = None) -> CheckOptions:
-        return options_for(self.run.site, year=year, published=published, today=self.today)
+    def options(self, year: int | None = None) -> CheckOptions:
+        """How the site's reports are read: its level and deadline, and a year the user gave.
+
+        A publication date is never read into the report: it travels beside it (``Submission.publication``),
+        so a crawled, an ingested and a re-parsed copy of one document are stored alike.
+        """
+        return options_for(self.run.site, year=year, today=self.today)
 
     # -- the one way in --------------------------------------------------------------------------
 
@@ -197,7 +202,7 @@ class Intake:
         year = submission.given_year or submission.year_hint
         if not readable or self._unchanged(submission, [doc for _, doc in stored]):
             return Outcome("unchanged", year=year)
-        options = self.options(year=submission.given_year, published=_given_date(submission.publication))
+        options = self.options(year=submission.given_year)
         return _Stored(submission, readable, options)
 
     def _read_args(
@@ -348,13 +353,6 @@ class Intake:
         if self.run.finished is None:
             self._check_again_with_later_reports()
         return self.run.finish(status, counts=counts, errors=errors)
-
-
-def _given_date(publication: Publication | None) -> date | None:
-    """A date the user gave (--published) is read as the report's own; a crawl's is evidence only."""
-    if publication is not None and publication.source == "--published":
-        return publication.date
-    return None
 
 
 def _score(report: Report) -> float:

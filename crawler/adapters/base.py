@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from crawler.urls import looks_like_column, looks_like_detail
+from monitor.patterns import FULL_DATE
 from monitor.portal.dates import parse_date
 from monitor.portal.links import absolute, is_document_link
 from monitor.portal.page import parse_html
@@ -59,8 +60,9 @@ class Listing:
     notes: list[str] = field(default_factory=list)
 
 
-_DATE_NEAR = re.compile(r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)")
-_BRACKETED = re.compile(r"[\[【]\s*((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})\s*[\]】]")
+# A date printed with a list link, whole (group 1), and one in brackets: [2026-09-12] (Henan).
+_DATE_NEAR = re.compile(f"({FULL_DATE.pattern})")
+_BRACKETED = re.compile(f"[\\[【]\\s*({FULL_DATE.pattern})\\s*[\\]】]")
 _WS = re.compile(r"\s+")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.errors import UnreadableInput
+from monitor.errors import NotAReport
 from monitor.extract.facts import (
     agency_from_body,
     agency_from_title,
@@ -79,7 +79,7 @@ def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
 
     has_table_rows = any(ln.is_row for ln in lines)
     if not report.sections and not has_table_rows and not (report.title and "信息公开" in report.title):
-        raise UnreadableInput(doc.path, "不是政府信息公开工作年度报告（未找到标题、章节或表格）")
+        raise NotAReport(doc.path, "不是政府信息公开工作年度报告（未找到标题、章节或表格）")
 
     # Year: the option, else the title, else the year the opening statements report on.
     opening = opening_year(report.section_text(1))

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from monitor.model import CST, DateSeen
+from monitor.patterns import FULL_DATE
 
 SOURCE_RANK: dict[str, int] = {
     "text:发布时间": 1,
@@ -44,9 +45,7 @@ SOURCE_RANK: dict[str, int] = {
     "url": 6,
 }
 
-_DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
-)
+_DATE = FULL_DATE
 # Hanweb list quirk: "2026-\n01-\n23" – the parts split across lines.
 _SPLIT_WS = re.compile(r"(?<=[\d\-/.年月])\s+(?=[\d\-/.年月日])")
 

@@ -11,7 +11,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from monitor.errors import UnreadableInput
+from monitor.errors import InputNotFound, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
 
 __all__ = ["MAX_INPUT_BYTES", "Line", "SourceDocument", "read_document", "read_path", "sniff_format"]
@@ -53,7 +53,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
 def read_document(data: bytes, path: str, content_type: str | None = None) -> SourceDocument:
     """Read one report's bytes; ``path`` names it in errors and in the result."""
     if not data.strip():
-        raise UnreadableInput(path, "文件为空")
+        raise NotAReport(path, "文件为空")
     if len(data) > MAX_INPUT_BYTES:
         raise UnreadableInput(
             path, f"文件过大（{len(data) / 1048576:.1f} MB，上限 {MAX_INPUT_BYTES // 1048576} MB），未读取"
@@ -76,7 +76,7 @@ def read_document(data: bytes, path: str, content_type: str | None = None) -> So
 
         return read_html(data, path, content_type)
     if fmt in {"zip", "binary"}:
-        raise UnreadableInput(path, "不是可识别的年报格式（压缩包或二进制文件）")
+        raise NotAReport(path, "不是可识别的年报格式（压缩包或二进制文件）")
     from monitor.readers.text import read_text
 
     return read_text(data, path)
@@ -87,11 +87,11 @@ def read_path(path: str | Path) -> SourceDocument:
     try:
         size = p.stat().st_size
     except FileNotFoundError:
-        raise UnreadableInput(str(path), "文件不存在") from None
+        raise InputNotFound(str(path), "文件不存在") from None
     except OSError as exc:
-        raise UnreadableInput(str(path), f"无法读取：{exc.strerror}") from None
+        raise InputNotFound(str(path), f"无法读取：{exc.strerror}") from None
     if p.is_dir():
-        raise UnreadableInput(str(path), "是目录而不是文件")
+        raise InputNotFound(str(path), "是目录而不是文件")
     if size > MAX_INPUT_BYTES:
         raise UnreadableInput(
             str(path), f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_INPUT_BYTES // 1048576} MB），未读取"
@@ -99,5 +99,5 @@ def read_path(path: str | Path) -> SourceDocument:
     try:
         data = p.read_bytes()
     except OSError as exc:  # removed or made unreadable since the stat
-        raise UnreadableInput(str(path), f"无法读取：{exc.strerror or exc}") from None
+        raise InputNotFound(str(path), f"无法读取：{exc.strerror or exc}") from None
     return read_document(data, str(path))

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from monitor.errors import UnreadableInput
+from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, ToolMissing, UnreadableInput
 from monitor.readers.base import SourceDocument
 from monitor.readers.text import parse_text
 
@@ -82,7 +82,7 @@ def _check_ole(data: bytes, path: str) -> dict[str, tuple[int, int]] | None:
     if streams is None:
         return None  # let the converters judge
     if "EncryptedPackage" in streams:
-        raise UnreadableInput(path, "文档已加密（受密码保护的 Office 文档），无法读取")
+        raise EncryptedDocument(path, "文档已加密（受密码保护的 Office 文档），无法读取")
     if "WordDocument" in streams:
         start, size = streams["WordDocument"]
         sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
@@ -90,12 +90,12 @@ def _check_ole(data: bytes, path: str) -> dict[str, tuple[int, int]] | None:
         if size >= 12 and len(data) >= off + 12:
             flags = struct.unpack_from("<H", data, off + 0x0A)[0]
             if flags & 0x0100 or flags & 0x8000:  # fEncrypted / fObfuscated in the FIB
-                raise UnreadableInput(path, "DOC 文件已加密，无法读取")
+                raise EncryptedDocument(path, "DOC 文件已加密，无法读取")
         return streams
     if "Workbook" in streams or "Book" in streams:
-        raise UnreadableInput(path, "是 Excel 工作簿（XLS），不是 Word/WPS 文档，无法作为年报读取")
+        raise NotAReport(path, "是 Excel 工作簿（XLS），不是 Word/WPS 文档，无法作为年报读取")
     if "PowerPoint Document" in streams:
-        raise UnreadableInput(path, "是 PowerPoint 演示文稿（PPT），不是 Word/WPS 文档，无法作为年报读取")
+        raise NotAReport(path, "是 PowerPoint 演示文稿（PPT），不是 Word/WPS 文档，无法作为年报读取")
     return streams
 
 
@@ -159,7 +159,7 @@ def _antiword_text(antiword: str, data: bytes) -> str:
         code, out, err = _run([antiword, "-m", "UTF-8.txt", "-w", "0", str(src)], ANTIWORD_TIMEOUT, env)
     message = err.decode("utf-8", "replace").replace(str(src), "文件").strip()
     if "encrypt" in message.lower():
-        raise UnreadableInput("", "DOC 文件已加密，无法读取")
+        raise EncryptedDocument("", "DOC 文件已加密，无法读取")
     text = out.decode("utf-8", "replace")
     if code != 0 or not text.strip():
         raise _ConvertError(message.splitlines()[-1] if message else f"antiword 退出码 {code}")
@@ -171,7 +171,7 @@ def read_doc(data: bytes, path: str) -> SourceDocument:
     streams = _check_ole(data, path)
     tools = _tools()
     if not tools["soffice"] and not tools["antiword"]:
-        raise UnreadableInput(path, _INSTALL_HINT)
+        raise ToolMissing(path, _INSTALL_HINT)
     # Kingsoft .wps is Word's format: named .wps, LibreOffice may pick its MS Works importer instead.
     suffix = Path(path).suffix.lower()
     if (streams and "WordDocument" in streams) or suffix not in {".doc", ".wps", ".dot", ".wpt"}:
@@ -193,7 +193,7 @@ def read_doc(data: bytes, path: str) -> SourceDocument:
         try:
             text = _antiword_text(tools["antiword"], data)
         except UnreadableInput as exc:
-            raise UnreadableInput(path, exc.problem) from None
+            raise type(exc)(path, exc.problem) from None
         except (_ConvertError, OSError) as exc:
             failures.append(f"antiword：{exc}")
         else:
@@ -202,4 +202,4 @@ def read_doc(data: bytes, path: str) -> SourceDocument:
             doc.meta["converter"] = "antiword"
             doc.meta["encoding"] = "utf-8"
             return doc
-    raise UnreadableInput(path, "DOC/WPS 文件已损坏或格式无法识别（" + "；".join(failures) + "）")
+    raise DamagedDocument(path, "DOC/WPS 文件已损坏或格式无法识别（" + "；".join(failures) + "）")

@@ -17,22 +17,21 @@ row that the page break cut in two is joined again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from monitor.errors import UnreadableInput
+from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
 from monitor.readers.html import join_parts
 
 __all__ = ["read_pdf"]
 
-# pdfminer logs a warning for every malformed object it skips ("Could not get FontBBox ..."); the
-# reader already reports what it could not read, so these would only bury the user's output.
-logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 _PAGE_NUMBER = re.compile(
     r"^[-—–－\s]*(\d{1,4}|[ivxlcIVXLC]{1,6})[-—–－\s]*$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|"
@@ -73,10 +72,11 @@ class _Page:
 
 
 def _open_error(exc: Exception, path: str) -> UnreadableInput:
+    # The PDF libraries say "encrypted" only in their messages: read here, once, into a class.
     message = f"{type(exc).__name__} {exc}".lower()
     if "password" in message or "encrypt" in message or "security" in message:
-        return UnreadableInput(path, "PDF 已加密，无法读取")
-    return UnreadableInput(path, "PDF 文件已损坏，无法解析")
+        return EncryptedDocument(path, "PDF 已加密，无法读取")
+    return DamagedDocument(path, "PDF 文件已损坏，无法解析")
 
 
 def _text_layer(data: bytes, path: str) -> list[int]:
@@ -97,7 +97,7 @@ def _text_layer(data: bytes, path: str) -> list[int]:
             textpage.close()
             page.close()
     except pdfium.PdfiumError:
-        raise UnreadableInput(path, "PDF 文件已损坏，无法解析") from None
+        raise DamagedDocument(path, "PDF 文件已损坏，无法解析") from None
     finally:
         pdf.close()
     return counts
@@ -395,7 +395,7 @@ def _pages(data: bytes, counts: list[int], doc: SourceDocument, path: str) -> tu
         plumber_pages = list(pdf.pages)
     except Exception as exc:  # pdfminer raises many types on files pdfium repairs
         error = _open_error(exc, path)
-        if "加密" in error.problem:
+        if isinstance(error, EncryptedDocument):
             raise error from None
         return [_fallback_layout(data, i) for i in with_text], [i + 1 for i in with_text]
     pages: list[_Page] = []
@@ -421,16 +421,29 @@ def _pages(data: bytes, counts: list[int], doc: SourceDocument, path: str) -> tu
     return pages, degraded
 
 
+@contextlib.contextmanager
+def _quiet_pdfminer() -> Iterator[None]:
+    """pdfminer logs a warning for every malformed object it skips ("Could not get FontBBox ..."); the
+    reader reports what it could not read, so while it reads these would only bury the user's output."""
+    logger = logging.getLogger("pdfminer")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(data: bytes, path: str) -> SourceDocument:
     """Read a PDF report; a PDF without a text layer gives image_only=True and no lines."""
     tail = data[-4096:]
     if b"%%EOF" not in tail:
-        raise UnreadableInput(path, "PDF 文件不完整（缺少文件结尾，可能下载中断），无法解析")
+        raise DamagedDocument(path, "PDF 文件不完整（缺少文件结尾，可能下载中断），无法解析")
     counts = _text_layer(data, path)
     doc = SourceDocument(path=path, format="pdf")
     doc.meta["pages"] = str(len(counts))
     if not counts:
-        raise UnreadableInput(path, "PDF 没有任何页面")
+        raise NotAReport(path, "PDF 没有任何页面")
     image_pages = [i + 1 for i, n in enumerate(counts) if n == 0]
     if image_pages:
         doc.meta["image_pages"] = ",".join(map(str, image_pages))
@@ -438,7 +451,8 @@ def read_pdf(data: bytes, path: str) -> SourceDocument:
         doc.image_only = True
         return doc
 
-    pages, degraded = _pages(data, counts, doc, path)
+    with _quiet_pdfminer():
+        pages, degraded = _pages(data, counts, doc, path)
     if degraded:
         doc.meta["degraded_pages"] = ",".join(map(str, degraded))
     _drop_page_furniture(pages)

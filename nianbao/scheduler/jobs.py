@@ -11,10 +11,7 @@ exception is logged and recorded, never raised into the scheduler.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,8 +20,8 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
 
+from nianbao.children import Child, tail
 from nianbao.scheduler.config import ScheduleConfig
 from nianbao.scheduler.journal import Journal, Outcome
 from nianbao.scheduler.lock import LockBusy, crawl_lock
@@ -169,7 +166,7 @@ class ChildCrawl:
 
     def __init__(self, config: ScheduleConfig) -> None:
         self.config = config
-        self._running: set[subprocess.Popen[bytes]] = set()
+        self._running: set[Child] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._grace = 30.0
@@ -192,39 +189,33 @@ class ChildCrawl:
         return command
 
     def __call__(self, site_ids: list[str] | None) -> None:
-        # A session of its own: ``nianbao crawl`` and the Scrapy process it starts share one process
-        # group, so a timeout or a stop reaches the whole crawl, not only ``nianbao crawl`` (and
-        # descendants that moved to a group of their own are found through /proc). Its stderr goes
-        # to a file, not a pipe: nothing here can block on a pipe a leftover process holds.
+        # ``nianbao crawl`` and the Scrapy process it starts share the child's session, so a timeout or a
+        # stop reaches the whole crawl (``nianbao.children``). Its stderr goes to a file, not a pipe:
+        # nothing here can block on a pipe a leftover process holds.
         with tempfile.TemporaryFile() as stderr:
-            process = subprocess.Popen(
-                self.command(site_ids),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
+            child = Child(
+                self.command(site_ids), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
             )
             with self._lock:
-                self._running.add(process)
+                self._running.add(child)
             try:
                 try:
-                    process.wait(timeout=self.config.crawl_timeout_seconds)
+                    returncode = child.wait(self.config.crawl_timeout_seconds, grace=self.kill_grace)
                 except subprocess.TimeoutExpired:
-                    _stop_tree(process, self.kill_grace)
                     hours = self.config.crawl_timeout_seconds / 3600
                     raise JobFailed(f"抓取超过 {hours:g} 小时未结束，已终止") from None
                 finally:
                     # Whatever the crawl left in its group must not go on writing once the crawl lock
                     # is released; on a stop, terminate() gives it its grace first.
                     if self._stopping.is_set():
-                        _wait_gone(process.pid, {}, self._grace)
-                    _signal_group(process.pid, signal.SIGKILL)
+                        child.wait_gone(self._grace)
+                    child.kill_group()
             finally:
                 with self._lock:
-                    self._running.discard(process)
-            if process.returncode != 0:
-                tail = _tail(stderr).decode("utf-8", "replace").strip().splitlines()[-5:]
-                raise JobFailed(f"nianbao crawl 退出码 {process.returncode}：{' / '.join(tail)}")
+                    self._running.discard(child)
+            if returncode != 0:
+                lines = tail(stderr).decode("utf-8", "replace").strip().splitlines()[-5:]
+                raise JobFailed(f"nianbao crawl 退出码 {returncode}：{' / '.join(lines)}")
 
     def terminate(self, grace: float = 30) -> None:
         """SIGTERM to every running crawl (its group and descendants); SIGKILL to what is left after ``grace`` s."""
@@ -233,100 +224,11 @@ class ChildCrawl:
         with self._lock:
             running = list(self._running)
         deadline = time.monotonic() + grace
-        threads = [threading.Thread(target=_stop_tree, args=(p, grace, deadline)) for p in running]
+        threads = [threading.Thread(target=child.stop, args=(grace, deadline)) for child in running]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-
-
-def _stop_tree(process: subprocess.Popen[bytes], grace: float, deadline: float | None = None) -> None:
-    """SIGTERM the crawl's group and every descendant, SIGKILL what is left after ``grace`` s, reap the child."""
-    tree = _descendants(process.pid)  # before any of them dies: orphans cannot be traced back
-    _signal_all(process.pid, tree, signal.SIGTERM)
-    _wait_gone(process.pid, tree, grace if deadline is None else deadline - time.monotonic())
-    _signal_all(process.pid, tree, signal.SIGKILL)
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        log.warning("crawl child %s did not exit after SIGKILL", process.pid)
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    """Signal a crawl's process group (its id is the child's pid: ``start_new_session``)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signum)
-
-
-def _signal_all(pgid: int, tree: dict[int, bytes], signum: int) -> None:
-    _signal_group(pgid, signum)
-    for pid, started in tree.items():
-        if _stat(pid)[3:4] == [started]:  # still the same process, not a reused pid
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signum)
-
-
-def _stat(pid: int | str) -> list[bytes]:
-    """/proc/PID/stat after "(comm)": state, ppid, pgrp, … with the start time moved to index 3 (empty: gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-    return [*fields[:3], fields[19]] if len(fields) > 19 else []
-
-
-def _processes() -> dict[int, list[bytes]]:
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return {}
-    return {int(e): fields for e in entries if e.isdigit() and (fields := _stat(e))}
-
-
-def _descendants(pid: int) -> dict[int, bytes]:
-    """Every descendant of ``pid`` (pid: start time), wherever its process group."""
-    processes = _processes()
-    children: dict[int, list[int]] = {}
-    for child, fields in processes.items():
-        children.setdefault(int(fields[1]), []).append(child)
-    found: dict[int, bytes] = {}
-    todo = list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        if child not in found:
-            found[child] = processes[child][3]
-            todo += children.get(child, [])
-    return found
-
-
-def _alive(pgid: int, tree: dict[int, bytes]) -> bool:
-    """Is anything of the crawl still running (zombies, which init may never reap here, do not count)?"""
-    processes = _processes()
-    if not processes:  # no /proc: ask the kernel about the group only
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-    for pid, fields in processes.items():
-        if fields[0] in (b"Z", b"X"):
-            continue
-        if int(fields[2]) == pgid or tree.get(pid) == fields[3]:
-            return True
-    return False
-
-
-def _wait_gone(pgid: int, tree: dict[int, bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while _alive(pgid, tree) and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
-def _tail(file: IO[bytes], size: int = 16384) -> bytes:
-    file.seek(0, os.SEEK_END)
-    file.seek(max(0, file.tell() - size))
-    return file.read()
 
 
 def registered_sites(config: ScheduleConfig) -> list[Site]:
