@@ -68,29 +68,7 @@ def modules(package: str) -> list[str]:
     return [package, *sorted(m.name for m in found if not m.name.endswith(".__main__"))]
 
 
-class KnownSideEffect(AssertionError):
-    """The one side effect issue 9 lists and has yet to remove; any other failure stays a failure."""
-
-
-KNOWN = "importing changed global state: monitor.readers.pdf: setLevel(pdfminer)\n"
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(
-            "monitor",
-            marks=pytest.mark.xfail(
-                raises=KnownSideEffect,
-                reason="issue 9: importing monitor.readers.pdf sets the pdfminer logger's level",
-                strict=True,  # once it is gone, this mark must go too
-            ),
-        ),
-        "storage",
-        "nianbao",
-        "crawler",
-    ],
-)
+@pytest.mark.parametrize("package", PACKAGES)
 def test_every_module_imports_in_a_fresh_interpreter(package: str) -> None:
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", PROBE, *modules(package)],
@@ -99,8 +77,5 @@ def test_every_module_imports_in_a_fresh_interpreter(package: str) -> None:
         cwd=ROOT,
         timeout=120,
     )
-    if done.stderr == KNOWN:
-        raise KnownSideEffect(done.stderr)
     assert done.returncode == 0, done.stderr[-3000:]
-
     assert (done.stdout, done.stderr) == ("", ""), "importing printed or warned"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 
 from storage import queries
@@ -93,10 +94,9 @@ def test_twenty_first_starts_on_one_fresh_folder_all_succeed(tmp_path):
         encoding="utf-8",
     )
     command = [sys.executable, "-m", "nianbao", "sites", "import", str(sites), "--data", str(data)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     starts = [
         subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         for _ in range(20)
     ]
