@@ -62,13 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     ip = {site.id: loopback(index) for index, site in enumerate(SITES, start=2)}
     portal = MockPortal(hosts(weeks[0], ip))
     urls = portal.start()
-    # Nothing listens at the unreachable site's address: connections are refused.
-    urls.update({s.id: f"http://{ip[s.id]}:{closed_port(ip[s.id])}" for s in SITES if s.id not in urls})
-    sites_file = write_sites(data / "sites.yaml", urls)
-    say(f"示例门户已在本机启动：{len(urls)} 个网站")
-    for site in SITES:
-        say(f"  {site.agency.ljust(13, chr(0x3000))}{urls[site.id]}{site.start_path}")
     try:
+        # Nothing listens at the unreachable site's address: connections are refused.
+        urls.update({s.id: f"http://{ip[s.id]}:{closed_port(ip[s.id])}" for s in SITES if s.id not in urls})
+        sites_file = write_sites(data / "sites.yaml", urls)
+        say(f"示例门户已在本机启动：{len(urls)} 个网站")
+        for site in SITES:
+            say(f"  {site.agency.ljust(13, chr(0x3000))}{urls[site.id]}{site.start_path}")
         for week, day in enumerate(CRAWL_DAYS):
             for host in portal.hosts:
                 if host.get("root"):

@@ -76,5 +76,6 @@ def mock_portal() -> Iterator[MockPortal]:
     if not loopback_binds("127.0.0.14"):
         pytest.skip("needs 127.0.0.0/8 on loopback")
     # The slow host answers after 4 s, well past the crawl tests' download timeout.
-    with MockPortal(standard_hosts(slow_delay=4.0)) as portal:
+    with MockPortal(standard_hosts()) as portal:
+
         yield portal

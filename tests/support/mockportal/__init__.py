@@ -154,7 +154,7 @@ def closed_port(ip: str) -> int:
         return int(s.getsockname()[1])
 
 
-def standard_hosts(root: Path = FIXTURES, slow_delay: float = 3.0) -> list[dict[str, Any]]:
+def standard_hosts(root: Path = FIXTURES, slow_delay: float = 4.0) -> list[dict[str, Any]]:
     """The four CMS families and the traps, each on its own loopback address."""
     traps = root / "traps"
     return [
