@@ -77,5 +77,4 @@ def mock_portal() -> Iterator[MockPortal]:
         pytest.skip("needs 127.0.0.0/8 on loopback")
     # The slow host answers after 4 s, well past the crawl tests' download timeout.
     with MockPortal(standard_hosts()) as portal:
-
         yield portal
