@@ -5,7 +5,6 @@ body-text dates that are not publication dates."""
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import os
 import signal
@@ -33,6 +32,8 @@ from tests.support.mockportal import MockPortal, write_sites
 from tests.support.paths import ROOT
 from tests.support.processes import FAST_CRAWL, crawl_env
 
+QUIET = {**FAST_CRAWL, "LOG_LEVEL": "WARNING"}
+
 # ---- 1. a relative --data is the caller's folder ----------------------------------------------
 
 
@@ -52,14 +53,14 @@ def test_relative_data_from_another_folder(tmp_path: Path, mock_portal: MockPort
         [sys.executable, "-m", "nianbao", "crawl", "--sites", sites.name, "--data", "mydata"],
         capture_output=True,
         text=True,
-        env=crawl_env(),
+        env=crawl_env(QUIET),
         cwd=userdir,
         timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "（mock-wall403） 被拦截" in done.stdout
-    assert "站点 1/1" in done.stderr
     assert (userdir / "mydata" / "nianbao.db").exists()
+    assert list((userdir / "mydata" / "logs").glob("crawl-*.log"))  # the crawl's log beside its archive
     assert not (ROOT / "mydata").exists()
 
 
@@ -152,10 +153,8 @@ def test_sigterm_reaches_the_crawl_child(tmp_path: Path, mock_portal: MockPortal
     root = tmp_path / "portals"
     with mock_portal.delayed("slow", 60):
         sites = write_sites(tmp_path / "sites.yaml", mock_portal.urls, ("mock-slow",))
-        env = crawl_env()
-        env["NIANBAO_CRAWL_SETTINGS"] = json.dumps(
-            {**FAST_CRAWL, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False}
-        )  # a graceful stop waits for it
+        # A graceful stop waits for the download in flight.
+        env = crawl_env({**QUIET, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False})
 
         parent = subprocess.Popen(
             [sys.executable, "-m", "nianbao", "crawl", "--sites", str(sites), "--data", str(root / "data")],

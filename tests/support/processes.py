@@ -17,7 +17,6 @@ FAST_CRAWL: dict[str, Any] = {
     "AUTOTHROTTLE_START_DELAY": 0.05,
     "DOWNLOAD_TIMEOUT": 3,
     "RETRY_BACKOFF_BASE": 0.1,
-    "LOG_LEVEL": "WARNING",
     "NIANBAO_PROGRESS_INTERVAL": 0.5,
 }
 
@@ -27,9 +26,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
-def crawl_env() -> dict[str, str]:
-    """For a ``nianbao crawl`` child: the fast crawl settings."""
-    return child_env(NIANBAO_CRAWL_SETTINGS=json.dumps(FAST_CRAWL))
+def crawl_env(settings: dict[str, Any] | None = None, **extra: str) -> dict[str, str]:
+    """For a ``nianbao crawl`` child: the fast crawl settings (or ``settings``), and ``extra`` variables."""
+    return child_env(NIANBAO_CRAWL_SETTINGS=json.dumps(settings or FAST_CRAWL), **extra)
 
 
 def nianbao(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
