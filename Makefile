@@ -30,9 +30,9 @@ install: $(STAMP) system-deps
 test: lint
 	$(BIN)/python -m pytest
 
-# The suite less the browser and end-to-end tests (markers browser, e2e), on two workers: under 30 s.
+# The suite less the browser, end-to-end and slow tests (markers in pyproject.toml), on two workers.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not e2e" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m "not browser and not e2e and not slow" -n 2 --dist loadfile
 
 # Lint, format, layers (import-linter contracts in pyproject.toml), types.
 lint: install

@@ -25,7 +25,7 @@ from nianbao.digest import resolve_period, write_digest
 from tests.support.digest_generated import HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_archive
 from tests.support.html import attr, one
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a 500-agency archive; the tests that drive Chromium are marked browser too
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -83,6 +83,8 @@ def soup(html: Path) -> BeautifulSoup:
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    # Imported here, not at collection: only the tests that drive Chromium need it.
+    playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

@@ -33,8 +33,6 @@ from tests.support.archive import open_archive, seed_bytes
 from tests.support.digest_world import build_world, url_of
 from tests.support.paths import ROOT
 
-playwright = pytest.importorskip("playwright.sync_api")
-
 pytestmark = pytest.mark.browser
 
 
@@ -104,6 +102,8 @@ def data(tmp_path: Path) -> Path:
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    # Imported here, not at collection: only the tests that drive Chromium need it.
+    playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield instance

@@ -16,8 +16,6 @@ from monitor.model import CheckOptions
 from monitor.readers.pdfgrid import WHY_OFF_COLUMN, Segment, TextLine, find_grids
 from tests.support.labels import Case, Outcome, compare
 from tests.support.paths import FIXTURES
-from tests.support.shapes import build as shapes
-from tests.support.shapes import content as shapes_content
 
 EM = 10.0  # the type size of these synthetic lines
 
@@ -181,6 +179,10 @@ def test_unruled_layouts_of_a_clean_report(
 ) -> None:
     """The clean report laid out without rules at other column widths and type sizes: every cell
     right, nothing but the missing signature found."""
+
+    # Imported here, not at collection: the builder brings fpdf and its fonts.
+    from tests.support.shapes import build as shapes
+    from tests.support.shapes import content as shapes_content
 
     report_data = next(r for r in shapes_content.REPORTS if r.name == "layout_traps")
     data = shapes.render_wps(report_data, ruled=False, valign=valign, labels=labels, size=size)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from storage import queries
 from storage.archive import Archive
 from tests.support.batch import batch_command, make_batch
@@ -15,6 +17,7 @@ from tests.support.paths import ROOT
 from tests.support.processes import child_env
 
 
+@pytest.mark.slow
 def test_readers_while_a_writer_runs(tmp_path, cli: Cli):
     data, manifest, names = make_batch(tmp_path)
     seen: list[int] = []
@@ -52,6 +55,7 @@ def test_readers_while_a_writer_runs(tmp_path, cli: Cli):
         assert json.dumps(row.to_json(), ensure_ascii=False)
 
 
+@pytest.mark.slow
 def test_two_writers_take_turns(tmp_path):
     """Two crawler processes writing at once: BEGIN IMMEDIATE makes one wait, none fails."""
     data, manifest, names = make_batch(tmp_path)
@@ -80,6 +84,7 @@ def test_two_writers_take_turns(tmp_path):
         assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_twenty_first_starts_on_one_fresh_folder_all_succeed(tmp_path):
     """One process creates and migrates a fresh archive; the others starting with it wait, then open it."""
     data = tmp_path / "fresh"

@@ -12,6 +12,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from storage.archive import Archive
 from storage.integrity import check_archive
 from tests.support.batch import batch_command, make_batch
@@ -54,6 +56,7 @@ def archived_names(data: Path) -> list[str]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_then_rerun(tmp_path):
     data, manifest, names = make_batch(tmp_path)
     reported: set[str] = set()
