@@ -15,12 +15,11 @@ from crawler import adapters
 from crawler.adapters.base import pager_links, trs_pages
 from crawler.detect import classify_failure, detect_family
 from crawler.urls import canonical, domain_allowed, is_wap_copy, looks_like_column, looks_like_detail
-from monitor.extract.facts import title_year
 from monitor.model import DateSeen
 from monitor.portal.dates import choose_publication, date_from_timestamp, date_from_url, parse_date
 from monitor.portal.links import extension
 from monitor.portal.page import parse_detail, parse_html
-from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name
+from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, title_year
 from tests.support.checks import present
 from tests.support.paths import FIXTURES
 
