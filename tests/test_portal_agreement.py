@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from scrapy.http import HtmlResponse
 
 from monitor.check import read_report
@@ -20,9 +19,9 @@ from monitor.model import CheckOptions
 from monitor.portal.dates import choose_publication
 from monitor.portal.page import parse_detail
 from monitor.readers import read_document, sniff_format
-from nianbao.cli import cli
+from tests.support.cli import Cli
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted(
     p
     for folder in ("portals", "real", "readers", "renderings", "shapes", "variants")
@@ -71,7 +70,7 @@ def test_crawl_and_check_read_a_page_alike(path: Path) -> None:
     assert crawled(path, year) == by_check
 
 
-def test_pubdate_meta_and_a_weaker_header_date_give_one_answer(tmp_path: Path) -> None:
+def test_pubdate_meta_and_a_weaker_header_date_give_one_answer(tmp_path: Path, cli: Cli) -> None:
     """The issue's case: PubDate 2024-02-05 and a header 日期：2024-01-20 — crawl and check both take the meta."""
     page = (
         '<html><head><meta name="PubDate" content="2024-02-05"><title>某局2023年政府信息公开工作年度报告</title>'
@@ -83,5 +82,5 @@ def test_pubdate_meta_and_a_weaker_header_date_give_one_answer(tmp_path: Path) -
     by_check, year = checked(path)
     assert year == 2023 and by_check[2:] == (date(2024, 2, 5), "meta:PubDate")
     assert crawled(path, year)[2:] == (date(2024, 2, 5), "meta:PubDate")
-    out = CliRunner().invoke(cli, ["check", str(path), "--json"]).output
+    out = cli("check", path, "--json").output
     assert '"published": "2024-02-05"' in out and "PUB.LATE" in out

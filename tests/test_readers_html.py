@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +11,10 @@ from monitor.errors import UnreadableInput
 from monitor.portal.dates import choose_publication
 from monitor.readers import read_document
 from monitor.readers.html import read_html
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 CHROME = (
     "字号",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner
 
-from nianbao.cli import cli
-from storage.testing import seed_path
+from tests.support.archive import seed_path
+from tests.support.cli import Cli
 
 SITES = """
 sites:
@@ -37,16 +37,15 @@ FINDING_KEYS = {
 
 
 @pytest.fixture
-def run(tmp_path):
-    runner = CliRunner()
-    data = str(tmp_path / "data")
+def run(cli: Cli, tmp_path) -> Callable[..., str]:
+    """A command on the data folder of this test, which has the two sites above; returns its output."""
+    data = tmp_path / "data"
 
     def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, [*args, "--data", data], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
+        return cli.ok(*args, "--data", data, code=code)
 
     sites = tmp_path / "sites.yaml"
+
     sites.write_text(SITES, encoding="utf-8")
     invoke("sites", "import", str(sites))
     return invoke
