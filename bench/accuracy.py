@@ -1,7 +1,7 @@
 """Accuracy of reading and checking, over every labelled document the project holds.
 
 Runs ``check`` over
-  * the five seeds in every rendering (text, HTML and DOCX made by tests/renderers.py, the committed
+  * the five seeds in every rendering (text, HTML and DOCX made by tests/support/renderers.py, the committed
     portal HTML/DOCX/PDF renderings), labelled by tests/fixtures/golden/*.json;
   * the review variants (tests/fixtures/variants/*.txt, labels beside them);
   * the real reports (tests/fixtures/real/, labels beside them);
@@ -10,9 +10,9 @@ and prints field accuracy (year, agency, level, template, signature, period, the
 every table cell, missing and uncertain rows), finding precision and recall per format and overall,
 and every mismatch.
 
-    .venv/bin/python bench/accuracy.py            # figures and every mismatch
-    .venv/bin/python bench/accuracy.py --quiet    # figures only
-    .venv/bin/python bench/accuracy.py --check    # exit 1 when a target is missed
+    .venv/bin/python -m bench.accuracy            # figures and every mismatch
+    .venv/bin/python -m bench.accuracy --quiet    # figures only
+    .venv/bin/python -m bench.accuracy --check    # exit 1 when a target is missed
 
 Targets: finding precision and recall >= 0.98 overall and per format; every field right on the
 real reports and the seeds.
@@ -22,13 +22,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from labels import Outcome, Tally, cases, check_cases  # noqa: E402  (tests/labels.py)
+from tests.support.labels import Outcome, Tally, cases, check_cases
 
 FORMATS = ("text", "html", "docx", "pdf")
 TARGET = 0.98

@@ -1,14 +1,14 @@
 """Digest benchmark: build time and peak memory of `nianbao digest` on generated archives.
 
-Archives (tests/fixtures/digest/generated.py, built through storage's API, three weekly crawls):
+Archives (tests/support/digest_generated.py, built through storage's API, three weekly crawls):
 500 agencies x 3 report years, 5,000 agencies x 3 years, and a 10,000-report archive (1,000
 agencies x 10 years). Each digest runs as `nianbao digest --xlsx` in its own process, so its
 peak memory (max RSS) is its own; the time includes the agency pages, the stored copies and the
 workbook.
 
-    .venv/bin/python bench/digest_bench.py                 # all three
-    .venv/bin/python bench/digest_bench.py --only 500 --keep bench/out/digest
-    .venv/bin/python bench/digest_bench.py --archive DATA  # an existing archive (e.g. storage_bench --keep)
+    .venv/bin/python -m bench.digest_bench                 # all three
+    .venv/bin/python -m bench.digest_bench --only 500 --keep bench/out/digest
+    .venv/bin/python -m bench.digest_bench --archive DATA  # an existing archive (e.g. storage_bench --keep)
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from fixtures.digest.generated import WEEK, build_archive  # noqa: E402
+from tests.support.digest_generated import WEEK, build_archive
+from tests.support.paths import ROOT
 
 CASES = {"500": (500, 3), "5000": (5000, 3), "10000-reports": (1000, 10)}
 TARGETS = {"500": (30.0, 500), "5000": (30.0, 500), "10000-reports": (10.0, 400)}

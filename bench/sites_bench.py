@@ -1,6 +1,6 @@
 """Figures for reading a sites list: the validation library's import cost, and a 2,000-row Excel list.
 
-python bench/sites_bench.py
+python -m bench.sites_bench
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.support.paths import ROOT
 
 
 def import_ms(module: str, runs: int = 5) -> float:

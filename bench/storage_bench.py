@@ -3,20 +3,17 @@
 Prints ingest throughput, the size of the database and of the document
 store, and the time of the digest's main queries on the result.
 
-    .venv/bin/python bench/storage_bench.py            # 10,000 reports
-    .venv/bin/python bench/storage_bench.py -n 1000 --keep bench/out/archive
+    .venv/bin/python -m bench.storage_bench            # 10,000 reports
+    .venv/bin/python -m bench.storage_bench -n 1000 --keep bench/out/archive
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nianbao.context import PEER_LIMIT
 from nianbao.ingest import ingest_bytes
@@ -24,7 +21,7 @@ from storage import queries
 from storage.archive import Archive
 from storage.integrity import check_archive
 from storage.sites import Site, save_sites
-from storage.testing import variant, variant_agency
+from tests.support.batch import variant, variant_agency
 
 YEARS = tuple(range(2016, 2026))
 

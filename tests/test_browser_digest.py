@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from fixtures.digest.generated import HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_archive
 
 from nianbao.digest import resolve_period, write_digest
+from tests.support.digest_generated import HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_archive
+from tests.support.html import attr, one
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a 500-agency archive; the tests that drive Chromium are marked browser too
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -82,6 +83,8 @@ def soup(html: Path) -> BeautifulSoup:
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    # Imported here, not at collection: only the tests that drive Chromium need it.
+    playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
@@ -100,14 +103,14 @@ def keep(screenshot: Path) -> None:
 
 def test_500_agencies_fit_in_a_usable_page(html: Path, soup: BeautifulSoup) -> None:
     assert html.stat().st_size <= 3_000_000
-    figures = {a["data-figure"]: int(a.select_one(".value").get_text()) for a in soup.select("#headline a")}
+    figures = {attr(a, "data-figure"): int(one(a, ".value").get_text()) for a in soup.select("#headline a")}
     assert figures["monitored"] == 500
     assert figures["missing"] == 20 and figures["late"] == 30 and figures["not_checked"] == 20
-    states = [tr["data-state"] for tr in soup.select("#call tr[data-site]")]
+    states = [attr(tr, "data-state") for tr in soup.select("#call tr[data-site]")]
     assert states == sorted(states, key=["missing", "late", "unchecked", "errors", "warnings"].index)
     assert states[:20] == ["missing"] * 20 and states[20:50] == ["late"] * 30
     assert len(soup.select("#regions tbody tr")) == 20
-    ranks = [tr.select_one("td").get_text() for tr in soup.select("#regions tbody tr")]
+    ranks = [one(tr, "td").get_text() for tr in soup.select("#regions tbody tr")]
     assert ranks[0] == "1"
     rates = [tr.select("td")[5].get_text() for tr in soup.select("#regions tbody tr")]
     known = [int(r.rstrip("%")) for r in rates if r != "—"]
@@ -118,16 +121,18 @@ def test_every_finding_links_to_a_stored_copy_that_exists(out: Path, soup: Beaut
     findings = soup.select("#details li.finding")
     assert len(findings) > 400
     report_findings = [
-        li for li in findings if li["data-code"] not in ("PUB.MISSING", "CRAWL.UNREACHABLE", "CRAWL.BLOCKED")
+        li
+        for li in findings
+        if attr(li, "data-code") not in ("PUB.MISSING", "CRAWL.UNREACHABLE", "CRAWL.BLOCKED")
     ]
     for li in report_findings:
-        link = li.select_one("a.stored-link")
-        assert link is not None, li["data-finding"]
-        assert (out / link["href"]).is_file(), link["href"]
+        link = one(li, "a.stored-link")
+        assert link is not None, attr(li, "data-finding")
+        assert (out / attr(link, "href")).is_file(), attr(link, "href")
     for li in findings:  # site-level findings have the site's column instead
         assert li.select_one("a.stored-link, a.live-link") is not None
     for row in soup.select("#call tr[data-site]"):
-        assert (out / row.select_one("td.agency a")["href"]).is_file()
+        assert (out / attr(one(row, "td.agency a"), "href")).is_file()
 
 
 def test_hostile_text_is_text_on_every_page(out: Path, soup: BeautifulSoup) -> None:
@@ -136,26 +141,27 @@ def test_hostile_text_is_text_on_every_page(out: Path, soup: BeautifulSoup) -> N
     agency = BeautifulSoup((out / "agencies" / "a00000.html").read_text(encoding="utf-8"), "html.parser")
     assert agency.find("script") is None and agency.find("img") is None
     assert HOSTILE_TITLE in agency.get_text() and HOSTILE_QUOTE in agency.get_text()
-    assert not [a for a in agency.find_all("a") if a["href"].lower().startswith("javascript")]
-    assert not [a for a in soup.find_all("a") if a["href"].lower().startswith("javascript")]
+    assert not [a for a in agency.find_all("a") if attr(a, "href").lower().startswith("javascript")]
+    assert not [a for a in soup.find_all("a") if attr(a, "href").lower().startswith("javascript")]
 
 
 def test_evidence_says_where_in_words(soup: BeautifulSoup) -> None:
-    item = soup.select_one('#details li[data-code="CALC.T3_RESULT_TOTAL"]')
-    evidence = {d.dt.get_text(): d.dd.get_text() for d in item.select("dl.evidence div")}
+    item = one(soup, '#details li[data-code="CALC.T3_RESULT_TOTAL"]')
+    evidence = {one(d, "dt").get_text(): one(d, "dd").get_text() for d in item.select("dl.evidence div")}
     assert evidence["位置"] == "表三 第（七）行 总计列"
     assert "行号" not in evidence and "71" not in " ".join(evidence.values())
-    fee = soup.select_one('#details li[data-code="STRUCT.FEE_STATEMENT_MISSING"]')
-    assert {d.dt.get_text(): d.dd.get_text() for d in fee.select("dl.evidence div")}[
+    fee = one(soup, '#details li[data-code="STRUCT.FEE_STATEMENT_MISSING"]')
+    assert {one(d, "dt").get_text(): one(d, "dd").get_text() for d in fee.select("dl.evidence div")}[
         "位置"
     ] == "第六部分 第2段"
-    late = soup.select_one('#details li[data-code="PUB.LATE"]')
+    late = one(soup, '#details li[data-code="PUB.LATE"]')
     assert "<meta" not in late.get_text()
 
 
 # ---- in the browser ----------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_first_screen_is_whom_to_call_headed_by_missing_and_late(
     browser: Any, html: Path, tmp_path: Path
 ) -> None:
@@ -184,6 +190,7 @@ def test_first_screen_is_whom_to_call_headed_by_missing_and_late(
     context.close()
 
 
+@pytest.mark.browser
 def test_nothing_overflows_on_a_phone(browser: Any, html: Path, tmp_path: Path) -> None:
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -205,6 +212,7 @@ def test_nothing_overflows_on_a_phone(browser: Any, html: Path, tmp_path: Path) 
     context.close()
 
 
+@pytest.mark.browser
 def test_printing_puts_the_table_on_page_one(browser: Any, html: Path, tmp_path: Path) -> None:
     import pypdfium2
 
@@ -225,14 +233,20 @@ def test_printing_puts_the_table_on_page_one(browser: Any, html: Path, tmp_path:
     assert re.sub(r"\s+", "", first_agency) in first
 
 
+@pytest.mark.browser
 def test_stored_copies_open_and_their_scripts_never_run(browser: Any, out: Path, soup: BeautifulSoup) -> None:
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    hrefs = list(dict.fromkeys(a["href"] for a in soup.select("#details a.stored-link")))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    hrefs = list(dict.fromkeys(attr(a, "href") for a in soup.select("#details a.stored-link")))
     hostile = BeautifulSoup((out / "agencies" / "a00000.html").read_text(encoding="utf-8"), "html.parser")
-    hostile_copy = hostile.select_one("a.stored-link")["href"].removeprefix("../")
+    hostile_copy = attr(one(hostile, "a.stored-link"), "href").removeprefix("../")
     for href in [hostile_copy, *hrefs[:: max(1, len(hrefs) // 15)]]:
         page.goto((out / href).as_uri())
         assert "年度报告" in page.locator("body").inner_text(), href

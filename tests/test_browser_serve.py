@@ -24,17 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.digest.world import build_world, url_of
 
 from monitor.model import CST
 from nianbao.digest.weeks import Week
 from nianbao.ingest import ingest_bytes
 from storage.clock import ManualClock
-from storage.testing import open_archive, seed_bytes
+from tests.support.archive import open_archive, seed_bytes
+from tests.support.digest_world import build_world, url_of
+from tests.support.paths import ROOT
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -101,6 +102,8 @@ def data(tmp_path: Path) -> Path:
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    # Imported here, not at collection: only the tests that drive Chromium need it.
+    playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield instance
@@ -116,7 +119,12 @@ def test_browse_dismiss_and_a_new_version_brings_it_back(browser: Any, data: Pat
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     try:
         digest_url = f"{server.url}/digest-{this_week()}.html"
         page.goto(digest_url)

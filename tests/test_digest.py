@@ -1,4 +1,4 @@
-"""The weekly digest on a fixture archive (tests/fixtures/digest/world.py), checked by parsing the HTML.
+"""The weekly digest on a fixture archive (tests/support/digest_world.py), checked by parsing the HTML.
 
 Every part the issue lists is asserted: the week and headline figures, 需要处理
 per agency with status marks, 本周已整改, 未能检查, 临近截止, counts per rule
@@ -18,22 +18,21 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from click.testing import CliRunner
-from fixtures.digest.world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_world
 
-from nianbao.cli import cli
 from nianbao.digest import build_digest, render_html, resolve_period
 from nianbao.digest.weeks import Week
-from storage.testing import add_site, open_archive
+from tests.support.archive import ManualArchive, add_site, open_archive
+from tests.support.cli import Cli
+from tests.support.digest_world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK
+from tests.support.html import attr, one
+from tests.support.paths import FIXTURES
 
-GOLDEN = Path(__file__).parent / "fixtures" / "digest" / "expected.json"
+GOLDEN = FIXTURES / "digest" / "expected.json"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("digest") / "data"
-    build_world(data).close()
-    return data
+def world(digest_world: Path) -> Path:
+    return digest_world
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +55,17 @@ def text(node: Tag | None) -> str:
 
 def figures(soup: BeautifulSoup) -> dict[str, int]:
     return {
-        f["data-figure"]: int(text(f.select_one(".value"))) for f in soup.select("#headline [data-figure]")
+        attr(f, "data-figure"): int(text(f.select_one(".value")))
+        for f in soup.select("#headline [data-figure]")
     }
 
 
 def findings_of(node: Tag) -> list[tuple[str, str]]:
-    return [(li["data-code"], li["data-status"]) for li in node.select("li.finding")]
+    return [(attr(li, "data-code"), attr(li, "data-status")) for li in node.select("li.finding")]
 
 
 def detail(soup: BeautifulSoup, site: str) -> Tag:
-    node = soup.select_one(f'#details details[data-site="{site}"]')
+    node = one(soup, f'#details details[data-site="{site}"]')
     assert node is not None, site
     return node
 
@@ -99,8 +99,8 @@ def test_headline_figures_link_to_the_rows_behind_them(page: BeautifulSoup) -> N
         "open_errors": "#call-errors",
         "open_warnings": "#call-warnings",
     }.items():
-        link = page.select_one(f'#headline [data-figure="{key}"]')
-        assert link.name == "a" and link["href"] == anchor
+        link = one(page, f'#headline [data-figure="{key}"]')
+        assert link.name == "a" and attr(link, "href") == anchor
         assert page.select_one(anchor) is not None, anchor
     assert text(page.select_one('[data-figure="late"] .change')) == "较上周+1"
     assert text(page.select_one('[data-figure="missing"] .change')) == "较上周−1"  # jgsw published, late
@@ -110,9 +110,9 @@ def test_headline_figures_link_to_the_rows_behind_them(page: BeautifulSoup) -> N
 
 
 def test_whom_to_call_is_ordered_by_gravity(page: BeautifulSoup) -> None:
-    section = page.select_one("#call")
+    section = one(page, "#call")
     assert "需要联系的机关（7 个）" in text(section.h2)
-    rows = [(tr["data-site"], tr["data-state"]) for tr in section.select("tr[data-site]")]
+    rows = [(attr(tr, "data-site"), attr(tr, "data-state")) for tr in section.select("tr[data-site]")]
     assert rows == [
         ("zxjt", "missing"),
         ("jgsw", "late"),
@@ -129,12 +129,14 @@ def test_whom_to_call_is_ordered_by_gravity(page: BeautifulSoup) -> None:
     assert "逾期发布（2023 年度，逾期 6 天）" in jgsw
     unreach = [text(td) for td in section.select('tr[data-site="unreach"] td')]
     assert unreach[3] == "未能检查：网站无法访问" and unreach[6] == "2024-02-12"
-    link = section.select_one('tr[data-site="zxjt"] td.agency a')
-    assert link["href"] == "agencies/zxjt.html"
+    link = one(section, 'tr[data-site="zxjt"] td.agency a')
+    assert attr(link, "href") == "agencies/zxjt.html"
 
 
 def test_roll_ups_by_region_and_level(page: BeautifulSoup) -> None:
-    levels = {tr["data-key"]: [text(td) for td in tr.select("td")] for tr in page.select("#levels tbody tr")}
+    levels = {
+        attr(tr, "data-key"): [text(td) for td in tr.select("td")] for tr in page.select("#levels tbody tr")
+    }
     # 机关, 已到期, 按时发布, 按时率, 逾期, 未发布, 未能检查, 未解决错误
     assert levels["department"][1:9] == ["8", "8", "4", "50%", "1", "1", "3", "7"]
     assert levels["government"][1:9] == ["1", "0", "0", "—", "0", "0", "0", "0"]  # not due yet
@@ -147,7 +149,7 @@ def test_roll_ups_by_region_and_level(page: BeautifulSoup) -> None:
 
 def test_details_are_collapsible_per_agency(page: BeautifulSoup) -> None:
     blocks = page.select("#details details.agency")
-    assert [b["data-site"] for b in blocks] == [
+    assert [attr(b, "data-site") for b in blocks] == [
         "zxjt",
         "jgsw",
         "unreach",
@@ -171,25 +173,25 @@ def test_status_marks_new_open_for_n_weeks_and_reopened(page: BeautifulSoup) -> 
 
 
 def test_each_finding_has_evidence_in_chinese_and_both_links(page: BeautifulSoup) -> None:
-    item = page.select_one('#details li[data-code="DATE.SIGNATURE_YEAR"]')
+    item = one(page, '#details li[data-code="DATE.SIGNATURE_YEAR"]')
     assert "落款年份错误" in text(item)
     evidence = {text(d.dt): text(d.dd) for d in item.select("dl.evidence div")}
     assert evidence["原文"] == "2023年1月29日" and evidence["落款日期"] == "2023-01-29"
     assert "行号" not in evidence and all(not re.fullmatch(r"[a-z_]+", label) for label in evidence)
-    stored = item.select_one("a.stored-link")
-    assert re.fullmatch(r"docs/[0-9a-f]{16}\.txt", stored["href"]) and text(stored) == "打开存档副本"
-    live = item.select_one("a.live-link")
+    stored = one(item, "a.stored-link")
+    assert re.fullmatch(r"docs/[0-9a-f]{16}\.txt", attr(stored, "href")) and text(stored) == "打开存档副本"
+    live = one(item, "a.live-link")
     assert (
-        live["href"] == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
+        attr(live, "href") == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
         and text(live) == "原网址"
     )
     assert "《赣州经开区机关事务管理中心2023年政府信息公开工作年度报告》" in text(item)
 
-    late = page.select_one('#details li[data-code="PUB.LATE"]')
+    late = one(page, '#details li[data-code="PUB.LATE"]')
     assert {text(d.dt): text(d.dd) for d in late.select("dl.evidence div")}[
         "发布日期来源"
     ] == "网页正文标注的“发布时间”"
-    missing = page.select_one('#details li[data-code="PUB.MISSING"]')
+    missing = one(page, '#details li[data-code="PUB.MISSING"]')
     assert (
         text(missing.select_one("a.live-link")) == "打开网站栏目"
         and missing.select_one("a.stored-link") is None
@@ -216,9 +218,9 @@ def test_unchecked_agency_keeps_its_old_findings_with_a_notice(page: BeautifulSo
 
 
 def test_resolved_this_week(page: BeautifulSoup) -> None:
-    section = page.select_one("#resolved")
+    section = one(page, "#resolved")
     assert "本周已整改（2）" in text(section.h2)
-    resolved = {(li["data-code"], li["data-status"]) for li in section.select("li.finding")}
+    resolved = {(attr(li, "data-code"), attr(li, "data-status")) for li in section.select("li.finding")}
     assert resolved == {("PUB.MISSING", "resolved"), ("DATE.SIGNATURE_MISSING", "resolved")}
     assert "卫滨区教育局" in text(section) and "赣州经开区机关事务管理中心" in text(section)
     assert "本周已整改（2024-02-12）" in text(section)
@@ -226,7 +228,7 @@ def test_resolved_this_week(page: BeautifulSoup) -> None:
 
 
 def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
-    section = page.select_one("#upcoming")
+    section = one(page, "#upcoming")
     rows = [[text(td) for td in tr.select("td")] for tr in section.select("tbody tr")]
     assert rows == [["示例区人民政府 政府", "—", "2023", "2024-03-31", "46"]]
 
@@ -236,7 +238,8 @@ def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
 
 def test_counts_per_rule_code(page: BeautifulSoup) -> None:
     rows = {
-        tr["data-code"]: [text(td) for td in tr.select("td.num")] for tr in page.select("#codes tbody tr")
+        attr(tr, "data-code"): [text(td) for td in tr.select("td.num")]
+        for tr in page.select("#codes tbody tr")
     }
     # 未解决, 本周新增, 本周整改, 已确认, 已排除, 误报率
     assert rows == {
@@ -253,13 +256,15 @@ def test_counts_per_rule_code(page: BeautifulSoup) -> None:
 
 
 def test_inline_svg_chart_of_open_errors_per_week(page: BeautifulSoup) -> None:
-    svg = page.select_one("#history svg")
+    svg = one(page, "#history svg")
     assert svg is not None and svg.get("role") == "img"
-    bars = {g["data-week"]: int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
+    bars = {attr(g, "data-week"): int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
     assert len(bars) == 12
     assert list(bars)[-3:] == ["2024-W05", "2024-W06", "2024-W07"]
     assert [bars["2024-W05"], bars["2024-W06"], bars["2024-W07"]] == [3, 4, 7]
-    heights = {g["data-week"]: float(g.rect["height"]) for g in svg.select("g[data-week]")}
+    heights = {
+        attr(g, "data-week"): float(attr(one(g, "rect"), "height")) for g in svg.select("g[data-week]")
+    }
     assert heights["2024-W07"] > heights["2024-W06"] > heights["2024-W05"] > 0 == heights["2024-W04"]
 
 
@@ -279,10 +284,10 @@ def test_hostile_text_from_crawled_pages_is_escaped(page: BeautifulSoup) -> None
     assert not [
         a
         for a in page.find_all("a")
-        if not a["href"].startswith(("#", "http://", "https://", "docs/", "agencies/"))
+        if not attr(a, "href").startswith(("#", "http://", "https://", "docs/", "agencies/"))
     ]
     hostile = detail(page, "hostile")
-    assert hostile.select_one("a.live-link") is None or hostile.select_one("a.live-link")["href"].startswith(
+    assert hostile.select_one("a.live-link") is None or attr(one(hostile, "a.live-link"), "href").startswith(
         "https://"
     )
     assert hostile.select_one("a.stored-link") is not None  # the stored copy stands in for the unusable URL
@@ -311,21 +316,19 @@ def test_a_past_week_is_shown_as_it_was(world: Path) -> None:
     soup = BeautifulSoup(html_for(world, "2024-W06"), "html.parser")
     assert "数据截至 2024-02-11" in text(soup.select_one("#week"))
     assert figures(soup)["open_errors"] == 4
-    resolved = {(li["data-code"]) for li in soup.select("#resolved li.finding")}
+    resolved = {(attr(li, "data-code")) for li in soup.select("#resolved li.finding")}
     assert resolved == {"CALC.T4_TOTAL"}  # fixed in W06, reopened only in W07
     assert findings_of(detail(soup, "jgsw")) == [("PUB.MISSING", "new")]
-    assert soup.select_one('#call tr[data-site="unreach"]')["data-state"] == "errors"  # reachable that week
+    assert attr(one(soup, '#call tr[data-site="unreach"]'), "data-state") == "errors"  # reachable that week
     assert soup.select_one('#upcoming tr[data-site="jgsw"]') is None  # its deadline had passed
 
 
-def test_nothing_checked_is_never_no_problems(tmp_path: Path) -> None:
-    archive = open_archive(tmp_path / "data")
+def test_nothing_checked_is_never_no_problems(archive: ManualArchive) -> None:
     add_site(archive, "a", "甲局")
     digest = build_digest(archive.db, resolve_period(None, date(2024, 2, 14)))
     soup = BeautifulSoup(render_html(digest), "html.parser")
-    archive.close()
     assert figures(soup)["not_checked"] == 1
-    assert [tr["data-state"] for tr in soup.select("#call tr[data-site]")] == ["unchecked"]
+    assert [attr(tr, "data-state") for tr in soup.select("#call tr[data-site]")] == ["unchecked"]
     assert soup.select_one("#call .empty") is None
 
 
@@ -349,11 +352,9 @@ def test_weeks_and_periods() -> None:
 # ---- the command ---------------------------------------------------------------------------------
 
 
-def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["digest", "--data", str(world), "--today", "2024-02-14", "--out", str(out), "--xlsx", "--csv"]
-    )
+    result = cli("digest", "--data", world, "--today", "2024-02-14", "--out", out, "--xlsx", "--csv")
     assert result.exit_code == 0, result.output
     paths = result.output.split()
     assert paths == [str(out / f"digest-{WEEK}.{ext}") for ext in ("html", "xlsx", "csv")]
@@ -362,16 +363,15 @@ def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) 
     assert figures(soup)["monitored"] == 9
 
 
-def test_cli_errors(world: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    both = runner.invoke(cli, ["digest", "--data", str(world), "--week", WEEK, "--today", "2024-02-14"])
+def test_cli_errors(world: Path, tmp_path: Path, cli: Cli) -> None:
+    both = cli("digest", "--data", world, "--week", WEEK, "--today", "2024-02-14")
     assert both.exit_code == 2 and "只能指定一个" in both.output
-    bad = runner.invoke(cli, ["digest", "--data", str(world), "--week", "2024-07"])
+    bad = cli("digest", "--data", world, "--week", "2024-07")
     assert bad.exit_code == 2 and "YYYY-Www" in bad.output
-    missing = runner.invoke(cli, ["digest", "--data", str(tmp_path / "nothing")])
+    missing = cli("digest", "--data", tmp_path / "nothing")
     assert missing.exit_code == 2 and "数据库不存在" in missing.output
     assert not (tmp_path / "nothing").exists()
-    mail = runner.invoke(cli, ["digest", "--data", str(world), "--out", str(tmp_path), "--mail"])
+    mail = cli("digest", "--data", world, "--out", tmp_path, "--mail")
     assert mail.exit_code == 2 and "--config" in mail.output
 
 
@@ -387,9 +387,9 @@ def summary(soup: BeautifulSoup) -> dict[str, Any]:
         "regions": [text(tr) for tr in soup.select("#regions tbody tr")],
         "levels": [text(tr) for tr in soup.select("#levels tbody tr")],
         "details": {
-            d["data-site"]: [
+            attr(d, "data-site"): [
                 {
-                    "code": li["data-code"],
+                    "code": attr(li, "data-code"),
                     "status": text(li.select_one(".tags .tag:nth-of-type(2)")),
                     "message": text(li.select_one(".message")),
                     "evidence": [text(div) for div in li.select("dl.evidence div")],

@@ -8,17 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.digest.world import HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_world
 from openpyxl import load_workbook
 
 from nianbao.digest import build_digest, resolve_period
 from nianbao.digest.export import AGENCY_COLUMNS, COLUMNS, DEADLINE_COLUMNS, write_csv, write_xlsx
 from nianbao.digest.model import Digest
+from tests.support.archive import open_archive
+from tests.support.digest_world import HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK
 
 
 @pytest.fixture(scope="module")
-def digest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Digest]:
-    archive = build_world(tmp_path_factory.mktemp("export") / "data")
+def digest(digest_world: Path) -> Iterator[Digest]:
+    archive = open_archive(digest_world)
     built = build_digest(archive.db, resolve_period(WEEK, now=TODAY))
     yield built
     built.close()
@@ -90,7 +91,7 @@ def test_no_cell_becomes_a_formula(digest: Digest, tmp_path: Path) -> None:
     original = digest.detail_source
     assert original is not None
 
-    def poisoned():  # type: ignore[no-untyped-def]
+    def poisoned():
         for detail in original():
             for f in detail.findings:
                 f.message = '=HYPERLINK("http://evil.example","点击")' + f.message

@@ -20,7 +20,8 @@ from nianbao.digest import build_digest, render_html, resolve_period, write_dige
 from nianbao.ingest import ingest_bytes
 from storage.clock import ManualClock
 from storage.reviews import ReviewInvalid, add_review, review_in_force
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.archive import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.html import attr, one
 
 REASON = "误报：落款为笔误，已书面说明 <script>alert(1)</script>"
 
@@ -34,7 +35,7 @@ def digest_page(data: Path, day: date) -> BeautifulSoup:
 
 
 def open_codes(page: BeautifulSoup) -> list[str]:
-    return [li["data-code"] for li in page.select("#details li.finding")]
+    return [attr(li, "data-code") for li in page.select("#details li.finding")]
 
 
 def today() -> date:
@@ -72,7 +73,7 @@ def test_dismissed_finding_stays_quiet_until_its_report_changes(data: Path) -> N
 
     page = digest_page(data, today())
     assert "DATE.SIGNATURE_YEAR" not in open_codes(page)
-    assert page.select_one('[data-figure="dismissed"] .value').get_text() == "1"
+    assert one(page, '[data-figure="dismissed"] .value').get_text() == "1"
     code = [td.get_text() for td in page.select('#codes tr[data-code="DATE.SIGNATURE_YEAR"] td.num')]
     assert code == ["0", "0", "0", "0", "1", "100%"]  # open, new, resolved, confirmed, dismissed, false rate
 
@@ -87,8 +88,8 @@ def test_dismissed_finding_stays_quiet_until_its_report_changes(data: Path) -> N
     assert review_in_force(archive.db, fid) is None
     archive.close()
     page = digest_page(data, today())
-    item = page.select_one('#details li[data-code="DATE.SIGNATURE_YEAR"]')
-    assert item is not None and item["data-review"] == "lapsed"
+    item = one(page, '#details li[data-code="DATE.SIGNATURE_YEAR"]')
+    assert item is not None and attr(item, "data-review") == "lapsed"
     assert "报告已更新，需重新审核（此前已排除（误报），张三" in item.get_text()
     record = [json.loads(x) for x in run("findings", "--data", str(data), "--json").splitlines()]
     assert next(r for r in record if r["id"] == fid)["review"]["in_force"] is False
@@ -110,8 +111,11 @@ def test_confirmed_findings_are_marked_and_every_review_is_kept(data: Path, tmp_
     fid = finding_id(data, "DATE.SIGNATURE_YEAR")
     run("review", str(fid), "--confirm", "--note", "已电话通知", "--by", "李四", "--data", str(data))
     page = digest_page(data, today())
-    item = page.select_one('#details li[data-code="DATE.SIGNATURE_YEAR"]')
-    assert item["data-review"] == "confirmed" and f"已确认（李四，{today()}）：已电话通知" in item.get_text()
+    item = one(page, '#details li[data-code="DATE.SIGNATURE_YEAR"]')
+    assert (
+        attr(item, "data-review") == "confirmed"
+        and f"已确认（李四，{today()}）：已电话通知" in item.get_text()
+    )
 
     run("review", str(fid), "--dismiss", REASON, "--by", "张三", "--data", str(data))
     history = run("review", str(fid), "--data", str(data))
@@ -177,7 +181,7 @@ def test_one_agencys_bad_data_never_stops_the_digest(tmp_path: Path) -> None:
     page = BeautifulSoup(
         (tmp_path / "out" / "digest-2024-W06.html").read_text(encoding="utf-8"), "html.parser"
     )
-    assert "乙局（bad）：登记的截止日期 02-30 无效" in page.select_one("#problems").get_text()
+    assert "乙局（bad）：登记的截止日期 02-30 无效" in one(page, "#problems").get_text()
     assert page.select_one('#call tr[data-site="good"]') is not None  # the rest is written
     assert page.select_one('#call tr[data-site="bad"]') is not None  # and the bad one is still named
     assert (tmp_path / "out" / "agencies" / "good.html").exists()

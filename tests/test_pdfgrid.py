@@ -4,8 +4,6 @@ figures; a figure off its column makes its row uncertain."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,9 @@ import monitor.readers.pdf as pdf_reader
 from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions
 from monitor.readers.pdfgrid import WHY_OFF_COLUMN, Segment, TextLine, find_grids
+from tests.support.labels import Case, Outcome, compare
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 EM = 10.0  # the type size of these synthetic lines
 
 
@@ -162,14 +161,6 @@ def test_real_tables_read_without_their_rules(without_rules: dict[str, list[Any]
 # ---------------------------------------------------------------- layouts vary
 
 
-def _shapes():  # the fixture builder, for layouts generated on the fly
-    sys.path.insert(0, str(FIXTURES / "shapes"))
-    spec = importlib.util.spec_from_file_location("make_shapes", FIXTURES / "shapes" / "make_shapes.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 @pytest.mark.skipif(
     not Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc").exists(), reason="needs fonts-wqy-zenhei"
 )
@@ -188,10 +179,12 @@ def test_unruled_layouts_of_a_clean_report(
 ) -> None:
     """The clean report laid out without rules at other column widths and type sizes: every cell
     right, nothing but the missing signature found."""
-    shapes = _shapes()
-    from labels import Case, Outcome, compare
 
-    report_data = next(r for r in shapes.C.REPORTS if r.name == "layout_traps")
+    # Imported here, not at collection: the builder brings fpdf and its fonts.
+    from tests.support.shapes import build as shapes
+    from tests.support.shapes import content as shapes_content
+
+    report_data = next(r for r in shapes_content.REPORTS if r.name == "layout_traps")
     data = shapes.render_wps(report_data, ruled=False, valign=valign, labels=labels, size=size)
     report = read_report(data, "varied.pdf", CheckOptions())
     findings = [f.code for f in check_reports([report])[0]]

@@ -3,25 +3,24 @@ document -- never any other exception, never a hang."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
 import time
 from pathlib import Path
 
-import hostile
 import pytest
 
 from monitor.check import check_reports, read_report
 from monitor.errors import DamagedDocument, NotARegularFile, OverLimit, UnreadableInput
 from monitor.readers import MAX_INPUT_BYTES, SourceDocument, read_document, read_path
 from monitor.readers.limits import MAX_PAGES
+from tests.support import builders as b
+from tests.support import hostile
+from tests.support.cli import Cli
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 
 def read_or_refuse(data: bytes, name: str) -> SourceDocument | UnreadableInput:
@@ -259,6 +258,12 @@ def test_a_text_of_millions_of_short_lines_is_refused_before_it_is_split() -> No
 
 # ---------------------------------------------------------------- through `check` and `ingest`
 
+
+def _run(cli: Cli, *args: str) -> tuple[int, str, str]:
+    result = cli(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
 SITES = """
 sites:
   - id: gzjkq-jgsw
@@ -268,22 +273,13 @@ sites:
 """
 
 
-def _cli(*args: str) -> tuple[int, str, str]:
-    from click.testing import CliRunner
-
-    from nianbao.cli import cli
-
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.mark.timeout(60)
-def test_check_refuses_special_files_in_one_line(tmp_path: Path) -> None:
+def test_check_refuses_special_files_in_one_line(tmp_path: Path, cli: Cli) -> None:
     """6. Through `check`: exit 2 and one Chinese line per file, the seed beside them still checked."""
     (tmp_path / "zero.pdf").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "fifo.txt")
-    code, out, err = _cli(
-        "check", str(tmp_path / "zero.pdf"), str(tmp_path / "fifo.txt"), str(hostile.SEED_001)
+    code, out, err = _run(
+        cli, "check", str(tmp_path / "zero.pdf"), str(tmp_path / "fifo.txt"), str(hostile.SEED_001)
     )
     assert code == 2
     assert err.splitlines() == [
@@ -313,24 +309,24 @@ def test_check_refuses_special_files_in_one_line(tmp_path: Path) -> None:
     ],
 )
 def test_check_gives_a_report_or_one_line_never_a_traceback(
-    tmp_path: Path, name: str, build, problem
+    tmp_path: Path, cli: Cli, name: str, build, problem
 ) -> None:
     path = tmp_path / name
     path.write_bytes(build())
-    code, out, err = _cli("check", "--json", str(path))
+    code, out, err = _run(cli, "check", "--json", str(path))
     if problem is None:
         assert code == 0 and err == "" and json.loads(out)["year"] == 2023
     else:
         assert (code, out, err) == (2, "", f"nianbao: 错误：{path}: {problem}\n")
 
 
-def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path: Path) -> None:
+def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path: Path, cli: Cli) -> None:
     """8. The one-line error contract holds for a name with a newline (and bytes that are not UTF-8)."""
     bad = tmp_path / "2023\n年报.pdf"
     bad.write_bytes(b"%PDF-1.7\n" + b"x" * 100)
     odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/\xff\xfe\n.pdf"))
     odd.write_bytes(b"%PDF-1.7\n" + b"x" * 100)
-    code, _, err = _cli("check", str(bad), str(odd))
+    code, _, err = _run(cli, "check", str(bad), str(odd))
     assert code == 2
     assert err.splitlines() == [
         f"nianbao: 错误：{tmp_path}/2023\\n年报.pdf: PDF 文件不完整（缺少文件结尾，可能下载中断），无法解析",
@@ -338,12 +334,12 @@ def test_a_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path: Path) ->
     ]
 
 
-def test_ingest_of_a_file_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+def test_ingest_of_a_file_named_in_bytes_that_are_not_utf8(tmp_path: Path, cli: Cli) -> None:
     """8. `ingest` once failed with UnicodeEncodeError from the database on such a name (`check` did not)."""
     sites = tmp_path / "sites.yaml"
     sites.write_text(SITES, encoding="utf-8")
     data = str(tmp_path / "data")
-    assert _cli("sites", "import", str(sites), "--data", data)[0] == 0
+    assert _run(cli, "sites", "import", str(sites), "--data", data)[0] == 0
     folder = os.fsencode(tmp_path)
     gbk = folder + "/2023年报.txt".encode("gb18030")  # as unzipped from a Chinese Windows machine
     odd = folder + b"/\xff\n.txt"
@@ -353,8 +349,8 @@ def test_ingest_of_a_file_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> No
         f.write(hostile.SEED_001.read_bytes().replace("2023年1月29日".encode(), "2024年1月29日".encode()))
     fifo = tmp_path / "fifo.txt"
     os.mkfifo(fifo)
-    code, out, err = _cli(
-        "ingest", os.fsdecode(gbk), os.fsdecode(odd), str(fifo), "--site", "gzjkq-jgsw", "--data", data
+    code, out, err = _run(
+        cli, "ingest", os.fsdecode(gbk), os.fsdecode(odd), str(fifo), "--site", "gzjkq-jgsw", "--data", data
     )
     assert code == 2, out + err
     shown_gbk = os.fsdecode(gbk).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -6,17 +6,17 @@ right (labels beside the files; ../shared/real/README.md says what a correct rea
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from labels import Case, Outcome, compare
 
 from monitor.model import Report
 from nianbao.cli import cli
+from tests.support.labels import Case, Outcome, compare
+from tests.support.paths import FIXTURES
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+REAL = FIXTURES / "real"
 NAMES = ["hzq2023", "hzq2024", "pingtan-2023-district", "pingtan-2024-district"]
 
 

@@ -4,15 +4,14 @@ and their tables match hand-verified golden files cell by cell."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from renderers import SEEDS, render
 
 from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions, Report
+from tests.support.paths import FIXTURES
+from tests.support.renderers import SEEDS, render
 
-FIXTURES = Path(__file__).parent / "fixtures"
 RENDERINGS = FIXTURES / "renderings"
 
 

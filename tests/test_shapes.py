@@ -1,4 +1,4 @@
-"""Real-shape fixtures (tests/fixtures/shapes/, built by make_shapes.py): the layouts agencies
+"""Real-shape fixtures (tests/fixtures/shapes/, built by tests/support/shapes/build.py): the layouts agencies
 publish, each read right in every format it comes in.
 
   * layout_traps: WPS boxes behind every line, a two-line title, headings indented like
@@ -14,17 +14,17 @@ publish, each read right in every format it comes in.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from labels import Case, cases, check_cases
 
 from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions, Finding, Report
 from monitor.readers import read_document
+from tests.support.labels import Case, cases, check_cases
+from tests.support.paths import FIXTURES
 
-SHAPES = Path(__file__).parent / "fixtures" / "shapes"
+SHAPES = FIXTURES / "shapes"
 LABELS = sorted(p.name.removesuffix(".json") for p in SHAPES.glob("*.json"))
 
 

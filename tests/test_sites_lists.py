@@ -17,7 +17,7 @@ from nianbao.cli import cli
 from storage.registry import site_history
 from storage.sitefiles import read_sites
 from storage.sites import get_site, list_sites
-from storage.testing import open_archive
+from tests.support.archive import open_archive
 
 
 def supervisors_list(path: Path) -> Path:
@@ -257,7 +257,7 @@ def test_lifecycle_by_name(tmp_path: Path, run) -> None:
 
 
 def test_findings_name_sites_and_codes_or_say_what_is_wrong(tmp_path: Path, run) -> None:
-    from storage.testing import seed_path
+    from tests.support.archive import seed_path
 
     run(
         "sites",

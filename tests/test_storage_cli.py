@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner
 
-from nianbao.cli import cli
-from storage.testing import seed_path
+from tests.support.archive import seed_path
+from tests.support.cli import Cli
 
 SITES = """
 sites:
@@ -37,16 +37,15 @@ FINDING_KEYS = {
 
 
 @pytest.fixture
-def run(tmp_path):
-    runner = CliRunner()
-    data = str(tmp_path / "data")
+def run(cli: Cli, tmp_path) -> Callable[..., str]:
+    """A command on the data folder of this test, which has the two sites above; returns its output."""
+    data = tmp_path / "data"
 
     def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, [*args, "--data", data], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
+        return cli.ok(*args, "--data", data, code=code)
 
     sites = tmp_path / "sites.yaml"
+
     sites.write_text(SITES, encoding="utf-8")
     invoke("sites", "import", str(sites))
     return invoke
@@ -106,7 +105,7 @@ def test_batch_ingest_reparse_and_db_check(run, tmp_path):
 
 def test_errors_are_one_line_chinese_with_exit_2(run, tmp_path):
     out = run("ingest", str(tmp_path / "missing.txt"), "--site", "gzjkq-jgsw", code=2)
-    assert "missing.txt: 无法读取文件" in out
+    assert "missing.txt: 文件不存在" in out
     out = run("ingest", str(seed_path("000")), "--site", "nope", code=2)
     assert "站点 nope 未登记" in out
     bad = tmp_path / "bad.yaml"

@@ -9,16 +9,15 @@ import pytest
 from nianbao.ingest import ingest_bytes
 from nianbao.reparse import reparse
 from storage.queries import findings, reports
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes, snapshot
+from tests.support.archive import ManualArchive, add_site, seed_bytes, snapshot
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path / "data", manual_clock())
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with the two agencies of the seeds 000 and 001."""
     add_site(archive, "gzjkq-jgsw", "赣州经开区机关事务管理中心")
     add_site(archive, "gzjkq-jtfw", "赣州经开区教体服务中心")
-    yield archive
-    archive.close()
+    return archive
 
 
 ORIGINAL = seed_bytes("001")  # signed 2023年1月29日: DATE.SIGNATURE_YEAR
@@ -135,6 +134,7 @@ def test_previous_year_and_peers_come_from_the_archive(archive):
     ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="001.txt")
     site = get_site(archive.db, "gzjkq-jgsw")
     this = latest_report(archive.db, "gzjkq-jgsw", 2023)
+    assert site is not None and this is not None
     ctx = rule_context(archive.db, site, this, publication=None, today=date(2024, 2, 5))
     assert [p.agency for p in ctx.peers] == ["赣州经开区教体服务中心"]
     assert ctx.previous is None

@@ -9,7 +9,7 @@ import pytest
 from storage.errors import SitesFileError
 from storage.sitefiles import load_sites
 from storage.sites import Site, get_site, list_sites, save_sites
-from storage.testing import manual_clock, open_archive
+from tests.support.archive import ManualArchive
 
 CONTRACT = """
 sites:
@@ -112,17 +112,15 @@ def test_unsupported_or_missing_file(tmp_path):
         load_sites(tmp_path / "missing.yaml")
 
 
-def test_save_adds_updates_and_keeps(tmp_path):
-    clock = manual_clock()
-    with open_archive(tmp_path, clock) as archive:
-        site = Site("a", "甲局", start_urls=["https://a.gov.cn/"])
-        assert save_sites(archive.db, [site], now=archive.now()).added == ["a"]
-        clock.advance(days=1)
-        assert save_sites(archive.db, [site], now=archive.now()).unchanged == ["a"]
-        site.deadline = "02-20"
-        assert save_sites(archive.db, [site], now=archive.now(), source="b.yaml").updated == ["a"]
-        assert get_site(archive.db, "a") == site
-        (row,) = archive.db.query("SELECT added_at, updated_at, source, start_urls FROM sites")
-        assert row["added_at"] < row["updated_at"] and row["source"] == "b.yaml"
-        assert row["start_urls"] == '["https://a.gov.cn/"]'  # readable JSON in the shell
-        assert [s.id for s in list_sites(archive.db)] == ["a"]
+def test_save_adds_updates_and_keeps(archive: ManualArchive) -> None:
+    site = Site("a", "甲局", start_urls=["https://a.gov.cn/"])
+    assert save_sites(archive.db, [site], now=archive.now()).added == ["a"]
+    archive.clock.advance(days=1)
+    assert save_sites(archive.db, [site], now=archive.now()).unchanged == ["a"]
+    site.deadline = "02-20"
+    assert save_sites(archive.db, [site], now=archive.now(), source="b.yaml").updated == ["a"]
+    assert get_site(archive.db, "a") == site
+    (row,) = archive.db.query("SELECT added_at, updated_at, source, start_urls FROM sites")
+    assert row["added_at"] < row["updated_at"] and row["source"] == "b.yaml"
+    assert row["start_urls"] == '["https://a.gov.cn/"]'  # readable JSON in the shell
+    assert [s.id for s in list_sites(archive.db)] == ["a"]

@@ -14,8 +14,9 @@ import pytest
 
 from monitor.check import check_paths
 from monitor.model import Report
+from tests.support.paths import FIXTURES
 
-VARIANTS = Path(__file__).parent / "fixtures" / "variants"
+VARIANTS = FIXTURES / "variants"
 
 
 def _label(path: Path) -> dict[str, Any]:

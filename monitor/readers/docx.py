@@ -16,9 +16,9 @@ from lxml import etree
 
 from monitor.errors import DamagedDocument
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.html import clean_text, join_parts
 from monitor.readers.inflate import PartTooLarge, read_part
 from monitor.readers.limits import MAX_XML_BYTES, Budget, inflates_too_much
+from monitor.text import clean_text, join_parts
 
 __all__ = ["read_docx"]
 

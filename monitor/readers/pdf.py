@@ -28,7 +28,6 @@ from typing import Any
 
 from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.html import join_parts
 from monitor.readers.inflate import PartTooLarge, inflated_streams
 from monitor.readers.limits import (
     MAX_PAGE_OBJECTS,
@@ -40,6 +39,7 @@ from monitor.readers.limits import (
     too_many_pages,
 )
 from monitor.readers.pdfgrid import TextLine, find_grids, segments_of
+from monitor.text import join_parts
 
 __all__ = ["read_pdf"]
 

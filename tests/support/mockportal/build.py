@@ -1,4 +1,4 @@
-"""Write the mock portals' fixture trees (tests/fixtures/portals/): ``python tests/mockportal/build.py``.
+"""Write the mock portals' fixture trees (tests/fixtures/portals/): ``python -m tests.support.mockportal.build``.
 
 One tree per host, served as static files by ``server.py``, plus the data files
 its dynamic endpoints read (Hanweb's dataproxy records, gkmlpt's API articles,
@@ -20,13 +20,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from content import NEWS_TITLES, national_metas, page, report_body  # type: ignore[no-redef]
-else:
-    from .content import NEWS_TITLES, national_metas, page, report_body
+from tests.support.mockportal.content import NEWS_TITLES, national_metas, page, report_body
+from tests.support.paths import FIXTURES
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "portals"
+ROOT = FIXTURES / "portals"
 
 # (site id, year) -> expected facts; filled while building, dumped to expected.json.
 EXPECTED: dict[str, Any] = {}
@@ -783,5 +780,6 @@ def build(root: Path = ROOT) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT)
-    print(f"wrote {ROOT}")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
+    build(target)
+    print(f"wrote {target}")

@@ -4,7 +4,7 @@ Run as a script with a JSON spec; it binds every host on its own loopback
 address (127.0.0.2, 127.0.0.3, …) on a free port, prints one JSON line
 ``{"name": "http://127.0.0.2:PORT", …}`` and serves until killed::
 
-    python tests/mockportal/server.py spec.json
+    python tests/support/mockportal/server.py spec.json
 
 A host spec::
 
@@ -21,9 +21,17 @@ Dynamic endpoints read data files in the tree: Hanweb's
 ``/gkmlpt/api/all/{cat}`` (``_data/gkmlpt_{cat}.json``). ``{{host:NAME}}``
 in text is replaced with host NAME's base URL.
 
-Every request is logged; ``GET /__mock__/log`` (any host) returns the log as
-JSON and ``/__mock__/reset`` clears it – tests count requests with it. Only
-stdlib and Twisted (Scrapy's own dependency) are used.
+Control endpoints, on any host:
+
+- ``GET /__mock__/log`` returns every request served, as JSON, and
+  ``/__mock__/reset`` clears it (tests count requests with it);
+- ``GET /__mock__/root?host=NAME&path=DIR`` serves DIR as host NAME's tree from
+  now on (an empty path: no tree), so a test can edit a copy and the demo can
+  switch between snapshots of its portal a week apart;
+- ``GET /__mock__/delay?host=NAME&seconds=S`` makes host NAME answer S seconds late.
+
+
+Only stdlib and Twisted (Scrapy's own dependency) are used.
 """
 
 from __future__ import annotations
@@ -37,8 +45,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from twisted.internet import reactor
+from twisted.internet import reactor as installed_reactor
 from twisted.web import resource, server
+
+reactor: Any = installed_reactor  # the global reactor has no precise static type
+
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -64,6 +75,7 @@ FIXED_LAST_MODIFIED = email.utils.formatdate(1704067200, usegmt=True)  # 2024-01
 
 LOG: list[dict[str, Any]] = []
 BASES: dict[str, str] = {}
+HOSTS: dict[str, Host] = {}
 
 
 def _substitute(data: bytes) -> bytes:
@@ -81,8 +93,12 @@ class Host(resource.Resource):
         super().__init__()
         self.spec = spec
         self.name = spec["name"]
-        self.root = Path(spec["root"]).resolve() if spec.get("root") else None
+        self.root: Path | None = None
+        self.serve(spec.get("root"))
         self.routes: dict[str, dict[str, Any]] = spec.get("routes", {})
+
+    def serve(self, root: str | None) -> None:
+        self.root = Path(root).resolve() if root else None
 
     # -- entry ------------------------------------------------------------------------------------
 
@@ -123,9 +139,19 @@ class Host(resource.Resource):
 
     def _control(self, request: Any, path: str) -> bytes:
         request.setHeader("Content-Type", "application/json")
+        args = {k.decode(): v[0].decode() for k, v in request.args.items()}
+        if path == "/__mock__/log":
+            return json.dumps(LOG, ensure_ascii=False).encode()
         if path == "/__mock__/reset":
             LOG.clear()
-        return json.dumps(LOG if path == "/__mock__/log" else {"ok": True}, ensure_ascii=False).encode()
+        elif path == "/__mock__/root" and args.get("host") in HOSTS:
+            HOSTS[args["host"]].serve(args.get("path"))
+        elif path == "/__mock__/delay" and args.get("host") in HOSTS:
+            HOSTS[args["host"]].spec["delay"] = float(args.get("seconds", 0))
+        else:
+            request.setResponseCode(400)
+            return json.dumps({"ok": False, "error": f"unknown control {path} {args}"}).encode()
+        return json.dumps({"ok": True}).encode()
 
     # -- answers ----------------------------------------------------------------------------------
 
@@ -203,7 +229,8 @@ class Host(resource.Resource):
         return None
 
     def _hanweb_proxy(self, args: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        source = self.root / "_data" / f"jpage_{args.get('columnid', '')}.json"  # type: ignore[operator]
+        assert self.root is not None  # only called with a tree
+        source = self.root / "_data" / f"jpage_{args.get('columnid', '')}.json"
         if not source.is_file():
             return 200, {"Content-Type": "text/xml"}, b"<datastore><totalrecord>0</totalrecord></datastore>"
         records = json.loads(_substitute(source.read_bytes()))
@@ -221,7 +248,8 @@ class Host(resource.Resource):
         return 200, {"Content-Type": "text/xml"}, body.encode()
 
     def _gkmlpt(self, cat: str, args: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        source = self.root / "_data" / f"gkmlpt_{cat}.json"  # type: ignore[operator]
+        assert self.root is not None  # only called with a tree
+        source = self.root / "_data" / f"gkmlpt_{cat}.json"
         if not source.is_file():
             return self._not_found()
         data = json.loads(_substitute(source.read_bytes()))
@@ -238,7 +266,8 @@ class Host(resource.Resource):
 
 def serve(spec: dict[str, Any]) -> None:
     for host in spec["hosts"]:
-        site = server.Site(Host(host))
+        HOSTS[host["name"]] = Host(host)
+        site = server.Site(HOSTS[host["name"]])
         site.noisy = False
         site.displayTracebacks = False
         port = reactor.listenTCP(0, site, interface=host["ip"], backlog=512)

@@ -14,10 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.support.paths import FIXTURES
 
 
 @dataclass
@@ -70,7 +69,7 @@ class Outcome:
 
 def cases(groups: tuple[str, ...] = ("seeds", "variants", "real", "shapes")) -> Iterator[Case]:
     """Every labelled document; seeds in every rendering (checked together per rendering)."""
-    from renderers import SEEDS, render
+    from tests.support.renderers import SEEDS, render
 
     for key, stem in SEEDS.items() if "seeds" in groups else ():
         label = json.loads((FIXTURES / "golden" / f"{stem}.json").read_text(encoding="utf-8"))

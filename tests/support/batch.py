@@ -1,73 +1,18 @@
-"""Helpers for tests of the archive and of its callers (crawler, digest).
+"""Many reports from the five seeds: each rewritten for another agency and year.
 
-Kept in the package, as Scrapy keeps ``scrapy.utils.test``, so every area's
-tests can build an archive the same way.
+For the batch, crash and concurrency tests (``make_batch`` and the writer
+``python -m tests.support.batch_ingest``) and for the archive benchmark.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import sys
 from pathlib import Path
-from typing import Any
 
-from sqlite_utils import Database
-
-from monitor.model import CST
 from storage.archive import Archive
-from storage.clock import ManualClock
 from storage.sites import Site, save_sites
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "tests" / "fixtures" / "seeds"
-# Ingests the files a manifest lists, printing "OK <name>" after each commit (crash/concurrency tests).
-BATCH_SCRIPT = ROOT / "tests" / "fixtures" / "storage" / "batch_ingest.py"
-TABLES = (
-    "sites",
-    "runs",
-    "blobs",
-    "documents",
-    "document_dates",
-    "reports",
-    "findings",
-    "finding_events",
-    "report_findings",
-)
-
-
-def seed_path(prefix: str) -> Path:
-    """The seed report whose file name starts with ``prefix`` (e.g. "001")."""
-    (path,) = sorted(SEEDS.glob(f"{prefix}*.txt"))
-    return path
-
-
-def seed_bytes(prefix: str) -> bytes:
-    return seed_path(prefix).read_bytes()
-
-
-def manual_clock(start: str = "2024-02-05T09:00:00") -> ManualClock:
-    return ManualClock(datetime.fromisoformat(start).replace(tzinfo=CST))
-
-
-def open_archive(data_dir: str | Path, clock: ManualClock | None = None) -> Archive:
-    return Archive.open(data_dir, clock=clock or manual_clock(), durable=False)
-
-
-def add_site(archive: Archive, site_id: str, agency: str = "测试机关", **fields: Any) -> Site:
-    site = Site(
-        id=site_id,
-        agency=agency,
-        start_urls=fields.pop("start_urls", [f"https://{site_id}.gov.cn/nb/"]),
-        **fields,
-    )
-    save_sites(archive.db, [site], now=archive.now(), source="test")
-    return site
-
-
-def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every archive table, to compare before and after an operation."""
-    return {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in TABLES}
-
+from tests.support.archive import seed_bytes
 
 SEED_YEARS = {"000": 2023, "001": 2023, "002": 2023, "003": 2020, "004": 2021}
 SEED_AGENCIES = {
@@ -201,3 +146,8 @@ def make_batch(tmp_path: Path, *, sites: int = 40, years: int = 5) -> tuple[Path
     with Archive.open(data) as archive:
         save_sites(archive.db, registered, now=archive.now())
     return data, manifest, names
+
+
+def batch_command(data: Path, manifest: Path) -> list[str]:
+    """The writer that ingests a manifest's files, printing "OK <name> <status>" after each commit."""
+    return [sys.executable, "-m", "tests.support.batch_ingest", str(data), str(manifest)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from collections.abc import Sequence
 
 T3_COLUMNS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 T3_ROWS: list[tuple[str, str, list[int]]] = [
@@ -41,7 +42,7 @@ T3_ROWS: list[tuple[str, str, list[int]]] = [
 ]
 
 
-def _cells(values: list[object], tag: str = "td") -> str:
+def _cells(values: Sequence[object], tag: str = "td") -> str:
     return "".join(f"<{tag}>{html.escape(str(v))}</{tag}>" for v in values)
 
 

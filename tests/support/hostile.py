@@ -16,11 +16,10 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from pathlib import Path
 
-from renderers import SEEDS, to_docx, to_html
+from tests.support.paths import FIXTURES
+from tests.support.renderers import SEEDS, to_docx, to_html
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SEED_001 = FIXTURES / "seeds" / f"{SEEDS['001']}.txt"
 
 

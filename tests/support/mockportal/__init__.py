@@ -1,27 +1,36 @@
-"""Mock government portals on loopback addresses, for crawler tests and the crawl benchmark.
+"""Mock government portals on loopback addresses, for the crawl tests, the crawl benchmark and the demo.
 
 ``MockPortal(hosts)`` starts ``server.py`` in a subprocess (each host on its
 own 127.x address and a free port, so each is its own domain to the crawler),
 reads back the base URLs, and exposes the request log the server keeps.
-``standard_hosts`` / ``standard_sites`` describe the portal the tests crawl:
-one host per CMS family plus the traps of portals.md §6.
+``serve`` switches a host to another tree (the demo's second week) and
+``edit`` lets a test change a copy of a host's tree.
+``standard_hosts`` / ``standard_sites`` describe the portal the tests crawl
+(the ``mock_portal`` fixture of tests/conftest.py): one host per CMS family
+plus the traps of portals.md §6.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tests.support.paths import FIXTURES as ALL_FIXTURES
+
 SERVER = Path(__file__).resolve().parent / "server.py"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "portals"
+FIXTURES = ALL_FIXTURES / "portals"
 
 
 class MockPortal:
@@ -72,10 +81,44 @@ class MockPortal:
         self.process = None
         Path(self._spec.name).unlink(missing_ok=True)
 
-    def _control(self, what: str) -> Any:
+    def _control(self, what: str, **args: str) -> Any:
         base = next(iter(self.urls.values()))
-        with urllib.request.urlopen(f"{base}/__mock__/{what}", timeout=10) as answer:
+        query = f"?{urllib.parse.urlencode(args)}" if args else ""
+        with urllib.request.urlopen(f"{base}/__mock__/{what}{query}", timeout=10) as answer:
             return json.loads(answer.read())
+
+    def root(self, host: str) -> Path | None:
+        """The tree ``host`` serves."""
+        spec = next(h for h in self.hosts if h["name"] == host)
+        return Path(spec["root"]) if spec.get("root") else None
+
+    def serve(self, host: str, root: Path | None) -> None:
+        """Serve ``root`` as ``host``'s tree from now on (None: no tree)."""
+        self._control("root", host=host, path=str(root) if root else "")
+        next(h for h in self.hosts if h["name"] == host)["root"] = str(root) if root else None
+
+    @contextmanager
+    def delayed(self, host: str, seconds: float) -> Iterator[None]:
+        """``host`` answers ``seconds`` late for the duration; then as before."""
+        spec = next(h for h in self.hosts if h["name"] == host)
+        before = float(spec.get("delay", 0))
+        self._control("delay", host=host, seconds=str(seconds))
+        try:
+            yield
+        finally:
+            self._control("delay", host=host, seconds=str(before))
+
+    @contextmanager
+    def edit(self, host: str, into: Path) -> Iterator[Path]:
+        """Serve a copy of ``host``'s tree, made in ``into``, that the caller may change; then the original."""
+        original = self.root(host)
+        assert original is not None, f"{host} serves no tree"
+        shutil.copytree(original, into)
+        self.serve(host, into)
+        try:
+            yield into
+        finally:
+            self.serve(host, original)
 
     def log(self) -> list[dict[str, Any]]:
         """Every request served since start (or the last reset), in order."""
@@ -111,7 +154,7 @@ def closed_port(ip: str) -> int:
         return int(s.getsockname()[1])
 
 
-def standard_hosts(root: Path = FIXTURES, slow_delay: float = 3.0) -> list[dict[str, Any]]:
+def standard_hosts(root: Path = FIXTURES, slow_delay: float = 4.0) -> list[dict[str, Any]]:
     """The four CMS families and the traps, each on its own loopback address."""
     traps = root / "traps"
     return [
@@ -156,7 +199,7 @@ def standard_hosts(root: Path = FIXTURES, slow_delay: float = 3.0) -> list[dict[
 def standard_sites(urls: dict[str, str]) -> list[dict[str, Any]]:
     """The sites registry (YAML entries) for the standard portal: those whose host is in ``urls``."""
     unreachable = f"http://127.0.0.13:{closed_port('127.0.0.13')}"
-    entries = [
+    entries: list[tuple[str, str, str, str, dict[str, Any]]] = [
         # (id, agency, host, start path, extra fields)
         ("mock-trs", "青山市人民政府办公室", "trs", "/zwgk/nianbao/", {}),
         ("mock-hanweb", "青山市住房和城乡建设局", "hanweb", "/col/col1229000001/index.html", {}),
@@ -197,6 +240,15 @@ def standard_sites(urls: dict[str, str]) -> list[dict[str, Any]]:
         }
     )
     return sites
+
+
+def write_sites(path: Path, urls: dict[str, str], wanted: tuple[str, ...] | None = None) -> Path:
+    """A sites file (YAML) with the standard sites served at ``urls``: all, or the ``wanted`` ids."""
+    import yaml
+
+    sites = [s for s in standard_sites(urls) if wanted is None or s["id"] in wanted]
+    path.write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def expected() -> dict[str, Any]:
