@@ -69,3 +69,8 @@ class ReadTimedOut(OverLimit):
 
 class OutOfMemory(OverLimit):
     """Reading the document needed more memory than the reader's memory limit."""
+
+
+class ReaderFailed(UnreadableInput):
+    """The reader itself failed on the document: its worker process crashed, or a reader bug raised
+    an unexpected exception. Nianbao's problem as much as the file's; the message says which."""

@@ -39,7 +39,14 @@ from multiprocessing.connection import Connection
 from typing import Any, Literal, Protocol
 
 from monitor.check import read_report
-from monitor.errors import DamagedDocument, NianbaoError, OutOfMemory, ReadTimedOut, UnreadableInput
+from monitor.errors import (
+    DamagedDocument,
+    NianbaoError,
+    OutOfMemory,
+    ReaderFailed,
+    ReadTimedOut,
+    UnreadableInput,
+)
 from monitor.model import CheckOptions, Report
 from monitor.readers import read_bytes
 
@@ -76,7 +83,7 @@ def read_one(data: bytes, path: str, options: CheckOptions, content_type: str | 
     except RecursionError:
         return refused(DamagedDocument(path, "文件结构嵌套过深，无法解析"))
     except Exception as exc:  # a reader bug on one odd file must not stop the others
-        return Reading(None, f"读取时出错（{type(exc).__name__}: {exc}）")
+        return refused(ReaderFailed(path, f"读取时出错（{type(exc).__name__}: {exc}）"))
 
 
 ReadFn = Callable[[bytes, str, CheckOptions, "str | None"], Reading]
@@ -353,7 +360,7 @@ class IsolatedReader:
         try:
             reading = self.read_now(data, path, options, None)
         except ReaderCrashed:
-            raise UnreadableInput(
+            raise ReaderFailed(
                 path, "读取该文件时读取进程崩溃（文件可能已损坏或被恶意构造），未读取"
             ) from None
         if reading.report is not None:

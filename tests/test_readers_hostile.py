@@ -364,3 +364,12 @@ def test_ingest_of_a_file_named_in_bytes_that_are_not_utf8(tmp_path: Path, cli: 
     with Archive.open(data, create=False) as archive:
         names = [row[0] for row in archive.db.execute("SELECT name FROM documents ORDER BY id")]
     assert names == ["2023年报.txt", "\ufffd\n.txt"]
+
+
+@pytest.mark.timeout(30)
+def test_the_inflation_count_ends_at_the_end_of_a_stream() -> None:
+    """A stream inflating past 1 MB that ends inside the scanner's input chunk once looped forever."""
+    from monitor.readers.inflate import inflated_streams
+
+    pdf = hostile.build_pdf_flate_bomb(1_400_000, b"0 0 m 1 1 l S\n")
+    assert inflated_streams(pdf, 24 << 20, 64 << 20).content == 1_400_000 // 14 * 14

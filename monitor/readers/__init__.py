@@ -40,7 +40,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
             with zipfile.ZipFile(BytesIO(data)) as z:
                 if "word/document.xml" in z.namelist():
                     return "docx"
-        except zipfile.BadZipFile:
+        except Exception:  # BadZipFile, and what a damaged directory raises (NotImplementedError ...)
             return "binary"
         return "zip"
     if data.startswith(_OLE):

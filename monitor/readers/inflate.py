@@ -60,7 +60,7 @@ def _inflated_size(data: bytes, start: int, cap: int) -> int:
         while pos < len(data) and not inflater.eof and size <= cap:
             size += len(inflater.decompress(data[pos : pos + _CHUNK], _OUT))
             pos += _CHUNK
-            while inflater.unconsumed_tail and size <= cap:
+            while inflater.unconsumed_tail and not inflater.eof and size <= cap:
                 size += len(inflater.decompress(inflater.unconsumed_tail, _OUT))
     except zlib.error:
         pass  # a damaged stream inflates only so far; the PDF libraries judge the rest

@@ -185,7 +185,7 @@ def build_text_short_lines(size: int = 14 * 1024 * 1024) -> bytes:
 
 # ---------------------------------------------------------------- the mutator
 
-MUTATIONS = ("flip", "truncate", "xml_number", "span", "huge_number")
+MUTATIONS = ("flip", "truncate", "xml_number", "span", "huge_number", "bomb")
 FORMATS = ("text", "html", "docx", "pdf")
 
 _ABSURD = (
@@ -272,9 +272,42 @@ def _huge_numbers(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+def _bomb(fmt: str, rng: random.Random) -> bytes:
+    """A file built to exhaust a reader: decompression bombs, thousands of pages, millions of lines."""
+    kind = rng.randrange(3)
+    if fmt == "pdf":
+        if kind == 0:
+            operator = rng.choice((b"0 0 m 1 1 l S\n", b"q Q\n", b"BT /F1 1 Tf (A) Tj ET\n", b" " * 64))
+            return build_pdf_flate_bomb(rng.randrange(25, 80) << 20, operator)
+        if kind == 1:
+            return build_pdf_pages(rng.randrange(301, 2500))
+        return build_pdf_flate_bomb(rng.randrange(300_000, 1_400_000), b"0 0 m 1 1 l S\n")  # crowded page
+    if fmt == "docx":
+        if kind == 0:
+            return build_docx_inflating(rng.randrange(17, 40) << 20)
+        columns = rng.choice((5_000, 100_000))
+        grid = b"<w:tblGrid>" + b'<w:gridCol w:w="100"/>' * columns + b"</w:tblGrid>"
+        return docx_with_xml(
+            lambda xml: re.sub(rb"<w:tblGrid>.*?</w:tblGrid>", lambda _: grid, xml, count=1, flags=re.S)
+        )
+    if fmt == "html":
+        if kind == 0:
+            return build_html_huge_spans(rng.choice((100, 1000, 65534)), rng.randrange(20_000, 200_000))
+        if kind == 1:
+            return b"<html><body><p>" + b"<b>" * rng.randrange(1_000_001, 1_300_000) + b"</p></body></html>"
+        return seed_html().replace(b"<td", b'<td rowspan="65534"', 3)
+    if kind == 0:
+        return build_text_short_lines(rng.randrange(1, 14) << 20)
+    if kind == 1:
+        return ("一、总体情况" * rng.randrange(100_000, 1_500_000)).encode()  # one line of megabytes
+    return (seed_text() + "\n" + "\t".join(["9"] * rng.randrange(50_000, 300_000))).encode()
+
+
 def mutate(fmt: str, mutation: str, rng: random.Random) -> bytes:
     """One hostile file of ``fmt`` made by ``mutation`` from a random seed report."""
     key = rng.choice(sorted(SEEDS))
+    if mutation == "bomb":
+        return _bomb(fmt, rng)
     if mutation == "huge_number":
         text = _huge_numbers(seed_text(key), rng)
         if fmt == "html":
