@@ -26,6 +26,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # "<path>: <problem>"
     problem: str | None = None  # why it could not be read, without the path
+    failure: UnreadableInput | None = None  # the same as its class (OverLimit, DamagedDocument ...)
 
 
 def read_report(
@@ -93,7 +94,7 @@ def check_paths(
             result.report = read(result.path, options)
             readable.append((result, result.report))
         except UnreadableInput as exc:
-            result.error, result.problem = str(exc), exc.problem
+            result.error, result.problem, result.failure = str(exc), exc.problem, exc
     for (result, _), findings in zip(readable, check_reports([r for _, r in readable], options), strict=True):
         result.findings = findings
     return results

@@ -177,14 +177,26 @@ def _peak_bytes() -> int:
     return _status("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _trim() -> None:
+    """Give the memory a large read left in the heap back to the system (glibc keeps it otherwise)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
+
+
 def _limit_memory(memory: int) -> None:
-    """Cap the worker's address space at what it has now plus ``memory``: a forked worker starts
-    with its parent's, which a read must not be charged for."""
+    """Cap the worker's address space at what it has now plus ``memory`` (set before each read): a
+    forked worker starts with its parent's, and a read is charged only for what it adds."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = (_status("VmSize") or 0) + memory
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+# A worker that holds this much more memory than when it started, after a read and a trim, is
+# replaced: what a hostile file left behind (fragments, caches) is not carried to the next one.
+_RETIRE_GROWTH = 256 << 20
 
 
 def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Reading:
@@ -206,20 +218,29 @@ def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the asking process's to handle
     signal.signal(signal.SIGALRM, _alarm)
-    _limit_memory(limits.memory)
+    born = _status("VmRSS") or 0
     while True:
         try:
             request = conn.recv()
-        except (EOFError, OSError):
+        except (
+            EOFError,
+            OSError,
+            MemoryError,
+        ):  # MemoryError: not even the document fits (the asker retries)
             return
         if request is None:  # asked to stop
             return
+        _limit_memory(limits.memory)
         _reset_peak()
+        start = _status("VmRSS") or 0
         reading = _answer(read, request, limits)
         del request
-        conn.send((reading, _peak_bytes()))
-        if isinstance(reading.error, OutOfMemory):
-            return  # its heap may be in pieces: a fresh worker reads the next document
+        peak = _peak_bytes()
+        _trim()
+        retire = isinstance(reading.error, OutOfMemory) or (_status("VmRSS") or 0) - born > _RETIRE_GROWTH
+        conn.send((reading, peak, peak - start, retire))
+        if retire:
+            return  # a fresh worker reads the next document
 
 
 class _Died(Exception):
@@ -235,13 +256,13 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def ask(self, request: tuple[Any, ...], wait: float) -> tuple[Reading, int] | None:
+    def ask(self, request: tuple[Any, ...], wait: float) -> tuple[Reading, int, int, bool] | None:
         """The worker's answer; None when it gave none within ``wait`` seconds; _Died when it died."""
         try:
             self.conn.send(request)
             if not self.conn.poll(wait):
                 return None
-            answer: tuple[Reading, int] = self.conn.recv()
+            answer: tuple[Reading, int, int, bool] = self.conn.recv()
             return answer
         except (EOFError, OSError) as exc:  # BrokenPipeError, ConnectionResetError included
             raise _Died from exc
@@ -285,8 +306,11 @@ class IsolatedReader:
         # The threads that wait for the workers: as many as workers, so other reads queue here
         # rather than in (and starving) the event loop's default executor.
         self._threads = ThreadPoolExecutor(max(workers, 1), thread_name_prefix="nianbao-read")
-        self.last_peak = 0  # peak resident bytes of the last read's worker, during that read
-        self.peak = 0  # the largest of them
+        # Resident bytes of the last read's worker: its peak during that read, and how far that is above
+        # what it held when the read began (a forked worker starts with its parent's pages).
+        self.last_peak = 0
+        self.last_growth = 0
+        self.peak = 0  # the largest last_peak so far
 
     async def read(self, data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
         """The report in ``data`` (or why not); raises ``ReaderCrashed`` when the file kills the worker twice."""
@@ -316,10 +340,10 @@ class IsolatedReader:
                     self._stop(worker, kill=True)
                     worker = None
                     return refused(self.limits.timed_out(path))
-                reading, peak = answer
-                self.last_peak, self.peak = peak, max(self.peak, peak)
-                if isinstance(reading.error, OutOfMemory):
-                    self._stop(worker)  # it exits by itself after such a read
+                reading, self.last_peak, self.last_growth, retired = answer
+                self.peak = max(self.peak, self.last_peak)
+                if retired:  # it exits by itself after an OutOfMemory, or holding too much
+                    self._stop(worker)
                     worker = None
                 return reading
             raise AssertionError("unreachable")

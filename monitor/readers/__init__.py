@@ -16,7 +16,7 @@ from pathlib import Path
 
 from monitor.errors import InputNotFound, NotARegularFile, NotAReport
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.limits import MAX_INPUT_BYTES, too_big
+from monitor.readers.limits import MAX_INPUT_BYTES, MAX_TEXT_CHARS, too_big, too_much_text
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -60,6 +60,13 @@ def sniff_format(data: bytes, name: str = "") -> str:
 
 def read_document(data: bytes, path: str, content_type: str | None = None) -> SourceDocument:
     """Read one report's bytes; ``path`` names it in errors and in the result."""
+    doc = _read_format(data, path, content_type)
+    if sum(len(line.text) for line in doc.lines) > MAX_TEXT_CHARS:
+        raise too_much_text(path)
+    return doc
+
+
+def _read_format(data: bytes, path: str, content_type: str | None) -> SourceDocument:
     if not data.strip():
         raise NotAReport(path, "文件为空")
     if len(data) > MAX_INPUT_BYTES:

@@ -14,6 +14,7 @@ from monitor.errors import OverLimit
 MAX_INPUT_BYTES = 40 * 1024 * 1024  # the file as stored
 MAX_PAGES = 300  # PDF pages
 MAX_LINES = 100_000  # paragraphs and table rows of one document
+MAX_TEXT_CHARS = 2_000_000  # characters of text in one document's lines (rules compare prose by shingles)
 MAX_CELLS = 200_000  # table grid positions of one document, spans expanded
 MAX_HTML_TAGS = 1_000_000  # elements of an HTML page
 # Decompressed sizes. An XML tree takes 10-20 times its text on tiny elements, and pdfium ~20 bytes
@@ -44,6 +45,10 @@ def inflates_too_much(path: str, what: str, cap: int) -> OverLimit:
 
 def too_many_tags(path: str) -> OverLimit:
     return OverLimit(path, f"HTML 页面的元素超过 {MAX_HTML_TAGS:,} 个，未读取")
+
+
+def too_much_text(path: str) -> OverLimit:
+    return OverLimit(path, f"文字超过 {MAX_TEXT_CHARS:,} 字，未读取")
 
 
 class Budget:
