@@ -32,6 +32,7 @@ import resource
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -218,6 +219,9 @@ def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the asking process's to handle
     signal.signal(signal.SIGALRM, _alarm)
+    # The PDF libraries warn about every malformed object they skip: the reading says what could not
+    # be read, and a warning on the terminal would break `check`'s one line per file.
+    warnings.simplefilter("ignore")
     born = _status("VmRSS") or 0
     while True:
         try:
