@@ -63,6 +63,7 @@ class Submission:
     publication: Publication | None = None
     dates: list[DateSeen] = field(default_factory=list)  # every date seen, kept with the first document
     image_only: bool = False  # the page says the report is published only as images
+    failed: list[str] = field(default_factory=list)  # attachments that could not be fetched, and why
 
 
 Status = Literal["added", "unchanged", "unreadable"]
@@ -80,6 +81,7 @@ class Outcome:
     crashed: list[tuple[str, str, str]] = field(
         default_factory=list
     )  # (url, sha256, message) that killed a reader
+    withheld: bool = False  # only a "详见附件" page could be read: the report was not checked
 
     @property
     def problem(self) -> str | None:
@@ -88,7 +90,7 @@ class Outcome:
             return None
         if len(self.problems) == 1:
             return self.problems[0][1]
-        return "；".join(f"{where}：{why}" for where, why in self.problems)
+        return "；".join(f"{where}：{why}" if where else why for where, why in self.problems)
 
 
 @dataclass
@@ -228,13 +230,22 @@ class Intake:
             score = _score(reading.report)
             if best is None or score > best[0]:
                 best = (score, reading.report, document)
+        if best is not None and not holds_report(best[1]) and (submission.failed or outcome.problems):
+            # A "详见附件" page whose attachment failed: judging the page would give a dozen false STRUCT.*
+            # errors. The report is kept unread; its failed attachment is what the supervisor hears about.
+            outcome.withheld = True
+            outcome.problems.extend(("", why) for why in submission.failed)
+            best = None
         if best is None:
             outcome.status = "unreadable"
+            parse_error = outcome.problem or "无法读取"
+            if outcome.withheld:
+                parse_error = f"报告附件无法下载或读取，页面本身不含报告正文，未检查（{parse_error}）"
             self.run.record_report(
                 step.readable[0][1],
                 None,
                 year=outcome.year,
-                parse_error=outcome.problem or "无法读取",
+                parse_error=parse_error,
                 given_year=submission.given_year,
                 year_hint=submission.year_hint,
                 publication=submission.publication,
@@ -353,6 +364,11 @@ class Intake:
         if self.run.finished is None:
             self._check_again_with_later_reports()
         return self.run.finish(status, counts=counts, errors=errors)
+
+
+def holds_report(report: Report) -> bool:
+    """Does this reading hold the report itself (half its parts, or a table), not a "详见附件" wrapper?"""
+    return len(report.sections) >= 3 or any(table.found for table in report.tables.values())
 
 
 def _score(report: Report) -> float:

@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler.items import ProblemItem, ReportItem, SiteDoneItem
-from crawler.middlewares import BackoffRetryMiddleware, SiteOffsiteMiddleware
+from crawler.middlewares import BackoffRetryMiddleware, OffsiteRefused, SiteOffsiteMiddleware
 from crawler.spiders.reports import ReportSpider
 from crawler.state import Previous
 from storage.sites import Site
@@ -168,7 +168,7 @@ def _fail(request: Request, exc: Exception) -> Failure:
         ),
         # The column moved to another domain (Haidian → zyk.bjhd.gov.cn): reported, not followed.
         (
-            lambda r: IgnoreRequest("offsite: zyk.bjhd.gov.cn is not an allowed domain"),
+            lambda r: OffsiteRefused("zyk.bjhd.gov.cn"),
             "CRAWL.NO_REPORT_COLUMN",
             "offsite",
         ),

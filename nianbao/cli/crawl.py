@@ -51,11 +51,13 @@ def _check_sites(data_dir: str, site_ids: list[str], *, create: bool = True) -> 
         return len(site_ids) if site_ids else len(list_sites(archive.db, enabled_only=True))
 
 
-def _crawl(data_dir: str, site_ids: list[str], today: date | None, expected: int) -> Any:
+def _crawl(
+    data_dir: str, site_ids: list[str], today: date | None, expected: int, *, all_years: bool = False
+) -> Any:
     """Run the crawl child; fails when it crawled nothing of the ``expected`` sites."""
     from nianbao.crawling import run_crawl
 
-    result = run_crawl(data_dir, site_ids, today)
+    result = run_crawl(data_dir, site_ids, today, all_years=all_years)
     if result.signal_received is not None and not result.sites:
         _stopped(result)
     if not result.ok and not result.sites:
@@ -132,9 +134,16 @@ def print_summary(result: Any) -> None:
     help="Load this sites file (YAML, CSV or XLSX) into the registry first.",
 )
 @click.option("--site", "site_ids", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
+@click.option(
+    "--all-years",
+    is_flag=True,
+    help="抓取栏目中列出的所有年份的年报（用于一次性补建历史存档）；默认只抓取站点起始年份（first_year）及以后的年报。",
+)
 @today_option
 @data_option
-def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None, data_dir: str) -> None:
+def crawl(
+    sites_file: str | None, site_ids: tuple[str, ...], all_years: bool, today: date | None, data_dir: str
+) -> None:
     """Crawl every enabled site (or the named ones): find, date and fetch each annual report.
 
     Reports are stored and checked, crawl problems (unreachable, blocked,
@@ -152,7 +161,7 @@ def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None,
     if count == 0:
         raise Failure("没有可抓取的站点：请先用 --sites 导入站点清单，或检查站点是否已停用")
     click.echo(f"开始抓取 {count} 个站点……")
-    result = _crawl(data_dir, list(site_ids), today, count)
+    result = _crawl(data_dir, list(site_ids), today, count, all_years=all_years)
     print_summary(result)
     _check_child(result)
 
