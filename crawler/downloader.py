@@ -74,4 +74,5 @@ class PoliteDownloader(Downloader):
                 slot.latercall = None
             while slot.queue:
                 request, deferred = slot.queue.popleft()
-                deferred.errback(Failure(CrawlStopped(f"crawl stopped before {request.url} was sent")))
+                stopped = CrawlStopped(f"crawl stopped before {request.url} was sent")
+                deferred.errback(Failure(stopped))  # type: ignore[no-untyped-call]

@@ -27,7 +27,8 @@ next request at once. A stopping crawl does not wait.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import contextlib
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -93,10 +94,8 @@ class ResolveFirstMiddleware:
             return
         from twisted.internet import reactor
 
-        try:
-            await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
-        except Exception:  # noqa: S110  (the download itself reports the failure)
-            pass
+        with contextlib.suppress(Exception):  # a failure is the download's to report
+            await maybe_deferred_to_future(cast(Any, reactor).resolve(host))
 
 
 def tls_failure(exc: BaseException) -> str:
@@ -178,12 +177,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request) and self.backoff_base > 0 and not self.stopping:
             if self._stopped is None:
                 self._stopped = asyncio.Event()
-            try:
+            with contextlib.suppress(TimeoutError):  # the back-off passed (a stop ends it early)
                 await asyncio.wait_for(
                     self._stopped.wait(), self.backoff(int(result.meta.get("retry_times", 1)))
                 )
-            except TimeoutError:
-                pass
         return result
 
     async def process_response(  # type: ignore[override]

@@ -169,7 +169,9 @@ class IntakePipeline:
     def _report_problem(self, item: ReportItem, kind: str, message: str, url: str, **evidence: Any) -> None:
         """CRAWL.DOCUMENT_FAILED for a report that was fetched but could not be taken in, with its list entry."""
         facts = {"kind": kind, "url": url, "report_url": item.url, **item.listing, **evidence}
-        self.problems[item.site_id].append(ProblemItem(item.site_id, DOCUMENT_FAILED, message, url, facts, False))
+        self.problems[item.site_id].append(
+            ProblemItem(item.site_id, DOCUMENT_FAILED, message, url, facts, False)
+        )
 
     async def _take(self, item: ReportItem) -> None:
         intake = self.intakes.get(item.site_id)
@@ -195,7 +197,11 @@ class IntakePipeline:
         if outcome.year is not None:
             self.years[item.site_id].add(outcome.year)
         name = report_name(item.title, outcome.year or item.year)
-        for url, sha256, message in outcome.crashed:  # our reader's failure, not the agency's: a crawl problem
+        for (
+            url,
+            sha256,
+            message,
+        ) in outcome.crashed:  # our reader's failure, not the agency's: a crawl problem
             counts["reader_crashed"] += 1
             self._report_problem(
                 item, "reader_crashed", f"{name}文件读取时读取进程崩溃", url, sha256=sha256, detail=message

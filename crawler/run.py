@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, cast
 
 import crawler  # noqa: F401  (tldextract offline before Scrapy loads)
 
@@ -124,7 +124,7 @@ def _process_class() -> Any:
             for crawler_ in list(self.crawlers):
                 crawler_.signals.send_catch_log(signal=crawl_stopping)
             grace = self.settings.getfloat("NIANBAO_STOP_GRACE", 10.0)
-            reactor.callLater(grace, self._overdue)
+            cast(Any, reactor).callLater(grace, self._overdue)
 
         def _overdue(self) -> None:
             from crawler.signals import crawl_overdue
@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", help="write the crawl summary (JSON) here")
     parser.add_argument("--items", help="write every item (JSON lines, no bodies) here")
     parser.add_argument(
-        "--all-years", action="store_true", help="fetch every listed year (default: from the site's first year)"
+        "--all-years",
+        action="store_true",
+        help="fetch every listed year (default: from the site's first year)",
     )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)

@@ -104,7 +104,9 @@ NIANBAO_ALL_YEARS = False  # fetch reports of every year listed, not only from t
 # Per-site caps (a list of 10,000 report links must not hold the crawl for hours); reported when reached.
 NIANBAO_MAX_REPORTS_PER_SITE = 500  # report pages (or report files linked from the list) fetched per site
 NIANBAO_MAX_ATTACHMENTS_PER_SITE = 1000  # attachments fetched per site
-NIANBAO_STOP_GRACE = 10.0  # seconds a stopped crawl has to close before its unfinished sites are recorded as they are
+NIANBAO_STOP_GRACE = (
+    10.0  # seconds a stopped crawl has to close before its unfinished sites are recorded as they are
+)
 NIANBAO_HOSTS: dict[str, str] = {}  # host name -> address, resolved without DNS (crawler.resolver)
 NIANBAO_HOSTS_ONLY = False  # resolve only NIANBAO_HOSTS names (tests: nothing leaves loopback)
 NIANBAO_READ_FUNCTION = None  # "module:function" reading a document in the worker (tests inject failures)

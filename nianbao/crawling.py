@@ -111,7 +111,13 @@ def run_crawl(
     with crawl_tmp(data_dir) as tmp:
         summary_path = tmp / "summary.json"
         cmd = crawl_command(
-            data_dir, site_ids, today, summary=summary_path, items=items, settings=settings, all_years=all_years
+            data_dir,
+            site_ids,
+            today,
+            summary=summary_path,
+            items=items,
+            settings=settings,
+            all_years=all_years,
         )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)

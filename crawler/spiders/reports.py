@@ -111,6 +111,7 @@ def entry_facts(entry: Entry, year: int | None) -> dict[str, Any]:
         "list_url": entry.list_url,
     }
 
+
 Out = list[Any]
 
 
@@ -506,7 +507,11 @@ class ReportSpider(Spider):
         state.skipped_out_of_range += 1
         if len(state.skipped_examples) < MAX_EXAMPLES:
             state.skipped_examples.append(
-                {"title": entry.title, "url": entry.url, "why": "before_first_year" if before else "after_today"}
+                {
+                    "title": entry.title,
+                    "url": entry.url,
+                    "why": "before_first_year" if before else "after_today",
+                }
             )
         return True
 
@@ -793,7 +798,9 @@ class ReportSpider(Spider):
     def _list_failure(self, state: SiteState, url: str, verdict: Verdict, start: bool) -> Out:
         if verdict.code == "CRAWL.DOCUMENT_FAILED":
             # A list page too large to read (or a bomb): part of the listing is unknown.
-            verdict = Verdict("CRAWL.UNREACHABLE", verdict.kind, f"列表页面{verdict.message}", verdict.evidence)
+            verdict = Verdict(
+                "CRAWL.UNREACHABLE", verdict.kind, f"列表页面{verdict.message}", verdict.evidence
+            )
         if verdict.code in ("CRAWL.BLOCKED", "CRAWL.UNREACHABLE"):
             return [
                 self._problem(
@@ -830,7 +837,12 @@ class ReportSpider(Spider):
         if year is not None:
             if verdict.kind in GONE_KINDS:
                 state.gone.setdefault(year, []).append(
-                    {"title": entry.title, "url": entry.url, "kind": verdict.kind, "reason": short_reason(verdict)}
+                    {
+                        "title": entry.title,
+                        "url": entry.url,
+                        "kind": verdict.kind,
+                        "reason": short_reason(verdict),
+                    }
                 )
             else:
                 state.years_unsettled.add(year)
@@ -882,7 +894,9 @@ class ReportSpider(Spider):
                 "message": short_reason(verdict),
             }
         )
-        message = f"{report_name(item.title, item.year)}附件“{attachment.name}”无法下载（{short_reason(verdict)}）"
+        message = (
+            f"{report_name(item.title, item.year)}附件“{attachment.name}”无法下载（{short_reason(verdict)}）"
+        )
         evidence = {
             **verdict.evidence,
             "kind": verdict.kind,
@@ -892,7 +906,9 @@ class ReportSpider(Spider):
             **item.listing,
             "detail": verdict.message,
         }
-        out: Out = [self._problem(state, "CRAWL.DOCUMENT_FAILED", message, attachment.url, evidence, listing=False)]
+        out: Out = [
+            self._problem(state, "CRAWL.DOCUMENT_FAILED", message, attachment.url, evidence, listing=False)
+        ]
         out.extend(self._assembly_step(state, key))
         return out
 
@@ -1069,7 +1085,9 @@ def _not_a_document(response: Response) -> Verdict | None:
 
 def _same_attachment(candidate: Attachment, old: Attachment) -> bool:
     """The same attachment on a re-read page: the same file name (a gateway link's token changes)."""
-    return bool(candidate.name and candidate.name == old.name) or file_name(candidate.url) == file_name(old.url)
+    return bool(candidate.name and candidate.name == old.name) or file_name(candidate.url) == file_name(
+        old.url
+    )
 
 
 def file_name(url: str) -> str:
