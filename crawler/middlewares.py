@@ -40,7 +40,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.resolver import is_address
 from crawler.signals import crawl_stopping
-from crawler.urls import domain_allowed, host_of
+from crawler.urls import domain_allowed, host_of, is_gateway
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -78,11 +78,18 @@ class SiteOffsiteMiddleware:
             allowed is None
             or request.url.startswith("data:")
             or domain_allowed(host_of(request.url), allowed)
+            or _gateway_to_storage(request)
         ):
             return
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("offsite/filtered")
         raise OffsiteRefused(host_of(request.url))
+
+
+def _gateway_to_storage(request: Request) -> bool:
+    """A download gateway's redirect to the province's file storage (JPaaS → *.cloud.zj.gov.cn): followed."""
+    redirects = request.meta.get("redirect_urls") or []
+    return bool(redirects) and is_gateway(redirects[0]) and domain_allowed(host_of(request.url), ["gov.cn"])
 
 
 class ResolveFirstMiddleware:
@@ -115,7 +122,7 @@ def tls_failure(exc: BaseException) -> str:
 class HttpsFallbackMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.http_only: set[str] = set()  # host:port whose https failed
+        self.http_only: dict[str, str] = {}  # host:port whose https failed -> why
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HttpsFallbackMiddleware:
@@ -129,7 +136,7 @@ class HttpsFallbackMiddleware:
     def process_request(self, request: Request) -> Request | None:
         parts = urlparse_cached(request)
         if parts.scheme == "https" and parts.netloc in self.http_only:
-            return self._http(request, "该网站 https 握手曾失败，改用 http")
+            return self._http(request, self.http_only[parts.netloc])
         return None
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
@@ -143,7 +150,7 @@ class HttpsFallbackMiddleware:
             why = "https 端口拒绝连接，改用 http"
         else:
             return None
-        self.http_only.add(parts.netloc)
+        self.http_only[parts.netloc] = why
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("https_fallback/count")
         return self._http(request, why)

@@ -190,8 +190,11 @@ class IntakePipeline:
         counts = self.counts[item.site_id]
         if outcome.status == "unchanged":
             counts["unchanged"] += 1
-        elif outcome.status == "unreadable":
-            counts["unreadable"] += 1
+        elif outcome.status in (
+            "unreadable",
+            "withheld",
+        ):  # a finding says why (the crawl's, or the archive's)
+            counts[outcome.status] += 1
         else:
             counts["checked"] += 1
         if outcome.year is not None:
@@ -205,12 +208,6 @@ class IntakePipeline:
             counts["reader_crashed"] += 1
             self._report_problem(
                 item, "reader_crashed", f"{name}文件读取时读取进程崩溃", url, sha256=sha256, detail=message
-            )
-        if outcome.status == "unreadable" and not outcome.crashed and not item.failed:
-            # (A failed download was reported by the spider already, naming the report.)
-            what = "附件无法读取，报告未检查" if outcome.withheld else "文件无法读取"
-            self._report_problem(
-                item, "unreadable", f"{name}{what}（{outcome.problem or '无法读取'}）", item.url
             )
 
     async def _finish_when_taken(self, item: SiteDoneItem) -> None:

@@ -66,7 +66,8 @@ class Submission:
     failed: list[str] = field(default_factory=list)  # attachments that could not be fetched, and why
 
 
-Status = Literal["added", "unchanged", "unreadable"]
+# withheld: only a "详见附件" page arrived (its attachment could not be fetched): nothing recorded, not checked.
+Status = Literal["added", "unchanged", "unreadable", "withheld"]
 
 
 @dataclass
@@ -218,31 +219,44 @@ class Intake:
         submission = step.submission
         outcome = Outcome("added", year=submission.given_year or submission.year_hint)
         best: tuple[float, Report, StoredDocument] | None = None
+        unreadable: set[str] = set()
         for (incoming, document), reading in zip(step.readable, readings, strict=True):
             where = incoming.url or incoming.name or document.sha256
             if isinstance(reading, ReaderCrashed):  # our reader's failure, not the agency's: said so
                 outcome.problems.append((where, str(reading)))
                 outcome.crashed.append((where, document.sha256, str(reading)))
+                unreadable.add(where)
                 continue
             if reading.report is None:
                 outcome.problems.append((where, reading.problem or "无法读取"))
+                unreadable.add(where)
                 continue
             score = _score(reading.report)
             if best is None or score > best[0]:
                 best = (score, reading.report, document)
         if best is not None and not holds_report(best[1]) and (submission.failed or outcome.problems):
-            # A "详见附件" page whose attachment failed: judging the page would give a dozen false STRUCT.*
-            # errors. The report is kept unread; its failed attachment is what the supervisor hears about.
+            # A "详见附件" page whose attachment failed: judged, the page would give a dozen false STRUCT.*
+            # errors. The report is not checked. An attachment that could not be downloaded is the crawl's
+            # finding already (naming the report); one that could not be read is recorded as the report's
+            # unreadable version (its CRAWL.DOCUMENT_FAILED names the report's year and the problem).
             outcome.withheld = True
-            outcome.problems.extend(("", why) for why in submission.failed)
+            if submission.failed:
+                outcome.status = "withheld"
+                outcome.problems.extend(("", why) for why in submission.failed)
+                return outcome
             best = None
         if best is None:
             outcome.status = "unreadable"
             parse_error = outcome.problem or "无法读取"
+            document = step.readable[0][1]
             if outcome.withheld:
-                parse_error = f"报告附件无法下载或读取，页面本身不含报告正文，未检查（{parse_error}）"
+                document = next(
+                    d for inc, d in step.readable if (inc.url or inc.name or d.sha256) in unreadable
+                )
+                named = f"{outcome.year}年度报告" if outcome.year else "报告"
+                parse_error = f"{named}的附件无法读取（{parse_error}），其页面只写“详见附件”，报告未检查"
             self.run.record_report(
-                step.readable[0][1],
+                document,
                 None,
                 year=outcome.year,
                 parse_error=parse_error,

@@ -28,6 +28,7 @@ class MockPortal:
     def __init__(self, hosts: list[dict[str, Any]]) -> None:
         self.hosts = hosts
         self.urls: dict[str, str] = {}
+        self.addresses: dict[str, str] = {}  # name -> http://IP:PORT (also for hosts addressed by name)
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
         self._spec = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in start, removed in stop)
@@ -54,7 +55,8 @@ class MockPortal:
             err = self._stderr.read().decode("utf-8", "replace")
             self.stop()
             raise RuntimeError(f"mock portal server did not start: {err[-2000:]}")
-        self.urls = json.loads(line)
+        started = json.loads(line)
+        self.urls, self.addresses = started["urls"], started["addresses"]
         return self.urls
 
     def stop(self) -> None:
@@ -73,7 +75,7 @@ class MockPortal:
         Path(self._spec.name).unlink(missing_ok=True)
 
     def _control(self, what: str) -> Any:
-        base = next(iter(self.urls.values()))
+        base = next(iter(self.addresses.values()))
         with urllib.request.urlopen(f"{base}/__mock__/{what}", timeout=10) as answer:
             return json.loads(answer.read())
 
@@ -83,6 +85,18 @@ class MockPortal:
 
     def reset(self) -> None:
         self._control("reset")
+
+    def hosts_table(self) -> dict[str, str]:
+        """Host names to addresses, for ``NIANBAO_HOSTS`` (the crawl resolves them without DNS)."""
+        table = {}
+        for host in self.hosts:
+            for name in [host.get("hostname"), *host.get("aliases", [])]:
+                if name:
+                    table[name] = host["ip"]
+        return table
+
+    def port(self, name: str) -> int:
+        return int(self.addresses[name].rsplit(":", 1)[1])
 
     def __enter__(self) -> MockPortal:
         self.start()
