@@ -30,7 +30,8 @@ replaced with a gateway link whose token expires, see ``_jpaas``).
 ``{{host:NAME}}`` in text (and in a route's ``location``) is replaced with host
 NAME's base URL.
 
-A route can also serve a gzip bomb (``"gzip_bomb": BYTES``: that many zero
+A host's ``connect_lag`` delays reading the first request of every new connection
+(see ``PlainHTTPChannel``). A route can also serve a gzip bomb (``"gzip_bomb": BYTES``: that many zero
 bytes, gzip-compressed, ``Content-Encoding: gzip``).
 
 Every request is logged, with the Host header it named (several host names
@@ -363,9 +364,21 @@ class Host(resource.Resource):
 
 
 class PlainHTTPChannel(http.HTTPChannel):
-    """An http server met with a TLS handshake answers 400 and closes, as nginx or Apache do."""
+    """An http server met with a TLS handshake answers 400 and closes, as nginx or Apache do.
+
+    A host's ``connect_lag`` makes a new connection wait that long before its first request is read
+    (a loaded server, a slow handshake): the first request on a connection arrives late, the next
+    ones on the same connection do not.
+    """
 
     _first = True
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        lag = float(getattr(self.site.resource, "spec", {}).get("connect_lag", 0))
+        if lag > 0:
+            self.transport.pauseProducing()
+            reactor.callLater(lag, self.transport.resumeProducing)
 
     def dataReceived(self, data: bytes) -> None:
         if self._first and data[:2] == b"\x16\x03":
