@@ -92,6 +92,7 @@ class IntakePipeline:
         self.read_function: str | None = settings.get("NIANBAO_READ_FUNCTION")
         self.stopping = False
         self.closed = False
+        self.interrupted: set[str] = set()  # sites with a report whose reading a stop cut short
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IntakePipeline:
@@ -150,6 +151,7 @@ class IntakePipeline:
             try:
                 await work
             except asyncio.CancelledError:  # a stop: the report is not recorded (read again next time)
+                self.interrupted.add(site_id)
                 return
             except Exception as exc:  # the report is a finding; the site's run still finishes
                 logger.exception("could not record a report of site %s", site_id)
@@ -214,6 +216,8 @@ class IntakePipeline:
         """Finish the site's run once every report of it has been read, checked and recorded."""
         while self.inflight[item.site_id]:
             await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
+        if item.site_id in self.interrupted:
+            return  # not judged on part of its reports: recorded as stopped (``record_unfinished``)
         try:
             self._finish_site(item)
         except Exception:
