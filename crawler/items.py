@@ -182,6 +182,7 @@ def submission_of(item: ReportItem) -> Submission:
         dates=[_kept(seen) for seen in item.date_evidence],
         image_only=item.image_only,
         failed=[_failed(entry) for entry in item.failed],
+        listing=dict(item.listing),
     )
 
 

@@ -126,6 +126,8 @@ def test_an_unreadable_attachment_is_a_finding_not_a_judged_wrapper_page(crawled
     _, _, _, rows, _ = crawled
     (unreadable,) = [f for f in _open(rows, "traps", "CRAWL.") if f.year == 2021]
     assert "2021年度报告的附件无法读取" in unreadable.message and "未检查" in unreadable.message
+    assert unreadable.evidence["title"] == f"{P.TRAP_AGENCY}2021年政府信息公开工作年度报告"
+    assert unreadable.evidence["list_date"] == "2022-01-15"
     # No STRUCT.* at all: the trap reports were not judged on their 详见附件 pages, the good one is complete.
     assert not _open(rows, "traps", "STRUCT.")
     judged = [f for f in _open(rows, "traps") if not f.code.startswith("CRAWL.") and f.year != 2024]
