@@ -42,7 +42,7 @@ def inputs(fmt: str) -> list[tuple[bytes, str]]:
     return out
 
 
-def run_one(fmt: str, copies: int) -> dict[str, float]:
+def run_one(fmt: str, copies: int) -> dict[str, float | str]:
     from monitor.check import check_reports, read_report
 
     docs = inputs(fmt)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from nianbao.digest import resolve_period, write_digest
 
     files = write_digest(archive, args.out, resolve_period(None, CRAWL_DAYS[-1]), xlsx=True)
-    problems = verify(files.digest)
+    problems = verify(archive, resolve_period(None, CRAWL_DAYS[-1]))
     if args.screenshot:
         from screenshot import screenshot
 
@@ -167,18 +167,23 @@ def report_runs(archive: Path) -> None:
         )
 
 
-def verify(digest: object) -> list[str]:
+def verify(archive: Path, period: object) -> list[str]:
     """Every planted problem in its section; returns what is missing."""
-    from nianbao.digest.model import Digest
+    from nianbao.digest import build_digest
+    from nianbao.digest.weeks import Period
+    from storage.archive import Archive
 
-    assert isinstance(digest, Digest)
-    shown = {(f.site_id, f.code): f.status for f in digest.open_findings}
+    assert isinstance(period, Period)
+    with Archive.open(archive) as store:
+        digest = build_digest(store.db, period)
+        shown = {(f.site_id, f.code): f.status for f in digest.open_findings}
+        resolved = {(f.site_id, f.code) for f in digest.resolved()}
+        digest.close()
     missing = [
         f"需要处理：{site} {code}（{status}）"
         for site, code, status in PLANTED
         if shown.get((site, code)) != status
     ]
-    resolved = {(f.site_id, f.code) for f in digest.resolved}
     missing += [f"本周已整改：{site} {code}" for site, code in RESOLVED if (site, code) not in resolved]
     missing += [f"无问题：{site}" for site in CLEAN if any(s == site for s, _ in shown)]
     missing += [f"临近截止：{site}" for site in UPCOMING if site not in {u.site_id for u in digest.upcoming}]

@@ -64,7 +64,9 @@ class Submission:
     dates: list[DateSeen] = field(default_factory=list)  # every date seen, kept with the first document
     image_only: bool = False  # the page says the report is published only as images
     failed: list[str] = field(default_factory=list)  # attachments that could not be fetched, and why
-    listing: dict[str, Any] = field(default_factory=dict)  # the list entry (title, year, list date, list page)
+    listing: dict[str, Any] = field(
+        default_factory=dict
+    )  # the list entry (title, year, list date, list page)
 
 
 # withheld: only a "详见附件" page arrived (its attachment could not be fetched): nothing recorded, not checked.

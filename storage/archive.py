@@ -7,6 +7,9 @@ the blob store and the clock every timestamp comes from.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +23,18 @@ from storage.errors import ArchiveNotFound
 
 DB_NAME = "nianbao.db"
 BLOBS_DIR = "blobs"
+OPEN_LOCK = "nianbao.db.open-lock"
+
+
+@contextlib.contextmanager
+def _opening(root: Path) -> Iterator[None]:
+    """An exclusive lock on the data folder while a process creates, migrates and opens the database."""
+    with open(root / OPEN_LOCK, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class Archive:
@@ -44,9 +59,11 @@ class Archive:
         if not create and not (root / DB_NAME).is_file():
             raise ArchiveNotFound(str(root / DB_NAME))
         root.mkdir(parents=True, exist_ok=True)
-        return cls(
-            connect(root / DB_NAME), BlobStore(root / BLOBS_DIR, durable=durable), clock or system_clock
-        )
+        # Creating or migrating is done by one process at a time; others starting at the same moment
+        # wait here and then find the schema in place.
+        with _opening(root):
+            db = connect(root / DB_NAME)
+        return cls(db, BlobStore(root / BLOBS_DIR, durable=durable), clock or system_clock)
 
     @classmethod
     def in_memory(cls, blobs_dir: str | Path, *, clock: Clock | None = None) -> Archive:

@@ -93,7 +93,7 @@ def test_readable_output_groups_by_severity() -> None:
 
 def test_bad_date_flag_is_a_usage_error() -> None:
     code, _, err = run("check", "--published", "2024/02/05", seed_path("000"))
-    assert code == 2 and "YYYY-MM-DD" in err
+    assert code == 2 and "不是 年-月-日 形式的日期" in err
 
 
 @pytest.mark.parametrize(

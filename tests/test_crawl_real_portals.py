@@ -245,13 +245,13 @@ def test_pingtan_no_request_leaves_loopback(pingtan: Crawl) -> None:
 
 
 def test_pingtan_from_2016_every_failed_year_named(pingtan_2016: Crawl) -> None:
-    failed = {f.year: f for f in pingtan_2016.open("pingtan-2016", "CRAWL.DOCUMENT_FAILED")}
+    failed = {f.year or 0: f for f in pingtan_2016.open("pingtan-2016", "CRAWL.DOCUMENT_FAILED")}
     assert sorted(failed) == [2016, 2017, 2018, 2019, 2020, 2021, 2022, 2025]
     for year, finding in failed.items():
         assert finding.message == f"{year}年度报告页面无法下载（HTTP 404）"
         assert finding.evidence["title"] == f"平潭综合实验区{year}年度政府信息公开工作年度报告"
         assert finding.evidence["list_date"] == LISTED[year][1]
-    missing = {f.year: f.message for f in pingtan_2016.open("pingtan-2016", "PUB.MISSING")}
+    missing = {f.year or 0: f.message for f in pingtan_2016.open("pingtan-2016", "PUB.MISSING")}
     assert sorted(missing) == [2016, 2017, 2018, 2019, 2020, 2021, 2022, 2025]
     assert all("已列出但无法下载" in m for m in missing.values())
     assert not [p for p in pingtan_2016.paths("pingtan") if re.search(r"/t201[1-6]0120_", p)]

@@ -32,10 +32,10 @@ def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     page = BeautifulSoup(Path(printed).read_text(encoding="utf-8"), "html.parser")
 
     figures = {f["data-figure"]: f.select_one(".value").get_text() for f in page.select("[data-figure]")}
-    assert figures["monitored"] == "8" and figures["checked"] == "6" and figures["not_checked"] == "2"
+    assert figures["monitored"] == "8" and figures["not_checked"] == "2"
 
     def codes(site: str) -> dict[str, str]:
-        article = page.select_one(f'#todo article[data-site="{site}"]')
+        article = page.select_one(f'#details details[data-site="{site}"]')
         return {li["data-code"]: li["data-status"] for li in article.select("li.finding")} if article else {}
 
     assert codes("jgsw") == {"DATE.SIGNATURE_YEAR": "open"}  # inconsistent: signed a year early
@@ -46,9 +46,14 @@ def test_demo_digest_lists_the_planted_problems(tmp_path: Path) -> None:
     resolved = {li["data-code"] for li in page.select("#resolved li.finding")}
     assert {"DATE.SIGNATURE_MISSING", "PUB.MISSING"} <= resolved
     unchecked = {
-        tr["data-site"]: tr.get_text(" ", strip=True) for tr in page.select("#unchecked tr[data-site]")
+        tr["data-site"]: tr.get_text(" ", strip=True) for tr in page.select("#call-unchecked tr[data-site]")
     }
     assert "网站拒绝访问" in unchecked["wjw"] and "网站无法访问" in unchecked["jtj"]
+    call = [tr["data-site"] for tr in page.select("#call tr[data-site]")]
+    assert call[:2] == ["scjg", "zxjt"]  # the one that published nothing heads the list, then the late one
     upcoming = [tr.get_text(" ", strip=True) for tr in page.select("#upcoming tbody tr")]
-    assert upcoming == ["卫滨区人民政府 政府 2023 2024-03-31 27"]
+    assert upcoming == ["卫滨区人民政府 政府 — 2023 2024-03-31 27"]
+    # Every finding links to its stored copy, which is in the output folder.
+    for link in page.select("#details a.stored-link"):
+        assert (Path(printed).parent / link["href"]).is_file()
     assert "周报缺少" not in done.stderr

@@ -98,7 +98,10 @@ def test_digest_is_mailed_with_html_text_and_attachments(
     assert recipients == ["duchake@example.gov.cn", "lead@example.gov.cn"]
     assert "年报监测周报 2024-W07" in message["Subject"] and "未解决错误 7" in message["Subject"]
     plain = message.get_body(preferencelist=("plain",)).get_content()
-    assert "监测机关 9 个：检查成功 6，未能检查 3。" in plain and "示例县交通运输局：网站无法访问" in plain
+    assert (
+        "监测机关 9 个：检查成功 6，未能检查 3。" in plain
+        and "示例县交通运输局：未能检查：网站无法访问" in plain
+    )
     html = message.get_body(preferencelist=("html",)).get_content()
     page = BeautifulSoup(html, "html.parser")
     assert page.select_one('[data-figure="open_errors"] .value').get_text() == "7"

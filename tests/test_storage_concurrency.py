@@ -84,3 +84,34 @@ def test_two_writers_take_turns(tmp_path):
     with Archive.open(data) as archive:
         assert archive.db.execute("SELECT count(*) FROM reports").fetchone()[0] == len(names)
         assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_twenty_first_starts_on_one_fresh_folder_all_succeed(tmp_path):
+    """One process creates and migrates a fresh archive; the others starting with it wait, then open it."""
+    data = tmp_path / "fresh"
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        "sites:\n"
+        + "".join(
+            f"  - id: s{i}\n    agency: 第{i}号机关\n    level: department\n"
+            f"    start_urls: [http://s{i}.example.gov.cn/nb/]\n"
+            for i in range(3)
+        ),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "nianbao", "sites", "import", str(sites), "--data", str(data)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    starts = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(20)
+    ]
+    results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in starts]
+    for p in starts:
+        for stream in (p.stdout, p.stderr):
+            if stream:
+                stream.close()
+    assert [code for code, _ in results] == [0] * 20, [err for code, err in results if code]
+    with Archive.open(data) as archive:
+        assert archive.db.execute("SELECT count(*) FROM sites").fetchone()[0] == 3

@@ -52,8 +52,8 @@ def test_yaml_contract(tmp_path):
     ("text", "problem"),
     [
         ("sites: 3", "sites"),
-        ("sites:\n  - id: a\n", "第 1 个站点：缺少机关名称"),
-        ("sites:\n  - {id: a, agency: 甲, level: county}\n", "层级"),
+        ("sites:\n  - id: a\n", "第 1 个站点（第 2 行）：机关名称不能为空"),
+        ("sites:\n  - {id: a, agency: 甲, level: county}\n", "类型「county」应为"),
         ("sites:\n  - {id: A B, agency: 甲}\n", "站点编号"),
         ("sites:\n  - {id: a, agency: 甲, deadline: '13-40'}\n", "截止日期"),
         ("sites:\n  - {id: a, agency: 甲, start_urls: [ftp://x]}\n", "http"),
@@ -87,7 +87,7 @@ def test_csv_with_chinese_headers_in_gbk(tmp_path):
     )
     assert town.level == "township" and town.deadline == "02-20" and not town.enabled
     assert town.start_urls == ["http://town.gov.cn/nb/", "http://town.gov.cn/nb2/"]
-    assert town.id.startswith("town-gov-cn-")
+    assert town.id.startswith("town-")
     assert load_sites(path)[1].id == town.id  # stable: a second import updates the same row
 
 

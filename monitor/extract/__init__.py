@@ -74,8 +74,8 @@ def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
     report.letterhead = layout.letterhead
     report.body_text = "\n".join(squeeze_cjk_spaces(ln.text) for ln in lines if ln.text.strip())
 
-    for number, (heading, text) in section_texts(lines, layout).items():
-        report.sections[number] = Section(number, heading.text, text, heading.line + 1)
+    for number, (head, text) in section_texts(lines, layout).items():
+        report.sections[number] = Section(number, head.text, text, head.line + 1)
 
     has_table_rows = any(ln.is_row for ln in lines)
     if not report.sections and not has_table_rows and not (report.title and "信息公开" in report.title):

@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from monitor.codes import Level
 from monitor.extract.dates import chinese_number, find_dates, whole_line_date
 from monitor.extract.normalize import compact, halfwidth, has_cjk, squeeze_cjk_spaces
-from monitor.model import DatedText, Level, Period
+from monitor.model import DatedText, Period
 from monitor.readers.base import Line
 
 # A name carries its region when it contains a place-level word (赣州经开区…, 卫滨区…, 郑县…).

@@ -17,6 +17,9 @@ class Line:
     cells: list[str] | None = None
     page: int | None = None  # 1-based page for PDF input
     table: int | None = None  # index of the source table (HTML/DOCX/PDF), None for text input
+    # Why the reader is not sure of this row's cells (in Chinese, for evidence), None when it is:
+    # e.g. a figure of an unruled PDF table that lines up with no column.
+    uncertain: str | None = None
 
     @property
     def is_row(self) -> bool:

@@ -406,7 +406,8 @@ def _find_body(root: etree._Element, headings: list[etree._Element]) -> _Body:
             return _Body(best, "class/id " + (best.get("id") or best.get("class") or ""), False)
         if lca is not None:
             if lca.tag.lower() in {"tr", "tbody", "table"}:
-                lca = lca.getparent() if lca.tag.lower() != "table" else lca
+                parent = lca.getparent() if lca.tag.lower() != "table" else lca
+                lca = parent if parent is not None else lca
             return _Body(lca, "section headings", False)
     else:
         total = _weight(body)
@@ -518,10 +519,10 @@ def _date_candidates(root: etree._Element, header_lines: list[str]) -> list[tupl
         name = (meta.get("name") or meta.get("property") or "").strip()
         rank = _META_DATES.get(name.lower())
         content = meta.get("content") or ""
-        m = _META_DATE_VALUE.search(content)
-        if rank is None or not m:
+        hit = _META_DATE_VALUE.search(content)
+        if rank is None or not hit:
             continue
-        value = _iso(m.group(1), m.group(2), m.group(3))
+        value = _iso(hit.group(1), hit.group(2), hit.group(3))
         if value:
             attr = "name" if meta.get("name") else "property"
             quote = f'<meta {attr}="{name}" content="{content.strip()}">'
@@ -557,7 +558,7 @@ def _find_title(root: etree._Element) -> tuple[str, str] | None:
         tag = el.tag.lower()
         named = any(_TITLE_CLASS.search(n) for n in [el.get("id") or "", *_classes(el)])
         if tag in {"h1", "h2", "h3"} or (named and tag not in {"html", "head", "title", "body"}):
-            text = clean_text(" ".join(el.itertext()))
+            text = clean_text(" ".join(str(t) for t in el.itertext()))
             if 4 <= len(text) <= 120:
                 headings.append((tag, text))
     for wanted in ({"h1", "h2", "h3"}, None):
@@ -579,7 +580,7 @@ def _find_title(root: etree._Element) -> tuple[str, str] | None:
 def _title_parts(root: etree._Element) -> list[str]:
     # lxml reads <title> as RCDATA: a <script> in it is plain text here, never markup.
     title_el = root.find(".//title")
-    text = clean_text(title_el.text_content()) if title_el is not None else ""
+    text = clean_text("".join(str(t) for t in title_el.itertext())) if title_el is not None else ""
     return [p.strip() for p in _TITLE_SPLIT.split(text) if p.strip()] if text else []
 
 
@@ -620,7 +621,8 @@ def _marker_body(text: str, path: str) -> tuple[etree._Element, etree._Element, 
         if i != -1 and j != -1 and text[i + len(begin) : j].strip():
             inner = _parse("<html><body>" + text[i + len(begin) : j] + "</body></html>", path)
             outer = _parse("<html><body>" + text[:i] + text[j + len(end) :] + "</body></html>", path)
-            return inner.find("body"), outer, begin.strip("<!->")
+            body = inner.find("body")
+            return (body if body is not None else inner), outer, begin.strip("<!->")
     return None
 
 
