@@ -354,16 +354,10 @@ def test_a_report_that_crashes_the_pipeline_is_a_finding_naming_it(tmp_path: Pat
 
     pipeline.intakes["s1"].take = overflow
     url = "http://s1.gov.cn/nb/2022.html"
-    listing = {
-        "title": "某局2022年政府信息公开工作年度报告",
-        "year": 2022,
-        "list_date": "2023-01-20",
-        "list_url": "http://s1.gov.cn/nb/",
-    }
+    title, list_url = "某局2022年政府信息公开工作年度报告", "http://s1.gov.cn/nb/"
+    listing = {"title": title, "year": 2022, "list_date": "2023-01-20", "list_url": list_url}
     page = FetchedDocument(url, "page", body=b"<html>2022</html>", content_type="text/html")
-    item = ReportItem(
-        "s1", url, listing["title"], 2022, listing["list_url"], documents=[page], listing=listing
-    )
+    item = ReportItem("s1", url, title, 2022, list_url, documents=[page], listing=listing)
 
     async def scenario() -> None:
         await pipeline.process_item(item)
