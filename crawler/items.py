@@ -145,7 +145,7 @@ class SiteDoneItem:
     dated_items: int = 0
     problems: int = 0
     column_url: str = ""
-    # Years whose every listed report is gone (404, soft 404): year -> those entries.
+    # Years whose every listed report is gone (HTTP 404): year -> those entries.
     years_failed: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     skipped_out_of_range: int = 0  # listed reports outside the years that matter (not fetched)
     capped: int = 0  # listed reports or attachments not fetched: the per-site cap was reached

@@ -93,7 +93,7 @@ class SiteState:
     capped_reports: int = 0
     capped_attachments: int = 0
     capped_examples: list[dict[str, Any]] = field(default_factory=list)
-    # What became of each listed year: a report obtained, or every listed report gone (404, soft 404).
+    # What became of each listed year: a report obtained, or every listed report gone (HTTP 404).
     years_obtained: set[int] = field(default_factory=set)
     years_unsettled: set[int] = field(default_factory=set)  # not fetched (cap) or failed for a passing reason
     gone: dict[int, list[dict[str, Any]]] = field(default_factory=dict)

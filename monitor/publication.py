@@ -2,8 +2,8 @@
 
 Decided per site after a crawl; only a site crawled successfully can be
 missing a report (otherwise its CRAWL.* finding says why we could not look).
-A year whose report the list named but whose link is dead (404, a page saying
-it does not exist) is missing too, and its finding says so: 已列出但无法下载, not 未发布.
+A year whose report the list named but whose link is dead (HTTP 404) is
+missing too, and its finding says so: 已列出但无法下载, not 未发布.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the listing was complete); this module judges it and writes the site's run
 through its intake, in one transaction. A site whose listing could not be
 read completely is never judged for missing reports: its CRAWL.* finding
 says why it could not be looked at. A year whose listed report is gone (its
-link answers 404, or a page saying it does not exist) is judged missing, and its PUB.MISSING
+link answers 404) is judged missing, and its PUB.MISSING
 says it was listed but could not be downloaded. A site whose list pages our own
 code could not read is recorded as an error (and not judged for missing years).
 """

@@ -531,3 +531,13 @@ def test_an_anhui_column_is_read_through_its_label_service(tmp_path: Path) -> No
     assert ["pageIndex=2" in f.url for f in listing.fetches] == [True, False]
     # Without the template path on the page the list is not guessed at.
     assert label_params(url, text.replace("file: '/xxgk/publicInfoList_newest2020'", "")) is None
+
+
+def test_list_links_follow_the_pages_base_href() -> None:
+    page = (
+        '<html><head><base href="http://www.example.gov.cn/zwgk/nb/"></head><body><ul>'
+        '<li><a href="202401/t20240122_1.html">某局2023年政府信息公开工作年度报告</a><span>2024-01-22</span></li>'
+        "</ul></body></html>"
+    )
+    (entry,) = adapters.parse("http://www.example.gov.cn/list/index.html", page).entries
+    assert entry.url == "http://www.example.gov.cn/zwgk/nb/202401/t20240122_1.html"

@@ -117,14 +117,24 @@ def link_title(anchor: Any) -> str:
     return normalize_title(title if len(title) >= len(text) else text)
 
 
+def page_base(url: str, doc: Any) -> str:
+    """What the page's relative links are relative to: its ``<base href>`` when it has one, as in a browser."""
+    for href in doc.xpath("//base/@href")[:1]:
+        joined = absolute(url, str(href))
+        if joined:
+            return joined
+    return url
+
+
 def html_listing(
     family: str, url: str, doc: Any, scope: str | None = None, start_page: bool = False
 ) -> Listing:
     """Entries, sub-columns and column links in an HTML list (or a fragment of records)."""
     listing = Listing(family)
     seen: set[str] = set()
+    base = page_base(url, doc)
     for anchor in doc.iter("a"):
-        target = absolute(url, anchor.get("href"))
+        target = absolute(base, anchor.get("href"))
         if not target or target in seen:
             continue
         title = link_title(anchor)

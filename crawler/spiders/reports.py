@@ -57,8 +57,9 @@ MAX_LIST_REQUESTS = 1000  # per site: a runaway pager is cut here (and noted)
 MAX_EXAMPLES = 20  # capped or skipped links named in a finding's evidence
 _EMPTY_LIST = re.compile(r"暂无(相关)?(信息|数据|内容|记录|文章)|没有(相关)?(信息|数据|记录)")
 # Failures that say the report is not there at all: its year counts as not found (PUB.MISSING 已列出但无法下载).
-# A page moved to another domain is not among them: the report may well be there (Haidian → zyk.bjhd.gov.cn).
-GONE_KINDS = frozenset({"http404", "soft404"})
+# Only the server's own 404/410: a page moved to another domain may well hold the report (Haidian →
+# zyk.bjhd.gov.cn), and a "soft 404" is read from the page's words, too weak to call a report missing.
+GONE_KINDS = frozenset({"http404"})
 # Gateway answers worth one fresh link from the report page (an expired fileUrl answers in one of these ways).
 _REFRESHABLE = frozenset({"gateway_expired", "http404", "soft404", "http4xx", "http5xx", "not_document"})
 _GATEWAY_LIMITED = re.compile("(下载次数|频繁|上限|限流)")
