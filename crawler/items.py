@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import DateSeen, Publication
-from nianbao.intake import Incoming, Role, Submission
-
-# Where the publication date was looked for when none was found (PUB.DATE_UNKNOWN's evidence).
-LOOKED_AT = "详情页、列表页、网址"
+from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
 
 
 def report_name(title: str, year: int | None) -> str:

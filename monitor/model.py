@@ -333,6 +333,10 @@ class DateSeen:
         )
 
 
+# The source of a publication date the user gave (``--published``): it stands, whatever the page says.
+GIVEN = "--published"
+
+
 @dataclass(frozen=True)
 class Publication:
     """Where and when a report was published, as far as it is known.
@@ -347,6 +351,10 @@ class Publication:
     source: str | None = None  # e.g. "meta:PubDate", "text:发布时间", "list", "option"
     url: str | None = None
     quote: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.source == GIVEN
 
     @classmethod
     def of(cls, seen: DateSeen | None, url: str | None, looked_at: str) -> Publication:

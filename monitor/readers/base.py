@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.model import DateSeen
+
 
 @dataclass
 class Line:
@@ -33,7 +35,8 @@ class SourceDocument:
     path: str
     format: str  # text | html | docx | pdf | doc
     lines: list[Line] = field(default_factory=list)
-    # Metadata found in the file: "title" (<title>/ArticleTitle/core props), "pubdate" (meta PubDate,
-    # Maketime, 发布时间 text), "pubdate_source", "encoding", "pages" ...
+    # Metadata found in the file: "title" (<title>/ArticleTitle/core props), "encoding", "pages" ...
     meta: dict[str, str] = field(default_factory=dict)
+    # What a portal page states about its own publication (monitor.portal.page): the evidence, unranked.
+    dates: list[DateSeen] = field(default_factory=list)
     image_only: bool = False  # a PDF or page with no text layer: only images

@@ -28,8 +28,8 @@ from typing import Any
 
 from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.html import join_parts
 from monitor.readers.pdfgrid import TextLine, find_grids, segments_of
+from monitor.text import join_parts
 
 __all__ = ["read_pdf"]
 

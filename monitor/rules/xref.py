@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from monitor.extract.normalize import compact, halfwidth, letters_only
+from monitor.extract.normalize import compact, letters_only
 from monitor.model import Finding, Report
 from monitor.rules.evidence import cell_ref, quote
 from monitor.rules.registry import RuleContext, finding, rule
@@ -16,6 +16,7 @@ from monitor.template import (
     TABLE4_COLUMNS,
     TABLE4_GROUPS,
 )
+from monitor.text import halfwidth
 
 # "未收到政府信息公开申请", "未接到依申请公开办件" — the applications themselves, not what followed them
 # ("未发生因依申请公开答复引起的行政复议", "未收到申请人对答复结果的投诉").
