@@ -71,6 +71,20 @@ EVIDENCE_LABELS: dict[str, str] = {
     "message": "说明",
     "source": "来源",
     "reason": "原因",
+    # What the crawler saw of a report that could not be fetched or read.
+    "list_date": "列表日期",
+    "list_url": "列表页",
+    "redirected_to": "跳转到",
+    "host": "域名",
+    "detail": "说明",
+    "listed": "已列出的报告",
+    "not_fetched": "未抓取的年报链接数",
+    "attachments_not_fetched": "未下载的附件数",
+    "limit": "每站年报上限",
+    "attachment_limit": "每站附件上限",
+    "examples": "示例",
+    "max_size": "大小上限（字节）",
+    "decompressed_so_far": "已解压（字节）",
 }
 
 # The crawler's verdict kinds (crawler/detect.py), in words.
@@ -90,6 +104,14 @@ KIND_NAMES = {
     "error": "下载出错",
     "too_large": "文件过大",
     "offsite": "跳转到登记域名之外",
+    "decompression_cap": "解压后超过大小上限（疑似压缩炸弹）",
+    "gateway_expired": "下载链接已失效",
+    "gateway_limited": "下载次数受限",
+    "not_document": "链接返回的不是文件",
+    "parse_error": "页面无法解析",
+    "reader_crashed": "读取进程崩溃",
+    "record_failed": "读取或记录时出错",
+    "cap": "超过每站抓取上限",
 }
 
 # Evidence keys shown elsewhere on the card (the link) or of no use to a reader.
