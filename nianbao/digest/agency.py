@@ -15,9 +15,9 @@ from sqlite_utils import Database
 
 from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES, RunStatus, code_title
 from monitor.deadlines import deadline_for
+from monitor.evidence import evidence_items, readable, source_name
 from nianbao.digest.build import page_of, safe_url, weeks_between
 from nianbao.digest.copies import copy_path
-from monitor.evidence import evidence_items, readable, source_name
 from nianbao.digest.evidence import day, moment
 from nianbao.digest.model import FindingView, StoredCopy
 from nianbao.digest.weeks import Week
