@@ -27,7 +27,10 @@ from storage.sites import Site, save_sites
 from tests.support.mockportal import MockPortal, loopback_binds
 from tests.support.mockportal import platforms as P
 
-pytestmark = pytest.mark.skipif(not loopback_binds("127.0.13.3"), reason="needs 127.0.0.0/8 on loopback")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not loopback_binds("127.0.13.3"), reason="needs 127.0.0.0/8 on loopback"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2025-06-01"

@@ -27,9 +27,10 @@ from tests.support.mockportal.content import national_metas, page
 SITES = 160
 DELAY = 0.5
 LAG = 0.3
-pytestmark = pytest.mark.skipif(
-    not loopback_binds(f"127.0.15.{SITES}"), reason="needs 127.0.0.0/8 on loopback"
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not loopback_binds(f"127.0.15.{SITES}"), reason="needs 127.0.0.0/8 on loopback"),
+]
 
 
 def _tree(root: Path) -> None:

@@ -31,7 +31,10 @@ from storage.sites import Site, save_sites
 from tests.support.mockportal import MockPortal, loopback_binds
 from tests.support.mockportal import platforms as P
 
-pytestmark = pytest.mark.skipif(not loopback_binds("127.0.12.2"), reason="needs 127.0.0.0/8 on loopback")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not loopback_binds("127.0.12.2"), reason="needs 127.0.0.0/8 on loopback"),
+]
 
 FAST = {
     "DOWNLOAD_DELAY": 0.05,
