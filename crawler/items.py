@@ -19,6 +19,11 @@ from monitor.model import DateSeen, Publication
 from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
 
 
+def report_name(title: str, year: int | None) -> str:
+    """How a message names a report: its year when known, else its title."""
+    return f"{year}年度报告" if year else f"年报“{title}”"
+
+
 @dataclass
 class FetchedDocument:
     """One downloaded (or confirmed unchanged) document."""
@@ -68,6 +73,7 @@ class ReportItem:
     documents: list[FetchedDocument] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)  # attachments that could not be fetched
     also_at: list[str] = field(default_factory=list)  # other URLs the same report was listed under
+    listing: dict[str, Any] = field(default_factory=dict)  # the list entry: title, year, list date, list page
 
     @property
     def page(self) -> FetchedDocument | None:
@@ -93,6 +99,7 @@ class ReportItem:
             "documents": [d.to_json() for d in self.documents],
             "failed": self.failed,
             "also_at": self.also_at,
+            "listing": self.listing,
         }
 
 
@@ -135,11 +142,18 @@ class SiteDoneItem:
     dated_items: int = 0
     problems: int = 0
     column_url: str = ""
+    # Years whose every listed report is gone (HTTP 404): year -> those entries.
+    years_failed: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    skipped_out_of_range: int = 0  # listed reports outside the years that matter (not fetched)
+    capped: int = 0  # listed reports or attachments not fetched: the per-site cap was reached
+    errors: list[str] = field(default_factory=list)  # our own failures (a page we could not parse)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["kind"] = "site"
         data["years_listed"] = {str(k): v for k, v in self.years_listed.items()}
+        data["years_failed"] = {str(k): v for k, v in self.years_failed.items()}
         return data
 
 
@@ -164,7 +178,15 @@ def submission_of(item: ReportItem) -> Submission:
         publication=Publication.of(item.publication, item.url, LOOKED_AT),
         dates=[_kept(seen) for seen in item.date_evidence],
         image_only=item.image_only,
+        failed=[_failed(entry) for entry in item.failed],
+        listing=dict(item.listing),
     )
+
+
+def _failed(entry: dict[str, Any]) -> str:
+    """An attachment that could not be fetched, in a few words (the intake's wrapper-page rule)."""
+    name = entry.get("name") or entry.get("url") or ""
+    return f"{name}：{entry.get('message') or entry.get('kind') or '无法下载'}"
 
 
 def _kept(seen: DateSeen) -> DateSeen:
