@@ -34,7 +34,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Literal, Protocol
@@ -307,6 +307,7 @@ class IsolatedReader:
             self._idle.put(None)
         self._started: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._closed = False
         # The threads that wait for the workers: as many as workers, so other reads queue here
         # rather than in (and starving) the event loop's default executor.
         self._threads = ThreadPoolExecutor(max(workers, 1), thread_name_prefix="nianbao-read")
@@ -329,11 +330,15 @@ class IsolatedReader:
         worker = self._idle.get()
         try:
             for attempt in (1, 2):
+                if self._closed:
+                    raise CancelledError(f"reader closed while {path} waited to be read")
                 if worker is None:
                     worker = self._start()
                 try:
                     answer = worker.ask(request, self.limits.seconds + self.limits.grace)
                 except _Died:
+                    if self._closed:  # killed by close(wait=False), not by the document
+                        raise CancelledError(f"reader closed while {path} was read") from None
                     # The worker died on this document: once more in a fresh one, then give up on it.
                     self._stop(worker, kill=True)
                     worker = None
@@ -374,8 +379,18 @@ class IsolatedReader:
             self._started.discard(worker)
         worker.stop(kill=kill)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers. ``wait=False`` (a crawl told to stop): reads still running are not waited
+        for, their workers are killed, and they and the reads still queued end with CancelledError."""
+        self._closed = not wait or self._closed
+        if not wait:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            with self._lock:
+                busy = list(self._started)
+            for worker in busy:
+                worker.process.kill()
         self._threads.shutdown(wait=True, cancel_futures=True)
+        self._closed = True
         with self._lock:
             workers = list(self._started)
             self._started.clear()

@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import time
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,22 @@ def test_reading_errors_cross_the_process_boundary_as_their_class() -> None:
         and result.error.path == "cut.pdf"
         and str(result.error).startswith("cut.pdf: ")
     )
+
+
+def test_close_without_waiting_kills_a_running_read() -> None:
+    """A crawl told to stop does not wait for a read still running (up to the wall-time limit)."""
+
+    async def scenario() -> tuple[tuple[object, object], float]:
+        reader = IsolatedReader(read=slow_python, limits=ReadLimits(seconds=30), start="fork")
+        running = asyncio.ensure_future(reader.read(b"slow", "slow.pdf", OPTIONS, None))
+        queued = asyncio.ensure_future(reader.read(b"next", "next.pdf", OPTIONS, None))
+        await asyncio.sleep(1)
+        start = time.monotonic()
+        reader.close(wait=False)
+        results = await asyncio.gather(running, queued, return_exceptions=True)
+        return results, time.monotonic() - start
+
+    (running, queued), took = asyncio.run(scenario())
+    assert took < 5
+    cancelled = (CancelledError, asyncio.CancelledError)
+    assert isinstance(running, cancelled) and isinstance(queued, cancelled)
