@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import ctypes
 import multiprocessing
+import pickle
 import queue
 import resource
 import signal
@@ -200,7 +201,9 @@ def _limit_memory(memory: int) -> None:
 _RETIRE_GROWTH = 256 << 20
 
 
-def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Reading:
+def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Reading | Exception:
+    """The reading, or the exception a read function raised (``read_one`` never does): it is raised
+    again in the asking process, as an executor would, and the worker lives on."""
     global _armed
     try:
         _armed = True
@@ -212,10 +215,17 @@ def _answer(read: ReadFn, request: tuple[Any, ...], limits: ReadLimits) -> Readi
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _TimeUp:
         return refused(limits.timed_out(request[1]))
+    except Exception as exc:
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            return RuntimeError(f"{type(exc).__name__}: {exc}")
+        return exc
 
 
 def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
-    """The worker's loop: read each document sent, answer (reading, peak resident bytes)."""
+    """The worker's loop: read each document sent; answer (reading, peak resident bytes, how much of
+    that the read added, whether this worker now retires)."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the asking process's to handle
     signal.signal(signal.SIGALRM, _alarm)
@@ -226,11 +236,7 @@ def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
     while True:
         try:
             request = conn.recv()
-        except (
-            EOFError,
-            OSError,
-            MemoryError,
-        ):  # MemoryError: not even the document fits (the asker retries)
+        except (EOFError, OSError, MemoryError):  # MemoryError: the document does not fit (asker retries)
             return
         if request is None:  # asked to stop
             return
@@ -241,7 +247,8 @@ def _serve(conn: Connection, read: ReadFn, limits: ReadLimits) -> None:
         del request
         peak = _peak_bytes()
         _trim()
-        retire = isinstance(reading.error, OutOfMemory) or (_status("VmRSS") or 0) - born > _RETIRE_GROWTH
+        out_of_memory = isinstance(reading, Reading) and isinstance(reading.error, OutOfMemory)
+        retire = out_of_memory or (_status("VmRSS") or 0) - born > _RETIRE_GROWTH
         conn.send((reading, peak, peak - start, retire))
         if retire:
             return  # a fresh worker reads the next document
@@ -260,13 +267,13 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def ask(self, request: tuple[Any, ...], wait: float) -> tuple[Reading, int, int, bool] | None:
+    def ask(self, request: tuple[Any, ...], wait: float) -> tuple[Reading | Exception, int, int, bool] | None:
         """The worker's answer; None when it gave none within ``wait`` seconds; _Died when it died."""
         try:
             self.conn.send(request)
             if not self.conn.poll(wait):
                 return None
-            answer: tuple[Reading, int, int, bool] = self.conn.recv()
+            answer: tuple[Reading | Exception, int, int, bool] = self.conn.recv()
             return answer
         except (EOFError, OSError) as exc:  # BrokenPipeError, ConnectionResetError included
             raise _Died from exc
@@ -354,6 +361,8 @@ class IsolatedReader:
                 if retired:  # it exits by itself after an OutOfMemory, or holding too much
                     self._stop(worker)
                     worker = None
+                if isinstance(reading, Exception):
+                    raise reading
                 return reading
             raise AssertionError("unreachable")
         finally:

@@ -78,7 +78,7 @@ def test_a_read_past_the_memory_limit_is_out_of_memory(monkeypatch: pytest.Monke
         result = reader.read_now(b"xx", "bomb.docx", OPTIONS, None)
         assert isinstance(result.error, OutOfMemory)
         assert result.problem == "读取所需内存超过上限，未读取"
-        assert reader.last_peak < 512 << 20
+        assert reader.last_growth < 512 << 20
         # a fresh worker reads on
         assert reader.read_now(b"", "small.txt", OPTIONS, None).error is None
 
@@ -133,3 +133,18 @@ def test_close_without_waiting_kills_a_running_read() -> None:
     assert took < 5
     cancelled = (CancelledError, asyncio.CancelledError)
     assert isinstance(running, cancelled) and isinstance(queued, cancelled)
+
+
+def raising(data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
+    if data == b"raise":
+        raise OverflowError("cannot convert float infinity to integer")
+    return Reading(None, f"read {data.decode()} in {os.getpid()}")
+
+
+def test_an_exception_of_the_read_function_reaches_the_caller_and_the_worker_lives_on() -> None:
+    with IsolatedReader(read=raising, start="fork") as reader:
+        before = reader.read_now(b"a", "a.txt", OPTIONS, None).problem
+        with pytest.raises(OverflowError, match="float infinity"):
+            reader.read_now(b"raise", "b.txt", OPTIONS, None)
+        after = reader.read_now(b"c", "c.txt", OPTIONS, None).problem
+    assert before and after and before.split(" in ")[1] == after.split(" in ")[1]
