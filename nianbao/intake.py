@@ -29,7 +29,8 @@ from typing import Any, Literal
 from monitor.codes import PUB_CHANGED, RunStatus
 from monitor.model import CheckOptions, DateSeen, Finding, Publication, Report
 from monitor.rules import finding
-from nianbao.context import PEER_LIMIT, check_report, options_for
+from nianbao.context import PEER_LIMIT, check_report, index_entry, options_for
+from nianbao.indexing import ensure_indexed
 from nianbao.reading import InlineReader, Reader, ReaderCrashed, Reading
 from storage.archive import Archive
 from storage.reports import current_versions, report_at_url
@@ -131,6 +132,7 @@ class Intake:
         peer_limit: int = PEER_LIMIT,
     ) -> Intake:
         run = start_run(archive, site_id, kind=kind, batch=batch)
+        ensure_indexed(archive.db)
         return cls(run, reader, today=today, peer_limit=peer_limit)
 
     @property
@@ -257,6 +259,7 @@ class Intake:
             year_hint=submission.year_hint,
             publication=submission.publication,
             key=submission.key,
+            sketch=index_entry(report) if report.year is not None else None,
         )
         if changed is not None:
             self.run.add_finding(changed, year=report.year, url=document.url)

@@ -15,6 +15,7 @@ from nianbao.ingest import ingest_bytes
 from nianbao.intake import Incoming, Intake, Submission
 from nianbao.reparse import reparse
 from storage.archive import Archive
+from storage.reports import load_report_json
 from storage.testing import add_site, manual_clock, open_archive
 
 URL = "https://jgsw.example.gov.cn/zfxxgknb/202402/t20240205_1.html"
@@ -33,8 +34,9 @@ def archive(tmp_path: Path) -> Any:
 
 def stored(archive: Archive) -> tuple[dict[str, Any], list[tuple[str, str, int | None]]]:
     """The current report as stored, and its open findings (code, message, year)."""
-    (report_json,) = archive.db.execute("SELECT report_json FROM latest_reports").fetchone()
-    report = json.loads(report_json)
+    (report_id,) = archive.db.execute("SELECT id FROM latest_reports").fetchone()
+    report = load_report_json(archive.db, report_id)
+    assert report is not None
     report.pop("path")  # the name it came under
     rows = archive.db.execute(
         "SELECT code, message, year FROM findings WHERE status = 'open' ORDER BY code, message"

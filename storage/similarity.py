@@ -1,0 +1,115 @@
+"""The similarity index behind XREF.COPIED: sketches of reports and the band keys of the current ones.
+
+The application computes a report's sketch (``monitor.similarity``: own-shingle
+count, MinHash signature, LSH band keys) and hands it over with the report;
+this module only stores it and answers "which current reports of this year
+share a band key with these": one indexed lookup whose cost does not grow
+with the year (0.3–0.4 ms from 1,000 to 100,000 reports, docs/scale.md).
+
+``report_sketches`` keeps a sketch per report version; ``report_bands`` holds
+the keys of the *current* versions only, moved by ``storage.reports`` when the
+current version of a (site, year, report key) changes. A report too short to be
+a candidate has a sketch without bands.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A report's sketch as the archive keeps it (computed by ``monitor.similarity``)."""
+
+    shingles: int  # own shingles (template wording and the agency's names left out)
+    signature: bytes  # MinHash values, little-endian uint32
+    bands: Sequence[int] = ()  # LSH band keys (signed 64-bit); empty: never a candidate
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A current report of the year sharing a band key with the one looked up."""
+
+    report_id: int
+    site_id: str
+    report_key: str | None
+    shingles: int
+    signature: bytes
+
+
+def _pack(keys: Sequence[int]) -> bytes | None:
+    return struct.pack(f"<{len(keys)}q", *keys) if keys else None
+
+
+def _unpack(data: bytes | None) -> list[int]:
+    return list(struct.unpack(f"<{len(data) // 8}q", data)) if data else []
+
+
+def store_sketch(db: Database, report_id: int, year: int, entry: IndexEntry, *, current: bool) -> None:
+    """Keep the sketch of a report version; its band keys enter the index if it is current."""
+    remove_bands(db, report_id)
+    db.execute(
+        "INSERT OR REPLACE INTO report_sketches (report_id, year, shingles, signature, bands)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [report_id, year, entry.shingles, entry.signature, _pack(entry.bands)],
+    )
+    if current:
+        add_bands(db, report_id)
+
+
+def drop_sketch(db: Database, report_id: int) -> None:
+    """Forget a version's sketch (it was read again without a year, or could not be read)."""
+    remove_bands(db, report_id)
+    db.execute("DELETE FROM report_sketches WHERE report_id = ?", [report_id])
+
+
+def add_bands(db: Database, report_id: int) -> None:
+    """Put a (now current) version's band keys in the index, from its stored sketch."""
+    row = db.execute("SELECT year, bands FROM report_sketches WHERE report_id = ?", [report_id]).fetchone()
+    if row and row[1]:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO report_bands (year, key, report_id) VALUES (?, ?, ?)",
+            [(row[0], key, report_id) for key in _unpack(row[1])],
+        )
+
+
+def remove_bands(db: Database, report_id: int) -> None:
+    """Take a version (no longer current) out of the index; its sketch stays."""
+    row = db.execute("SELECT year, bands FROM report_sketches WHERE report_id = ?", [report_id]).fetchone()
+    if row and row[1]:
+        db.conn.executemany(
+            "DELETE FROM report_bands WHERE year = ? AND key = ? AND report_id = ?",
+            [(row[0], key, report_id) for key in _unpack(row[1])],
+        )
+
+
+def candidates(db: Database, year: int, bands: Sequence[int], *, exclude_site: str) -> list[Candidate]:
+    """Current reports of ``year`` of other sites sharing at least one band key, with their sketches."""
+    if not bands:
+        return []
+    marks = ", ".join("?" * len(bands))
+    rows = db.execute(
+        f"""SELECT s.report_id, c.site_id, c.report_key, s.shingles, s.signature
+            FROM (SELECT DISTINCT report_id FROM report_bands WHERE year = ? AND key IN ({marks})) b
+            JOIN current_reports c ON c.report_id = b.report_id
+            JOIN report_sketches s ON s.report_id = b.report_id
+            WHERE c.site_id != ?""",
+        [year, *bands, exclude_site],
+    ).fetchall()
+    return [Candidate(int(r[0]), r[1], r[2], int(r[3]), bytes(r[4])) for r in rows]
+
+
+def unsketched(db: Database, *, limit: int = 1000) -> list[int]:
+    """Current parsed reports with a year but no sketch (archived before the index existed)."""
+    rows = db.execute(
+        """SELECT c.report_id FROM current_reports c
+           WHERE c.parsed = 1 AND c.year IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM report_sketches s WHERE s.report_id = c.report_id)
+           LIMIT ?""",
+        [limit],
+    ).fetchall()
+    return [int(r[0]) for r in rows]
