@@ -75,6 +75,10 @@ _DIGIT = re.compile(r"\d")
 _BASE = 1000003
 _POWERS = np.array([pow(_BASE, SHINGLE - 1 - k, 1 << 64) for k in range(SHINGLE)], dtype=np.uint64)
 _EMPTY: Hashes = np.zeros(0, dtype=np.uint64)
+# Table labels start with an ordinal (一、 二、 1.): they appear with it and without it.
+_ORDINALS = "一二三四五六七八九十0"
+# Shorter phrases (合计, 其他) are ordinary words too: only their shingles are left out.
+_MIN_CUT = 4
 
 
 def normalized(prose: str, names: tuple[str, ...] = ()) -> str:
@@ -101,6 +105,32 @@ def template_hashes() -> Hashes:
     return np.unique(np.concatenate([shingle_hashes(normalized(phrase)) for phrase in TEMPLATE_WORDING]))
 
 
+@lru_cache(maxsize=1)
+def _template_pattern() -> re.Pattern[str]:
+    """The template's phrases as they read once normalised, with and without a leading ordinal (一、 1.)."""
+    phrases = set()
+    for phrase in TEMPLATE_WORDING:
+        text = normalized(phrase)
+        phrases.add(text)
+        if text[:1] in _ORDINALS:
+            phrases.add(text[1:])
+    kept = sorted((p for p in phrases if len(p) >= _MIN_CUT), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, kept)))
+
+
+def own_hashes(text: str) -> Hashes:
+    """The shingles of normalised text that are the writer's own.
+
+    The template's wording is cut out first, so no shingle spans two of its phrases (a table's
+    labels run together in the narrative would otherwise share every label boundary with every
+    report that has them); what is left of a phrase (a variant) is taken out shingle by shingle.
+    """
+    pieces = [shingle_hashes(piece) for piece in _template_pattern().split(text) if len(piece) >= SHINGLE]
+    if not pieces:
+        return _EMPTY
+    return np.setdiff1d(np.unique(np.concatenate(pieces)), template_hashes(), assume_unique=True)
+
+
 def report_names(report: Report) -> tuple[str, ...]:
     """The report's own agency names, longest first (removed before comparing)."""
     return tuple(sorted({n for n in (report.agency, report.heading_agency) if n}, key=len, reverse=True))
@@ -114,8 +144,7 @@ def compared_prose(report: Report) -> str:
 # Small: the rule meets a report a handful of times (its check, a batch's other reports), not thousands.
 @lru_cache(maxsize=256)
 def _own(prose: str, names: tuple[str, ...]) -> Hashes:
-    hashes = shingle_hashes(normalized(prose, names))
-    return np.setdiff1d(hashes, template_hashes(), assume_unique=True)
+    return own_hashes(normalized(prose, names))
 
 
 def own_shingles(report: Report) -> Hashes:

@@ -76,7 +76,9 @@ def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PE
         return []
     likely = []
     for other in candidates(db, report.year, mine.bands(), exclude_site=site.id):
-        estimate = estimated_share(mine.signature, mine.shingles, signature_from_bytes(other.signature), other.shingles)
+        estimate = estimated_share(
+            mine.signature, mine.shingles, signature_from_bytes(other.signature), other.shingles
+        )
         if estimate >= ESTIMATE_FLOOR:
             likely.append((estimate, other.report_id, other))
     likely.sort(key=lambda item: (-item[0], item[1]))

@@ -468,7 +468,6 @@ def m003_archive_scale(db: Database) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
 
 
-
 def migrate(db: Database) -> None:
     """Apply every pending migration, each in its own transaction."""
     migrations.apply(db)

@@ -108,9 +108,7 @@ def findings(
     severity: str | None = None,
 ) -> list[FindingRow]:
     """Findings with their lifecycle, most severe and oldest first. ``code`` may be a prefix ("CALC.")."""
-    return list(
-        iter_findings(db, site_id=site_id, code=code, status=status, year=year, severity=severity)
-    )
+    return list(iter_findings(db, site_id=site_id, code=code, status=status, year=year, severity=severity))
 
 
 def iter_findings(

@@ -95,7 +95,8 @@ def write_report(
         "checked_at": now,
     }
     row = db.execute(
-        "SELECT id, year, report_key FROM reports WHERE site_id = ? AND document_id = ?", [site_id, document_id]
+        "SELECT id, year, report_key FROM reports WHERE site_id = ? AND document_id = ?",
+        [site_id, document_id],
     ).fetchone()
     if row:
         report_id, existed = int(row[0]), True

@@ -84,14 +84,19 @@ class SyntheticReports:
         problems = tuple(self._paragraph(rng, rng.randint(60, 160)) for _ in range(rng.randint(1, 3)))
         return Narrative(overview, problems)
 
-    def copy_of(self, number: int, *, keep: float = 0.85, salt: int = 0) -> Narrative:
+    def copy_of(self, number: int, *, keep: float = 0.9, salt: int = 0) -> Narrative:
         """Report ``number``'s narrative with about ``1 - keep`` of its paragraphs' pieces rewritten."""
         original = self.narrative(number)
         rng = random.Random(f"{self.seed}:copy:{number}:{salt}")
 
         def rewrite(paragraph: str) -> str:
             parts = paragraph.rstrip("。").split("，")
-            return "，".join(p if rng.random() < keep else self._paragraph(rng, len(p)).rstrip("。") for p in parts) + "。"
+            return (
+                "，".join(
+                    p if rng.random() < keep else self._paragraph(rng, len(p)).rstrip("。") for p in parts
+                )
+                + "。"
+            )
 
         return Narrative(tuple(map(rewrite, original.overview)), tuple(map(rewrite, original.problems)))
 
@@ -101,7 +106,9 @@ class SyntheticReports:
         one, two = _SECTION_ONE.search(body), _SECTION_TWO.search(body)
         five, six = _SECTION_FIVE.search(body), _SECTION_SIX.search(body)
         assert one and two and five and six, seed_prefix
-        overview = "\n\n".join(f"{year}年，{agency}{p}" if i == 0 else p for i, p in enumerate(narrative.overview))
+        overview = "\n\n".join(
+            f"{year}年，{agency}{p}" if i == 0 else p for i, p in enumerate(narrative.overview)
+        )
         problems = "\n\n".join(narrative.problems)
         return (
             body[: one.end()]

@@ -92,7 +92,9 @@ def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
     assert archive.blobs.get(result.sha256) == broken
     # The unreadable version resolves nothing: the defect of the readable one stays open.
     assert codes(archive) == ["CRAWL.DOCUMENT_FAILED", "DATE.SIGNATURE_YEAR"]
-    (row,) = archive.db.query("SELECT parsed, parse_error, year FROM reports WHERE id = ?", [result.report_id])
+    (row,) = archive.db.query(
+        "SELECT parsed, parse_error, year FROM reports WHERE id = ?", [result.report_id]
+    )
     assert row["parsed"] == 0 and row["parse_error"] and row["year"] == 2023
     assert load_report_json(archive.db, result.report_id) is None
     # A readable version later resolves the failure too.

@@ -172,7 +172,9 @@ def copied(report: Report, ctx: RuleContext) -> list[Finding]:
     The others are last year's report of the agency and, of the same year, the reports the
     caller found alike (the archive's similarity index, or the other files checked together).
     """
-    candidates = ([(PREVIOUS_YEAR, ctx.previous)] if ctx.previous else []) + [(SAME_YEAR, p) for p in ctx.peers]
+    candidates = ([(PREVIOUS_YEAR, ctx.previous)] if ctx.previous else []) + [
+        (SAME_YEAR, p) for p in ctx.peers
+    ]
     found = []
     for kind, other in candidates:
         part = copied_share(report, other)
