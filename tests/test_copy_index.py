@@ -164,7 +164,7 @@ def test_one_finding_per_pair(archive):
     assert "XREF.COPIED" in {f.code for f in ingest_bytes(archive, "b", copy, name="b.txt").findings}
     # The original is corrected elsewhere and read again: the pair is already reported by the copy.
     archive.clock.advance(days=3)
-    again = ingest_bytes(archive, "a", original + "\n".encode(), name="a2.txt")
+    again = ingest_bytes(archive, "a", original + b"\n", name="a2.txt")
     assert again.status == "added" and "XREF.COPIED" not in {f.code for f in again.findings}
     assert [(f.site, f.code) for f in findings(archive.db, code="XREF.COPIED")] == [("b", "XREF.COPIED")]
 
