@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import DateSeen, Publication
+from nianbao.crawl_ledger import SiteDone
 from nianbao.intake import Incoming, Role, Submission
 
 # Where the publication date was looked for when none was found (PUB.DATE_UNKNOWN's evidence).
@@ -167,6 +168,24 @@ def submission_of(item: ReportItem) -> Submission:
         publication=Publication.of(item.publication, item.url, LOOKED_AT),
         dates=[_kept(seen) for seen in item.date_evidence],
         image_only=item.image_only,
+    )
+
+
+def site_done_of(item: SiteDoneItem) -> SiteDone:
+    """What the site's run is judged on (the application's view of the spider's last item for it)."""
+    return SiteDone(
+        site_id=item.site_id,
+        listing_complete=item.listing_complete,
+        years_listed=dict(item.years_listed),
+        reports=item.reports,
+        pages=item.pages,
+        requests=item.requests,
+        families=list(item.families),
+        interpretations=len(item.interpretations),
+        offsite=len(item.offsite),
+        duplicates=len(item.duplicates),
+        redirects=list(item.redirects),
+        column_url=item.column_url,
     )
 
 

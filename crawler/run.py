@@ -66,6 +66,13 @@ def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | N
     return 0 if stats.get("finish_reason") in ("finished", None) else 1
 
 
+def _sites(path: str) -> list[Any]:
+    from storage.sites import Site
+
+    with open(path, encoding="utf-8") as handle:
+        return [Site.from_row(row) for row in json.load(handle)]
+
+
 def _stop_with_parent() -> None:
     """On Linux, receive SIGTERM when the parent ``nianbao crawl`` dies without forwarding a signal (SIGKILL).
 
@@ -90,7 +97,10 @@ def _stop_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="data folder (archive)")
+    parser.add_argument("--data", help="data folder (archive)")
+    parser.add_argument(
+        "--sites-json", help="crawl these sites (JSON list of registry rows) without an archive"
+    )
     parser.add_argument(
         "--site", action="append", default=[], help="site id (repeatable); default: all enabled"
     )
@@ -108,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         overrides["NIANBAO_SUMMARY_JSON"] = args.summary
     if args.items:
         overrides["NIANBAO_ITEMS_JSONL"] = args.items
+    if not args.data and not args.sites_json:
+        parser.error("--data or --sites-json is required")
     settings = build_settings(args.data, args.today, overrides)
     try:
-        return crawl(settings, args.site or None)
+        return crawl(settings, args.site or None, sites=_sites(args.sites_json) if args.sites_json else None)
     except Exception as exc:  # e.g. an unknown site id: one line, no traceback for the user
         from monitor.errors import NianbaoError
 

@@ -73,6 +73,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ItemsFeedPipeline": 100,
     "crawler.pipelines.IntakePipeline": 300,
+    "crawler.pipelines.StreamPipeline": 310,  # a queue's worker: results to the archive's writer
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
@@ -86,4 +87,8 @@ NIANBAO_SUMMARY_JSON = None  # write the crawl summary (per site) to this file a
 NIANBAO_BATCH = None  # a label shared by the runs of one crawl
 NIANBAO_PROGRESS = True  # progress lines on stderr
 NIANBAO_PROGRESS_INTERVAL = 5.0
+NIANBAO_RESULTS = None  # a queue's worker: the Redis URL its results go to (nianbao.queue)
+NIANBAO_JOB = None  # …the queue job and its attempt the results belong to
+NIANBAO_ATTEMPT = None
+NIANBAO_KNOWN_JSON = None  # …and what the archive held for its sites (validators for conditional requests)
 NIANBAO_READ_WORKERS = 1  # processes reading reports beside the crawl (0: one thread in the crawl's process)

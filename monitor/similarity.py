@@ -187,7 +187,8 @@ def signature(hashes: Hashes) -> Signature:
         return _EMPTY_SIGNATURE.copy()
     folded = ((hashes >> np.uint64(32)) ^ (hashes & np.uint64(0xFFFFFFFF))).astype(np.uint32)
     mixed = _fmix32(folded).reshape(-1, 1)
-    return (mixed * _A + _B).min(axis=0)  # uint32 arithmetic wraps modulo 2^32, as intended
+    values: Signature = (mixed * _A + _B).min(axis=0)  # uint32 arithmetic wraps modulo 2^32, as intended
+    return values
 
 
 def band_keys(sig: Signature) -> list[int]:

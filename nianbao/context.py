@@ -83,7 +83,7 @@ def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PE
             likely.append((estimate, other.report_id, other))
     likely.sort(key=lambda item: (-item[0], item[1]))
     subject = copy_subject(SAME_YEAR, report)
-    peers = []
+    peers: list[Report] = []
     for _, _, other in likely:
         if len(peers) >= limit:
             break

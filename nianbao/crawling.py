@@ -54,16 +54,21 @@ class CrawlResult:
 
 
 def crawl_command(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     site_ids: list[str] | None = None,
     today: date | str | None = None,
     *,
     summary: str | Path | None = None,
     items: str | Path | None = None,
     settings: dict[str, Any] | None = None,
+    sites_file: str | Path | None = None,
 ) -> list[str]:
     # Absolute paths: the child runs with its working directory at the project root, not the caller's.
-    cmd = [sys.executable, "-m", "crawler.run", "--data", str(Path(data_dir).resolve())]
+    cmd = [sys.executable, "-m", "crawler.run"]
+    if data_dir is not None:
+        cmd += ["--data", str(Path(data_dir).resolve())]
+    if sites_file is not None:  # a crawl without the archive (a queue's worker): the sites come with the job
+        cmd += ["--sites-json", str(Path(sites_file).resolve())]
     for site_id in site_ids or []:
         cmd += ["--site", site_id]
     if today:
@@ -78,7 +83,7 @@ def crawl_command(
 
 
 def run_crawl(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     site_ids: list[str] | None = None,
     today: date | str | None = None,
     *,
@@ -86,12 +91,25 @@ def run_crawl(
     items: str | Path | None = None,
     capture: bool = False,
     timeout: float | None = None,
+    sites_file: str | Path | None = None,
 ) -> CrawlResult:
-    """Crawl in a fresh process; returns its exit status and the per-site summary."""
+    """Crawl in a fresh process; returns its exit status and the per-site summary.
+
+    Without ``data_dir`` the child reads its sites from ``sites_file`` and hands its results on
+    as its settings say (a queue's worker: ``nianbao.queue.jobs``).
+    """
     settings = {**env_settings(), **(settings or {})}
     with tempfile.TemporaryDirectory(prefix="nianbao-crawl-") as tmp:
         summary_path = Path(tmp) / "summary.json"
-        cmd = crawl_command(data_dir, site_ids, today, summary=summary_path, items=items, settings=settings)
+        cmd = crawl_command(
+            data_dir,
+            site_ids,
+            today,
+            summary=summary_path,
+            items=items,
+            settings=settings,
+            sites_file=sites_file,
+        )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         env[PARENT_ENV] = str(os.getpid())

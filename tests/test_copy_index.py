@@ -142,14 +142,15 @@ def test_a_copy_is_found_among_ten_thousand_others(archive):
     assert found.evidence["share"] >= COPY_SHARE
     assert "同年度其他机关" in found.message
     # Few of the 10,000 were even looked at, and only the copy was read for the exact comparison.
-    mine = index_entry(latest_report(archive.db, "copier", YEAR))
+    copier_report = latest_report(archive.db, "copier", YEAR)
+    assert copier_report is not None
+    mine = index_entry(copier_report)
     looked_at = candidates(archive.db, YEAR, mine.bands, exclude_site="copier")
     assert original in {int(c.site_id[1:]) for c in looked_at if c.site_id.startswith("s")}
     assert len(looked_at) < 200
-    this = latest_report(archive.db, "copier", YEAR)
-    ctx = rule_context(
-        archive.db, get_site(archive.db, "copier"), this, publication=None, today=date(2024, 2, 5)
-    )
+    copier = get_site(archive.db, "copier")
+    assert copier is not None
+    ctx = rule_context(archive.db, copier, copier_report, publication=None, today=date(2024, 2, 5))
     assert [p.agency for p in ctx.peers] == [variant_agency(original)]
     # None of the other 9,999 distinct narratives is taken for a copy.
     assert [f.code for f in findings(archive.db, code="XREF.COPIED")] == ["XREF.COPIED"]

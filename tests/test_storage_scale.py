@@ -169,7 +169,7 @@ def test_a_changed_message_keeps_the_earlier_versions_words(archive):
 
 # --- every hot query uses an index ---------------------------------------------------------------
 
-HOT = {
+HOT: dict[str, tuple[str, list[object]]] = {
     "similar reports of a year": (
         """SELECT s.report_id, c.site_id, c.report_key, s.shingles, s.signature
            FROM (SELECT DISTINCT report_id FROM report_bands WHERE year = ? AND key IN (?, ?, ?)) b

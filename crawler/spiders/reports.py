@@ -132,6 +132,10 @@ class ReportSpider(Spider):
             if sites is None:
                 sites = registry_sites(data_dir, self._site_ids)
             self.known = ArchiveKnown(data_dir)
+        elif settings.get("NIANBAO_KNOWN_JSON"):  # a queue's worker: what the archive held, sent with the job
+            from crawler.known import SnapshotKnown
+
+            self.known = SnapshotKnown(settings.get("NIANBAO_KNOWN_JSON"))
         for site in sites or []:
             self.sites[site.id] = site
             allowed = list(site.allowed_domains) or [host_of(u) for u in site.start_urls]

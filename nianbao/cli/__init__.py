@@ -14,7 +14,7 @@ import click
 
 from nianbao import __version__
 
-COMMAND_MODULES = ("check", "store", "crawl", "digest", "schedule")
+COMMAND_MODULES = ("check", "store", "crawl", "digest", "schedule", "queue")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -132,9 +132,21 @@ def print_summary(result: Any) -> None:
     help="Load this sites file (YAML, CSV or XLSX) into the registry first.",
 )
 @click.option("--site", "site_ids", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="URL",
+    help="通过 Redis 队列由多台抓取节点抓取（redis://主机:端口/数据库编号；节点运行 nianbao worker），本机写入存档。",
+)
 @today_option
 @data_option
-def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None, data_dir: str) -> None:
+def crawl(
+    sites_file: str | None,
+    site_ids: tuple[str, ...],
+    queue_url: str | None,
+    today: date | None,
+    data_dir: str,
+) -> None:
     """Crawl every enabled site (or the named ones): find, date and fetch each annual report.
 
     Reports are stored and checked, crawl problems (unreachable, blocked,
@@ -151,8 +163,13 @@ def crawl(sites_file: str | None, site_ids: tuple[str, ...], today: date | None,
     count = _check_sites(data_dir, list(site_ids))
     if count == 0:
         raise Failure("没有可抓取的站点：请先用 --sites 导入站点清单，或检查站点是否已停用")
-    click.echo(f"开始抓取 {count} 个站点……")
-    result = _crawl(data_dir, list(site_ids), today, count)
+    if queue_url:
+        from nianbao.cli.queue import crawl_through_queue
+
+        result = crawl_through_queue(queue_url, data_dir, list(site_ids), today)
+    else:
+        click.echo(f"开始抓取 {count} 个站点……")
+        result = _crawl(data_dir, list(site_ids), today, count)
     print_summary(result)
     _check_child(result)
 

@@ -1,0 +1,149 @@
+"""A round of crawling through the queue: its host groups as RQ jobs, and its record in Redis.
+
+``start_round`` runs on the archive's machine: it takes the sites from the
+registry, groups them by host, and enqueues one job per group with
+``RateLimit(host:<group>, 1)`` (never two jobs of one group at once, whatever
+round they belong to) and ``Retry`` (a job whose worker died, or that failed,
+runs again, after a pause). The round's record (``batch:<id>``) says which
+sites each job holds and which day the round is judged as of; the writer adds
+each site's summary to ``batch:<id>:written`` as it writes the site's run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import redis
+from rq import Queue, Retry
+from rq.rate_limit import RateLimit
+
+from nianbao.queue.connection import QUEUE
+from nianbao.queue.groups import HostGroup, host_groups
+from nianbao.queue.jobs import JobSpec
+from nianbao.queue.messages import PREFIX
+from storage.archive import Archive
+from storage.documents import last_fetches
+from storage.sites import Site
+
+ROUNDS = PREFIX + "rounds"  # sorted set: open rounds by start time
+RETRY_INTERVALS = (30, 120, 600)  # seconds before the 1st, 2nd, 3rd retry of a failed job
+JOB_TIMEOUT_S = 6 * 3600  # the longest crawl of one host group
+RESULT_TTL_S = 7 * 24 * 3600
+FAILURE_TTL_S = 30 * 24 * 3600
+
+
+def round_key(batch: str) -> str:
+    return f"{PREFIX}round:{batch}"
+
+
+def written_key(batch: str) -> str:
+    return f"{PREFIX}round:{batch}:written"
+
+
+@dataclass
+class Round:
+    """A round as recorded in Redis."""
+
+    batch: str
+    today: date
+    archive: str
+    started: str
+    jobs: dict[str, list[str]]  # job id -> site ids
+    groups: dict[str, str]  # job id -> group key
+
+    @property
+    def sites(self) -> list[str]:
+        return [site for sites in self.jobs.values() for site in sites]
+
+    def job_of(self, site_id: str) -> str | None:
+        return next((job for job, sites in self.jobs.items() if site_id in sites), None)
+
+    def to_json(self) -> str:
+        data = dict(self.__dict__)
+        data["today"] = self.today.isoformat()
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Round:
+        data = json.loads(text)
+        data["today"] = date.fromisoformat(data["today"])
+        return cls(**data)
+
+
+def load_round(connection: redis.Redis, batch: str) -> Round | None:
+    text: Any = connection.get(round_key(batch))
+    return Round.from_json(text) if text else None
+
+
+def open_rounds(connection: redis.Redis) -> list[str]:
+    return [b.decode() if isinstance(b, bytes) else str(b) for b in connection.zrange(ROUNDS, 0, -1)]
+
+
+def written(connection: redis.Redis, batch: str) -> dict[str, dict[str, Any]]:
+    """The summaries of the round's sites whose runs are written, by site id."""
+    rows = connection.hgetall(written_key(batch))
+    return {k.decode(): json.loads(v) for k, v in rows.items()}  # type: ignore[union-attr]
+
+
+def new_batch(archive: Archive) -> str:
+    """A round's label (also the runs' ``batch``): when it started, and a few letters to tell two apart."""
+    return re.sub(r"[^0-9T]", "", archive.now())[:15] + "-" + secrets.token_hex(3)
+
+
+def start_round(
+    archive: Archive,
+    connection: redis.Redis,
+    sites: Sequence[Site],
+    *,
+    today: date,
+    archive_id: str,
+    retry_intervals: Sequence[int] = RETRY_INTERVALS,
+    job_timeout: int = JOB_TIMEOUT_S,
+) -> Round:
+    """Enqueue one job per host group of ``sites``; returns the round (already recorded in Redis)."""
+    batch = new_batch(archive)
+    by_id = {site.id: site for site in sites}
+    groups: list[HostGroup] = host_groups(sites)
+    record = Round(batch, today, archive_id, archive.now(), {}, {})
+    specs = []
+    for number, group in enumerate(groups, start=1):
+        job_id = f"crawl-{batch}-{number:05d}"
+        known = {
+            site_id: [
+                [f.url, f.sha256, f.etag, f.last_modified, f.content_type]
+                for f in last_fetches(archive.db, site_id)
+            ]
+            for site_id in group.sites
+        }
+        spec = JobSpec(batch, group.key, today.isoformat(), [by_id[s].to_row() for s in group.sites], known)
+        record.jobs[job_id] = list(group.sites)
+        record.groups[job_id] = group.key
+        specs.append((job_id, group, spec))
+    # The record first: a writer that meets the round's results knows what to expect.
+    connection.set(round_key(batch), record.to_json())
+    connection.zadd(ROUNDS, {batch: 0})
+    queue = Queue(QUEUE, connection=connection)
+    for job_id, group, spec in specs:
+        queue.enqueue(
+            "nianbao.queue.jobs.crawl_group",
+            spec.to_json(),
+            job_id=job_id,
+            description=f"抓取站点组 {group.key}（{len(group.sites)} 个站点，批次 {batch}）",
+            retry=Retry(max=len(retry_intervals), interval=list(retry_intervals)),
+            rate_limit=RateLimit(f"host:{group.key}", 1),
+            job_timeout=job_timeout,
+            result_ttl=RESULT_TTL_S,
+            failure_ttl=FAILURE_TTL_S,
+            meta={"batch": batch, "group": group.key, "sites": list(group.sites)},
+        )
+    return record
+
+
+def close_round(connection: redis.Redis, batch: str) -> None:
+    connection.zrem(ROUNDS, batch)
