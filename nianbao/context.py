@@ -150,3 +150,20 @@ def check_report(
         db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
     )
     return run_rules(report, ctx)
+
+
+def check_copies(
+    db: Database,
+    site: Site,
+    report: Report,
+    *,
+    publication: Publication | None = None,
+    today: date | None = None,
+    peer_limit: int = PEER_LIMIT,
+    pending: Sequence[tuple[str | None, Report]] = (),
+) -> list[Finding]:
+    """XREF.COPIED alone, with the archive as it is now (other sites' reports written since the check)."""
+    ctx = rule_context(
+        db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
+    )
+    return run_rules(report, ctx, codes={"XREF.COPIED"})

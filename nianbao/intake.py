@@ -29,7 +29,7 @@ from typing import Any, Literal
 from monitor.codes import PUB_CHANGED, RunStatus
 from monitor.model import CheckOptions, DateSeen, Finding, Publication, Report
 from monitor.rules import finding
-from nianbao.context import PEER_LIMIT, check_report, index_entry, options_for
+from nianbao.context import PEER_LIMIT, check_copies, check_report, index_entry, options_for
 from nianbao.indexing import ensure_indexed
 from nianbao.reading import InlineReader, Reader, ReaderCrashed, Reading
 from storage.archive import Archive
@@ -118,6 +118,8 @@ class Intake:
         self.peer_limit = peer_limit
         # id(report) -> how many of this run's reports existed when it was checked.
         self._checked_with: dict[int, int] = {}
+        # id(report) -> the archive's version when it was checked (other sites' runs written since?).
+        self._checked_against: dict[int, tuple[int, int]] = {}
 
     @classmethod
     def start(
@@ -288,6 +290,7 @@ class Intake:
         ``report`` again, so XREF.CARRYOVER and XREF.COPIED see it whatever order they came in.
         """
         self._checked_with[id(report)] = len(self.run.pending)
+        self._checked_against[id(report)] = self._archive_version()
         return check_report(
             self.run.archive.db,
             self.run.site,
@@ -309,6 +312,7 @@ class Intake:
             if not any(p.report is not None and p.report.year == report.year - 1 for p in later):
                 continue
             context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
+            self._checked_against[id(report)] = self._archive_version()
             item.findings = check_report(
                 self.run.archive.db,
                 self.run.site,
@@ -318,6 +322,37 @@ class Intake:
                 peer_limit=self.peer_limit,
                 pending=context,
             )
+
+    def _check_copies_again(self) -> None:
+        """Look again for copies among the reports written since each report was checked.
+
+        A crawl writes each site's run as the site ends, while other sites' reports wait to be
+        checked or written: a report checked before its copy was written would miss it (and the
+        copy, checked earlier still, missed it too). Checked again here, just before this run is
+        written, the later of the two always sees the earlier, whatever order they came in.
+        """
+        version = self._archive_version()
+        pending = self.run.pending
+        for index, item in enumerate(pending):
+            report = item.report
+            if report is None or not report.year or self._checked_against.get(id(report), version) == version:
+                continue
+            context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
+            copies = check_copies(
+                self.run.archive.db,
+                self.run.site,
+                report,
+                publication=item.publication,
+                today=self.today,
+                peer_limit=self.peer_limit,
+                pending=context,
+            )
+            item.findings = [f for f in item.findings if f.code != "XREF.COPIED"] + copies
+
+    def _archive_version(self) -> tuple[int, int]:
+        """Changes to the archive, by other connections and by this one (a crawl's other sites)."""
+        db = self.run.archive.db
+        return int(db.execute("PRAGMA data_version").fetchone()[0]), db.conn.total_changes
 
     def _changed(self, report: Report, document: StoredDocument) -> Finding | None:
         """PUB.CHANGED when a report already archived at this URL now says something else."""
@@ -355,6 +390,7 @@ class Intake:
         """Check again what later reports changed the context of, then write the run in one transaction."""
         if self.run.finished is None:
             self._check_again_with_later_reports()
+            self._check_copies_again()
         return self.run.finish(status, counts=counts, errors=errors)
 
 

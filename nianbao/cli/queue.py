@@ -137,9 +137,12 @@ def crawl_through_queue(url: str, data_dir: str, site_ids: list[str], today: dat
             else list_sites(archive.db, enabled_only=True)
         )
         chosen = [s for s in sites if s is not None]
-        round_ = start_round(
-            archive, connection, chosen, today=today or archive.today(), archive_id=archive_id(data_dir)
-        )
+        try:
+            round_ = start_round(
+                archive, connection, chosen, today=today or archive.today(), archive_id=archive_id(data_dir)
+            )
+        except NianbaoError as exc:
+            raise Failure(str(exc)) from exc
         click.echo(
             f"已把 {len(chosen)} 个站点按主机分为 {len(round_.jobs)} 个抓取任务放入队列（批次 {round_.batch}）；"
             f"请在抓取节点运行 nianbao worker --queue {url}"

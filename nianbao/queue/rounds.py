@@ -12,6 +12,7 @@ each site's summary to ``batch:<id>:written`` as it writes the site's run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ import redis
 from rq import Queue, Retry
 from rq.rate_limit import RateLimit
 
-from nianbao.queue.connection import QUEUE
+from nianbao.queue.connection import QUEUE, QueueError
 from nianbao.queue.groups import HostGroup, host_groups
 from nianbao.queue.jobs import JobSpec
 from nianbao.queue.messages import PREFIX
@@ -33,6 +34,8 @@ from storage.sites import Site
 
 ROUNDS = PREFIX + "rounds"  # sorted set: open rounds by start time
 RETRY_INTERVALS = (30, 120, 600)  # seconds before the 1st, 2nd, 3rd retry of a failed job
+# Other pauses before the retries, as seconds separated by commas (tests shorten them): "5,5".
+RETRY_ENV = "NIANBAO_QUEUE_RETRY"
 JOB_TIMEOUT_S = 6 * 3600  # the longest crawl of one host group
 RESULT_TTL_S = 7 * 24 * 3600
 FAILURE_TTL_S = 30 * 24 * 3600
@@ -91,6 +94,20 @@ def written(connection: redis.Redis, batch: str) -> dict[str, dict[str, Any]]:
     return {k.decode(): json.loads(v) for k, v in rows.items()}  # type: ignore[union-attr]
 
 
+def retry_intervals() -> tuple[int, ...]:
+    """The pauses before each retry of a failed job: ``NIANBAO_QUEUE_RETRY``, else ``RETRY_INTERVALS``."""
+    raw = os.environ.get(RETRY_ENV, "").strip()
+    if not raw:
+        return RETRY_INTERVALS
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise QueueError(f"{RETRY_ENV} 应为以逗号分隔的秒数（如 30,120,600），而不是 {raw!r}") from exc
+    if not values or min(values) < 0:
+        raise QueueError(f"{RETRY_ENV} 应为以逗号分隔的秒数（如 30,120,600），而不是 {raw!r}")
+    return values
+
+
 def new_batch(archive: Archive) -> str:
     """A round's label (also the runs' ``batch``): when it started, and a few letters to tell two apart."""
     return re.sub(r"[^0-9T]", "", archive.now())[:15] + "-" + secrets.token_hex(3)
@@ -103,10 +120,11 @@ def start_round(
     *,
     today: date,
     archive_id: str,
-    retry_intervals: Sequence[int] = RETRY_INTERVALS,
+    retries: Sequence[int] | None = None,
     job_timeout: int = JOB_TIMEOUT_S,
 ) -> Round:
     """Enqueue one job per host group of ``sites``; returns the round (already recorded in Redis)."""
+    pauses = list(retries if retries is not None else retry_intervals())
     batch = new_batch(archive)
     by_id = {site.id: site for site in sites}
     groups: list[HostGroup] = host_groups(sites)
@@ -135,7 +153,7 @@ def start_round(
             spec.to_json(),
             job_id=job_id,
             description=f"抓取站点组 {group.key}（{len(group.sites)} 个站点，批次 {batch}）",
-            retry=Retry(max=len(retry_intervals), interval=list(retry_intervals)),
+            retry=Retry(max=len(pauses), interval=pauses),
             rate_limit=RateLimit(f"host:{group.key}", 1),
             job_timeout=job_timeout,
             result_ttl=RESULT_TTL_S,
