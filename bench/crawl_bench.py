@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=1.0, help="per-site delay between requests (s)")
     parser.add_argument("--keep", action="store_true", help="keep the generated portal and archive")
     parser.add_argument("--log", help="write the mock server's request log (JSON) here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also crawl through the queue (redis-server) with 1 and with N workers; print the speed-up",
+    )
     args = parser.parse_args(argv)
     if not loopback_binds(ip_of(args.sites - 1)):
         print(f"cannot bind {ip_of(args.sites - 1)}: this benchmark needs 127.0.0.0/8 on loopback")
@@ -195,9 +203,12 @@ def main(argv: list[str] | None = None) -> int:
             result = run_crawl(data, None, "2024-06-01", settings=settings)
             wall = time.monotonic() - began
             log = portal.log()
+            through_queue = queue_runs(args, portal, sites, tmp, settings) if args.workers else []
         if args.log:
             Path(args.log).write_text(json.dumps(log, ensure_ascii=False), encoding="utf-8")
         report(args, result, log, wall)
+        if through_queue:
+            report_queue(args, through_queue, wall)
         return 0 if result.ok else 1
     finally:
         if args.keep:
@@ -249,6 +260,124 @@ def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wal
             f"median {statistics.median(gaps):.2f} s (delay {args.delay} s)"
         )
     print(json.dumps(figures, ensure_ascii=False))
+
+
+@dataclass
+class QueueRun:
+    workers: int
+    wall: float
+    pages: int
+    statuses: dict[str, int]
+    overlaps: int  # hosts that saw requests from two workers
+
+
+def queue_runs(
+    args: argparse.Namespace, portal: Any, sites: list[Site], tmp: Path, settings: dict[str, Any]
+) -> list[QueueRun]:
+    """The same sites through the queue: `nianbao worker` processes crawl, this process writes the archive."""
+    import os
+    import signal
+    import subprocess
+    from datetime import date
+
+    from redisserver import RedisServer
+    from rq import Worker
+
+    from nianbao.queue.rounds import open_rounds, start_round, written
+    from nianbao.queue.writer import ArchiveWriter
+
+    runs = []
+    with RedisServer() as server:
+        client = server.client()
+        for count in sorted({1, args.workers}):
+            client.flushdb()
+            data = tmp / f"queue-{count}"
+            with Archive.open(data, durable=False) as archive:
+                save_sites(archive.db, sites, now=archive.now(), source="bench")
+                env = {
+                    **os.environ,
+                    "PYTHONPATH": str(ROOT),
+                    "NIANBAO_CRAWL_SETTINGS": json.dumps({**settings, "NIANBAO_PROGRESS": False}),
+                }
+                workers = [
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "nianbao",
+                            "worker",
+                            "--queue",
+                            server.url,
+                            "--name",
+                            f"bench-{k}",
+                        ],
+                        env={
+                            **env,
+                            "NIANBAO_CRAWL_SETTINGS": json.dumps(
+                                {
+                                    **settings,
+                                    "NIANBAO_PROGRESS": False,
+                                    "USER_AGENT": f"nianbao-bench bench-{k}",
+                                }
+                            ),
+                        },
+                        cwd=ROOT,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                    for k in range(count)
+                ]
+                try:
+                    while len(Worker.all(connection=client)) < count:
+                        time.sleep(0.2)
+                    portal.reset()
+                    began = time.monotonic()
+                    round_ = start_round(archive, client, sites, today=date(2024, 6, 1), archive_id=str(data))
+                    ArchiveWriter(archive, client).run(
+                        lambda batch=round_.batch: batch not in open_rounds(client)
+                    )
+                    wall = time.monotonic() - began
+                finally:
+                    for worker in workers:
+                        os.killpg(worker.pid, signal.SIGTERM)
+                    for worker in workers:
+                        worker.wait(timeout=60)
+            log = portal.log()
+            statuses: dict[str, int] = defaultdict(int)
+            for summary in written(client, round_.batch).values():
+                statuses[summary["status"]] += 1
+            seen: dict[str, set[str]] = defaultdict(set)
+            for entry in log:
+                seen[entry["host"]].add(entry["user_agent"])
+            overlaps = sum(1 for agents in seen.values() if len(agents) > 1)
+            runs.append(QueueRun(count, wall, len(log), dict(statuses), overlaps))
+        client.close()
+    return runs
+
+
+def worker_settings(settings: dict[str, Any], k: int) -> str:
+    """Each worker's requests say its name, so the portal's log tells which worker asked which host."""
+    return json.dumps({**settings, "NIANBAO_PROGRESS": False, "USER_AGENT": f"nianbao-bench bench-{k}"})
+
+
+def report_queue(args: argparse.Namespace, runs: list[QueueRun], local_wall: float) -> None:
+    from nianbao.queue.rounds import job_sites
+
+    one = next(r for r in runs if r.workers == 1)
+    print()
+    print(
+        f"through the queue (redis-server on loopback; jobs of up to {job_sites()} sites; {os.cpu_count()} cores here)"
+    )
+    for run in runs:
+        print(
+            f"  {run.workers} worker(s)  {run.wall:6.1f} s  {run.pages / run.wall:6.1f} pages/s  "
+            f"statuses {run.statuses}  hosts seen by two workers: {run.overlaps}"
+        )
+    many = next(r for r in runs if r.workers == args.workers)
+    print(f"speed-up, {args.workers} workers over 1: {one.wall / many.wall:.2f}x")
+    print(f"one machine without the queue: {local_wall:.1f} s")
+    print(json.dumps({"queue": [r.__dict__ for r in runs], "speedup": round(one.wall / many.wall, 3)}))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from monitor.model import CheckOptions, Publication
 from monitor.rules import RuleContext, run_rules
 from nianbao.crawl_ledger import Problem, SiteDone
 from nianbao.intake import Incoming, Submission
-from nianbao.queue.groups import host_groups
+from nianbao.queue.groups import HostGroup, host_groups
 from nianbao.queue.messages import STREAM, blob_key, report_from_json, report_to_json
-from nianbao.queue.rounds import ROUNDS, Round, round_key, written
+from nianbao.queue.rounds import ROUNDS, Round, packs, round_key, written
 from nianbao.queue.sender import ResultSender
 from nianbao.queue.writer import ArchiveWriter
 from nianbao.reading import read_one
@@ -76,6 +76,33 @@ def test_sites_sharing_a_platform_are_one_group():
     }
 
 
+def test_jobs_carry_whole_groups_of_about_the_size_asked():
+    groups = [
+        HostGroup(f"g{n}", tuple(f"s{n}-{k}" for k in range(size))) for n, size in enumerate((3, 1, 5, 2, 2))
+    ]
+    assert [[g.key for g in pack] for pack in packs(groups, 4)] == [["g0", "g1"], ["g2"], ["g3", "g4"]]
+    assert [[g.key for g in pack] for pack in packs(groups, 1)] == [["g0"], ["g1"], ["g2"], ["g3"], ["g4"]]
+
+
+def test_a_job_takes_every_host_lock_of_its_groups_or_none(redis_):
+    from nianbao.queue.jobs import HostBusy, _host_locks
+    from nianbao.queue.lock import RenewedLock, host_lock_key
+
+    other = RenewedLock(redis_, host_lock_key("b.gov.cn"), holder="worker-B")
+    assert other.acquire()
+    try:
+        with pytest.raises(HostBusy, match=r"b\.gov\.cn.*worker-B"):
+            _host_locks(redis_, ["a.gov.cn", "b.gov.cn", "c.gov.cn"])
+        assert redis_.get(host_lock_key("a.gov.cn")) is None  # what it took is given back
+    finally:
+        other.release()
+    held = _host_locks(redis_, ["a.gov.cn", "b.gov.cn"])
+    assert all(redis_.pttl(lock.key) > 0 for lock in held)
+    for lock in held:
+        lock.release()
+    assert redis_.keys("nianbao:lock:*") == []
+
+
 def test_a_report_read_on_a_worker_checks_as_if_read_here():
     report = read_report(seed_bytes("000"), "000.txt")
     again = report_from_json(report_to_json(report))
@@ -85,7 +112,12 @@ def test_a_report_read_on_a_worker_checks_as_if_read_here():
 
 def _round(redis_: Any, jobs: dict[str, list[str]]) -> Round:
     record = Round(
-        "20240601T090000-abc123", TODAY, "test", "2024-06-01T09:00:00+08:00", jobs, dict.fromkeys(jobs, "g")
+        "20240601T090000-abc123",
+        TODAY,
+        "test",
+        "2024-06-01T09:00:00+08:00",
+        jobs,
+        {job: ["g"] for job in jobs},
     )
     redis_.set(round_key(record.batch), record.to_json())
     redis_.zadd(ROUNDS, {record.batch: 0})

@@ -71,6 +71,7 @@ def nianbao(*args: str, settings: dict[str, Any] | None = None, **popen: Any) ->
         "PYTHONPATH": str(ROOT),
         "NIANBAO_CRAWL_SETTINGS": json.dumps(settings or FAST),
         "NIANBAO_QUEUE_RETRY": "1,1",
+        "NIANBAO_QUEUE_JOB_SITES": "1",  # one job per host group: both workers get some
     }
     return subprocess.Popen(
         [sys.executable, "-m", "nianbao", *args],

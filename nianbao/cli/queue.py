@@ -220,9 +220,9 @@ def queue_status_command(url: str, as_json: bool) -> None:
         f"失败 {len(status.failed)}，已完成 {status.finished}"
     )
     for job in status.running:
-        click.echo(f"  进行中 {job.group}：节点 {job.worker or '—'}，站点 {job.sites_done}/{job.sites}")
+        click.echo(f"  进行中 {job.groups}：节点 {job.worker or '—'}，站点 {job.sites_done}/{job.sites}")
     for failed in status.failed:
-        click.echo(f"  失败 {failed.group}：{failed.reason or '原因不明'}")
+        click.echo(f"  失败 {failed.groups}：{failed.reason or '原因不明'}")
     if status.workers:
         click.echo("抓取节点：" + "；".join(f"{w.name}（{_state(w.state)}）" for w in status.workers))
     else:

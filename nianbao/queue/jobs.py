@@ -1,11 +1,13 @@
-"""The crawl job a worker runs for one host group (in RQ's work horse, a process forked per job).
+"""The crawl job a worker runs for some host groups (in RQ's work horse, a process forked per job).
 
-It holds the group's host lock, runs the ordinary crawl child on the group's
-sites (without an archive: their registry rows and the archive's last fetches
-come with the job) and lets it hand everything to the results stream. The job
-succeeds only when every site of the group reached the stream; otherwise it
-raises, and RQ retries it (the retry crawls the group again; the writer keeps
-the first complete crawl of each site).
+It holds the host lock of each of its groups, runs the ordinary crawl child on
+their sites (without an archive: their registry rows and the archive's last
+fetches come with the job) and lets it hand everything to the results stream.
+One crawl process handles many sites at once (each host politely), so a job
+carries several groups rather than starting a process per site. The job
+succeeds only when every site reached the stream; otherwise it raises, and RQ
+retries it (the retry crawls the sites again; the writer keeps the first
+complete crawl of each site).
 """
 
 from __future__ import annotations
@@ -37,19 +39,19 @@ HOST_LOCK_TTL_MS = (
 
 
 class HostBusy(NianbaoError):
-    """Another worker holds the group's host lock: the job waits for a retry."""
+    """Another worker holds one of the job's host locks: the job waits for a retry."""
 
 
 class CrawlIncomplete(NianbaoError):
-    """The crawl ended before every site of the group reached the archive's writer."""
+    """The crawl ended before every site of the job reached the archive's writer."""
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a crawl job carries: its round, its group, the sites and what the archive knows of them."""
+    """What a crawl job carries: its round, its host groups, the sites and what the archive knows of them."""
 
     batch: str
-    group: str
+    groups: list[str]
     today: str  # YYYY-MM-DD the round is judged as of
     sites: list[dict[str, Any]]  # registry rows (storage.sites.Site.to_row())
     known: dict[str, list[list[Any]]]  # site id -> [url, sha256, etag, last_modified, content_type]
@@ -81,30 +83,21 @@ def worker_name() -> str:
     return os.environ.get(NAME_ENV) or f"{socket.gethostname()}-{os.getpid()}"
 
 
-def crawl_group(spec_json: str) -> dict[str, Any]:
-    """RQ job: crawl one host group and hand its results to the stream (raises when a site is missing)."""
+def crawl_groups(spec_json: str) -> dict[str, Any]:
+    """RQ job: crawl some host groups and hand their results to the stream (raises when a site is missing)."""
     from rq import get_current_job
 
     die_with_parent()
     spec = JobSpec.from_json(spec_json)
     job = get_current_job()
     if job is None:
-        raise RuntimeError("crawl_group runs as an RQ job")
+        raise RuntimeError("crawl_groups runs as an RQ job")
     connection = job.connection
     url = os.environ.get(URL_ENV)
     if not url:
         raise RuntimeError(f"{URL_ENV} is not set: start workers with `nianbao worker --queue URL`")
     attempt = uuid.uuid4().hex[:12]
-    # A lost lock stops the crawl: SIGTERM to this process is passed on to the crawl child.
-    lock = RenewedLock(
-        connection,
-        host_lock_key(spec.group),
-        ttl_ms=HOST_LOCK_TTL_MS,
-        holder=worker_name(),
-        on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM),
-    )
-    if not lock.acquire():
-        raise HostBusy(f"站点组 {spec.group} 正由另一个抓取节点（{lock.holder()}）抓取，稍后重试")
+    locks = _host_locks(connection, spec.groups)
     try:
         connection.hset(
             progress_key(job.id),
@@ -128,16 +121,41 @@ def crawl_group(spec_json: str) -> dict[str, Any]:
                 },
             )
     finally:
-        lock.release()
+        for lock in locks:
+            lock.release()
     done = {site["site_id"] for site in result.sites}
     missing = [site_id for site_id in spec.site_ids if site_id not in done]
-    if lock.lost:
-        raise CrawlIncomplete(f"站点组 {spec.group} 的抓取锁已失效，抓取已中止")
+    lost = [lock.key for lock in locks if lock.lost]
+    if lost:
+        raise CrawlIncomplete(f"抓取锁已失效（{'、'.join(lost)}），抓取已中止")
     if missing:
         raise CrawlIncomplete(
-            f"站点组 {spec.group} 有 {len(missing)} 个站点未抓取完成（{'、'.join(missing[:5])}），"
-            f"抓取进程退出码 {result.returncode}"
+            f"有 {len(missing)} 个站点未抓取完成（{'、'.join(missing[:5])}），抓取进程退出码 {result.returncode}"
         )
-    entry = Entry("job_done", spec.batch, job.id, attempt, "", {"group": spec.group, "sites": spec.site_ids})
+    entry = Entry(
+        "job_done", spec.batch, job.id, attempt, "", {"groups": spec.groups, "sites": spec.site_ids}
+    )
     connection.xadd(STREAM, entry.fields())  # type: ignore[arg-type]
-    return {"group": spec.group, "sites": len(done), "attempt": attempt, "worker": worker_name()}
+    return {"groups": spec.groups, "sites": len(done), "attempt": attempt, "worker": worker_name()}
+
+
+def _host_locks(connection: Any, groups: list[str]) -> list[RenewedLock]:
+    """Every group's host lock, or none: a group another worker crawls makes the job wait for a retry.
+
+    A lost lock stops the crawl: SIGTERM to this process is passed on to the crawl child.
+    """
+    held: list[RenewedLock] = []
+    for group in sorted(groups):
+        lock = RenewedLock(
+            connection,
+            host_lock_key(group),
+            ttl_ms=HOST_LOCK_TTL_MS,
+            holder=worker_name(),
+            on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM),
+        )
+        if not lock.acquire():
+            for taken in held:
+                taken.release()
+            raise HostBusy(f"站点组 {group} 正由另一个抓取节点（{lock.holder()}）抓取，稍后重试")
+        held.append(lock)
+    return held

@@ -1,7 +1,7 @@
 """A Redis lock that lapses when its holder dies: ``SET NX PX``, renewed by a thread, released by its token.
 
-The crawl of a host group holds ``lock:host:<group>`` while it runs (besides
-RQ's one-job-per-group limit), and the archive writer holds ``lock:writer``.
+A crawl job holds ``lock:host:<group>`` for each host group it crawls (besides
+RQ's one-job-at-a-time limit per pack), and the archive writer holds ``lock:writer``.
 A holder killed outright stops renewing, and the lock is free again after its
 time-to-live; a holder that finds it cannot renew (the server lost it, another
 took it) is told through ``on_lost`` and must stop at once.

@@ -1,12 +1,15 @@
 """A round of crawling through the queue: its host groups as RQ jobs, and its record in Redis.
 
 ``start_round`` runs on the archive's machine: it takes the sites from the
-registry, groups them by host, and enqueues one job per group with
-``RateLimit(host:<group>, 1)`` (never two jobs of one group at once, whatever
-round they belong to) and ``Retry`` (a job whose worker died, or that failed,
-runs again, after a pause). The round's record (``batch:<id>``) says which
+registry, groups them by host and packs whole groups into jobs of about
+``JOB_SITES`` sites (one crawl process crawls that many sites at once, each
+host politely; a process per site would spend more on starting than on
+crawling). Each job is enqueued with ``RateLimit`` (never two jobs of one pack
+at once, whatever round they belong to; the host locks the job takes cover
+packs that differ) and ``Retry`` (a job whose worker died, or that failed,
+runs again, after a pause). The round's record (``round:<id>``) says which
 sites each job holds and which day the round is judged as of; the writer adds
-each site's summary to ``batch:<id>:written`` as it writes the site's run.
+each site's summary to ``round:<id>:written`` as it writes the site's run.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ ROUNDS = PREFIX + "rounds"  # sorted set: open rounds by start time
 RETRY_INTERVALS = (30, 120, 600)  # seconds before the 1st, 2nd, 3rd retry of a failed job
 # Other pauses before the retries, as seconds separated by commas (tests shorten them): "5,5".
 RETRY_ENV = "NIANBAO_QUEUE_RETRY"
+JOB_SITES = 100  # sites per job: one crawl process keeps a core busy with ~100 polite hosts
+JOB_SITES_ENV = "NIANBAO_QUEUE_JOB_SITES"
 JOB_TIMEOUT_S = 6 * 3600  # the longest crawl of one host group
 RESULT_TTL_S = 7 * 24 * 3600
 FAILURE_TTL_S = 30 * 24 * 3600
@@ -58,7 +63,7 @@ class Round:
     archive: str
     started: str
     jobs: dict[str, list[str]]  # job id -> site ids
-    groups: dict[str, str]  # job id -> group key
+    groups: dict[str, list[str]]  # job id -> its host groups' keys
 
     @property
     def sites(self) -> list[str]:
@@ -108,6 +113,30 @@ def retry_intervals() -> tuple[int, ...]:
     return values
 
 
+def job_sites() -> int:
+    """About how many sites one job crawls: ``NIANBAO_QUEUE_JOB_SITES``, else ``JOB_SITES``."""
+    raw = os.environ.get(JOB_SITES_ENV, "").strip()
+    if not raw:
+        return JOB_SITES
+    if not raw.isdigit() or int(raw) < 1:
+        raise QueueError(f"{JOB_SITES_ENV} 应为正整数（每个抓取任务的站点数），而不是 {raw!r}")
+    return int(raw)
+
+
+def packs(groups: Sequence[HostGroup], size: int) -> list[list[HostGroup]]:
+    """Whole groups, in order, into packs of about ``size`` sites (a larger group is a pack of its own)."""
+    out: list[list[HostGroup]] = []
+    count = 0
+    for group in groups:
+        if out and count + len(group.sites) <= size:
+            out[-1].append(group)
+            count += len(group.sites)
+        else:
+            out.append([group])
+            count = len(group.sites)
+    return out
+
+
 def new_batch(archive: Archive) -> str:
     """A round's label (also the runs' ``batch``): when it started, and a few letters to tell two apart."""
     return re.sub(r"[^0-9T]", "", archive.now())[:15] + "-" + secrets.token_hex(3)
@@ -121,44 +150,47 @@ def start_round(
     today: date,
     archive_id: str,
     retries: Sequence[int] | None = None,
+    sites_per_job: int | None = None,
     job_timeout: int = JOB_TIMEOUT_S,
 ) -> Round:
-    """Enqueue one job per host group of ``sites``; returns the round (already recorded in Redis)."""
+    """Enqueue the host groups of ``sites`` as jobs; returns the round (already recorded in Redis)."""
     pauses = list(retries if retries is not None else retry_intervals())
     batch = new_batch(archive)
     by_id = {site.id: site for site in sites}
-    groups: list[HostGroup] = host_groups(sites)
     record = Round(batch, today, archive_id, archive.now(), {}, {})
     specs = []
-    for number, group in enumerate(groups, start=1):
+    for number, pack in enumerate(packs(host_groups(sites), sites_per_job or job_sites()), start=1):
         job_id = f"crawl-{batch}-{number:05d}"
+        site_ids = [site_id for group in pack for site_id in group.sites]
         known = {
             site_id: [
                 [f.url, f.sha256, f.etag, f.last_modified, f.content_type]
                 for f in last_fetches(archive.db, site_id)
             ]
-            for site_id in group.sites
+            for site_id in site_ids
         }
-        spec = JobSpec(batch, group.key, today.isoformat(), [by_id[s].to_row() for s in group.sites], known)
-        record.jobs[job_id] = list(group.sites)
-        record.groups[job_id] = group.key
-        specs.append((job_id, group, spec))
+        keys = [group.key for group in pack]
+        spec = JobSpec(batch, keys, today.isoformat(), [by_id[s].to_row() for s in site_ids], known)
+        record.jobs[job_id] = site_ids
+        record.groups[job_id] = keys
+        specs.append((job_id, spec))
     # The record first: a writer that meets the round's results knows what to expect.
     connection.set(round_key(batch), record.to_json())
     connection.zadd(ROUNDS, {batch: 0})
     queue = Queue(QUEUE, connection=connection)
-    for job_id, group, spec in specs:
+    for job_id, spec in specs:
+        named = "、".join(spec.groups[:3]) + ("等" if len(spec.groups) > 3 else "")
         queue.enqueue(
-            "nianbao.queue.jobs.crawl_group",
+            "nianbao.queue.jobs.crawl_groups",
             spec.to_json(),
             job_id=job_id,
-            description=f"抓取站点组 {group.key}（{len(group.sites)} 个站点，批次 {batch}）",
+            description=f"抓取 {len(spec.sites)} 个站点（{named}，批次 {batch}）",
             retry=Retry(max=len(pauses), interval=pauses),
-            rate_limit=RateLimit(f"host:{group.key}", 1),
+            rate_limit=RateLimit(f"host:{spec.groups[0]}", 1),
             job_timeout=job_timeout,
             result_ttl=RESULT_TTL_S,
             failure_ttl=FAILURE_TTL_S,
-            meta={"batch": batch, "group": group.key, "sites": list(group.sites)},
+            meta={"batch": batch, "groups": spec.groups, "sites": spec.site_ids},
         )
     return record
 

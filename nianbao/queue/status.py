@@ -25,7 +25,7 @@ from nianbao.queue.sender import progress_key
 @dataclass
 class RunningJob:
     job_id: str
-    group: str
+    groups: str
     worker: str
     sites_done: int
     sites: int
@@ -34,7 +34,7 @@ class RunningJob:
 @dataclass
 class FailedJob:
     job_id: str
-    group: str
+    groups: str
     reason: str
 
 
@@ -82,7 +82,7 @@ def queue_status(connection: redis.Redis, *, rounds: int = 5) -> QueueStatus:
         out.running.append(
             RunningJob(
                 job_id,
-                str(meta.get("group", "")),
+                "、".join(meta.get("groups", [])),
                 progress.get("worker", ""),
                 int(progress.get("done", 0)),
                 int(progress.get("total", len(meta.get("sites", [])))),
@@ -95,7 +95,7 @@ def queue_status(connection: redis.Redis, *, rounds: int = 5) -> QueueStatus:
         result = job.latest_result()
         text = (result.exc_string or "") if result is not None else ""
         reason = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
-        out.failed.append(FailedJob(job.id, str(job.meta.get("group", "")), reason))
+        out.failed.append(FailedJob(job.id, "、".join(job.meta.get("groups", [])), reason))
     for worker in Worker.all(connection=connection):
         out.workers.append(
             WorkerStatus(worker.name, worker.hostname or "", worker.get_state(), worker.get_current_job_id())
