@@ -31,8 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor.model import CheckOptions  # noqa: E402
 from nianbao.context import PEER_LIMIT  # noqa: E402
 from nianbao.ingest import ingest_bytes  # noqa: E402
+from nianbao.reading import InlineReader, Reading  # noqa: E402
 from storage import queries  # noqa: E402
 from storage.archive import Archive  # noqa: E402
 from storage.integrity import check_archive  # noqa: E402
@@ -53,6 +55,21 @@ def size_of(path: Path) -> int:
 
 def mb(n: float) -> str:
     return f"{n / 1048576:.1f} MB"
+
+
+class TimedReader(InlineReader):
+    """Reads as ingest does, adding up the CPU time of reading (what a queue's workers take off the writer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu = 0.0
+
+    def read_now(self, data: bytes, path: str, options: CheckOptions, content_type: str | None) -> Reading:
+        started = time.process_time()
+        try:
+            return super().read_now(data, path, options, content_type)
+        finally:
+            self.cpu += time.process_time() - started
 
 
 def planted(k: int) -> tuple[str, int] | None:
@@ -96,6 +113,7 @@ def main() -> None:
         for i in range(n_sites)
     ]
     reports = SyntheticReports()
+    reader = TimedReader()
     cpu_per_block: list[float] = []
     try:
         with Archive.open(root, durable=not args.no_fsync) as archive:
@@ -109,7 +127,14 @@ def main() -> None:
                 body = reports.text(narrative(reports, k), site.agency, year, seed_prefix=f"00{k % 5}")
                 body_bytes += len(body)
                 wall, cpu = time.perf_counter(), time.process_time()
-                ingest_bytes(archive, site.id, body, name=f"{site.id}-{year}.txt", peer_limit=args.peer_limit)
+                ingest_bytes(
+                    archive,
+                    site.id,
+                    body,
+                    name=f"{site.id}-{year}.txt",
+                    peer_limit=args.peer_limit,
+                    reader=reader,
+                )
                 block_cpu += time.process_time() - cpu
                 block_wall += time.perf_counter() - wall
                 if (k + 1) % 1000 == 0 or k + 1 == args.n:
@@ -180,6 +205,12 @@ def main() -> None:
         print(
             f"growth:             last 1,000 {cpu_per_block[-1]:.1f} ms / first 1,000 {cpu_per_block[0]:.1f} ms"
             f" = {ratio:.2f} (target <= 1.3)"
+        )
+        read_ms = reader.cpu / args.n * 1000
+        writer_ms = total_cpu / args.n * 1000 - read_ms
+        print(
+            f"of which:           reading {read_ms:.1f} ms (a queue's workers do it); check + archive "
+            f"{writer_ms:.1f} ms = {1000 / writer_ms:.0f} reports/s for the one archive writer"
         )
         print(f"identical re-ingest: {reingest_ms:.1f} ms (no-op)")
         print(
