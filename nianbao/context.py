@@ -31,8 +31,8 @@ from monitor.rules import RuleContext, run_rules
 from monitor.rules.xref import SAME_YEAR, copy_subject
 from monitor.similarity import ESTIMATE_FLOOR, Sketch, estimated_share, report_sketch, signature_from_bytes
 from storage.findings import holds_open_finding
-from storage.reports import current_parsed, load_report, parsed_reports
-from storage.similarity import IndexEntry, candidates
+from storage.reports import current_parsed, parsed_reports
+from storage.similarity import Candidate, IndexEntry, candidates
 from storage.sites import Site
 
 # At most this many other agencies' reports, the likeliest copies first, are compared exactly.
@@ -67,8 +67,11 @@ def index_entry(report: Report) -> IndexEntry:
     return IndexEntry(found.shingles, found.signature_bytes(), found.bands() if found.indexed else ())
 
 
-def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PEER_LIMIT) -> list[Report]:
-    """Other sites' current reports of the year that may hold ``COPY_SHARE`` of this one's narrative."""
+def likely_copies(db: Database, site: Site, report: Report) -> list[Candidate]:
+    """Other sites' current reports of the year whose signatures say they may hold ``COPY_SHARE`` of this one.
+
+    The likeliest first. Cheap (one indexed lookup, a comparison of signatures): nothing is read.
+    """
     if not report.year or report.image_only:  # an image-only report has no text to compare
         return []
     mine: Sketch = report_sketch(report)
@@ -82,17 +85,22 @@ def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PE
         if estimate >= ESTIMATE_FLOOR:
             likely.append((estimate, other.report_id, other))
     likely.sort(key=lambda item: (-item[0], item[1]))
+    return [other for _, _, other in likely]
+
+
+def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PEER_LIMIT) -> list[Report]:
+    """The likely copies, read for the rule's exact comparison (at most ``limit``; pairs reported once)."""
     subject = copy_subject(SAME_YEAR, report)
-    peers: list[Report] = []
-    for _, _, other in likely:
-        if len(peers) >= limit:
+    chosen = []
+    for other in likely_copies(db, site, report):
+        if len(chosen) >= limit:
             break
         if holds_open_finding(db, other.site_id, report.year, other.report_key, "XREF.COPIED", subject):
             continue  # the pair is already reported, from the other side
-        found = load_report(db, other.report_id)
-        if found is not None:
-            peers.append(found)
-    return peers
+        chosen.append((other.report_id, other.parsed_at))
+    # Rules only read their context: the reports may come from the shared cache (a crawl's sites that
+    # copy one template meet the same peers again and again).
+    return parsed_reports(db, chosen, True)
 
 
 def previous_report(

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from monitor.codes import PUB_CHANGED, RunStatus
 from monitor.model import CheckOptions, DateSeen, Finding, Publication, Report
 from monitor.rules import finding
-from nianbao.context import PEER_LIMIT, check_copies, check_report, index_entry, options_for
+from nianbao.context import PEER_LIMIT, check_copies, check_report, index_entry, likely_copies, options_for
 from nianbao.indexing import ensure_indexed
 from nianbao.reading import InlineReader, Reader, ReaderCrashed, Reading
 from storage.archive import Archive
@@ -118,8 +118,8 @@ class Intake:
         self.peer_limit = peer_limit
         # id(report) -> how many of this run's reports existed when it was checked.
         self._checked_with: dict[int, int] = {}
-        # id(report) -> the archive's version when it was checked (other sites' runs written since?).
-        self._checked_against: dict[int, tuple[int, int]] = {}
+        # id(report) -> the archive's version and the likely copies when it was checked.
+        self._checked_against: dict[int, tuple[tuple[int, int], frozenset[int]]] = {}
 
     @classmethod
     def start(
@@ -290,7 +290,7 @@ class Intake:
         ``report`` again, so XREF.CARRYOVER and XREF.COPIED see it whatever order they came in.
         """
         self._checked_with[id(report)] = len(self.run.pending)
-        self._checked_against[id(report)] = self._archive_version()
+        self._checked_against[id(report)] = (self._archive_version(), self._likely(report))
         return check_report(
             self.run.archive.db,
             self.run.site,
@@ -312,7 +312,7 @@ class Intake:
             if not any(p.report is not None and p.report.year == report.year - 1 for p in later):
                 continue
             context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
-            self._checked_against[id(report)] = self._archive_version()
+            self._checked_against[id(report)] = (self._archive_version(), self._likely(report))
             item.findings = check_report(
                 self.run.archive.db,
                 self.run.site,
@@ -335,8 +335,11 @@ class Intake:
         pending = self.run.pending
         for index, item in enumerate(pending):
             report = item.report
-            if report is None or not report.year or self._checked_against.get(id(report), version) == version:
+            checked = self._checked_against.get(id(report)) if report is not None else None
+            if report is None or not report.year or checked is None or checked[0] == version:
                 continue
+            if self._likely(report) == checked[1]:
+                continue  # nothing new alike to it was written meanwhile
             context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
             copies = check_copies(
                 self.run.archive.db,
@@ -348,6 +351,12 @@ class Intake:
                 pending=context,
             )
             item.findings = [f for f in item.findings if f.code != "XREF.COPIED"] + copies
+
+    def _likely(self, report: Report) -> frozenset[int]:
+        """The ids of the reports the similarity index finds alike (only a crawl writes others meanwhile)."""
+        if self.run.kind != "crawl":
+            return frozenset()
+        return frozenset(c.report_id for c in likely_copies(self.run.archive.db, self.run.site, report))
 
     def _archive_version(self) -> tuple[int, int]:
         """Changes to the archive, by other connections and by this one (a crawl's other sites)."""

@@ -162,9 +162,9 @@ def _elect(db: Database, site_id: str, year: int | None, report_key: str | None)
     add_bands(db, newest[0])
 
 
-# Parsed reports by (id, parsed_at), per connection, for the rules' context: a run checks its
-# reports against the same previous-year reports. Small: the copy check no longer reads peers.
-_CACHE_SIZE = 64
+# Parsed reports by (id, parsed_at), per connection, for the rules' context: last year's reports,
+# and the likely copies (sites that copy one template meet the same ones again and again).
+_CACHE_SIZE = 256
 _caches: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[int, str], Report]] = (
     weakref.WeakKeyDictionary()
 )

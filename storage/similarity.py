@@ -37,6 +37,7 @@ class Candidate:
     report_id: int
     site_id: str
     report_key: str | None
+    parsed_at: str
     shingles: int
     signature: bytes
 
@@ -93,14 +94,15 @@ def candidates(db: Database, year: int, bands: Sequence[int], *, exclude_site: s
         return []
     marks = ", ".join("?" * len(bands))
     rows = db.execute(
-        f"""SELECT s.report_id, c.site_id, c.report_key, s.shingles, s.signature
+        f"""SELECT s.report_id, c.site_id, c.report_key, r.parsed_at, s.shingles, s.signature
             FROM (SELECT DISTINCT report_id FROM report_bands WHERE year = ? AND key IN ({marks})) b
             JOIN current_reports c ON c.report_id = b.report_id
+            JOIN reports r ON r.id = b.report_id
             JOIN report_sketches s ON s.report_id = b.report_id
             WHERE c.site_id != ?""",
         [year, *bands, exclude_site],
     ).fetchall()
-    return [Candidate(int(r[0]), r[1], r[2], int(r[3]), bytes(r[4])) for r in rows]
+    return [Candidate(int(r[0]), r[1], r[2], r[3], int(r[4]), bytes(r[5])) for r in rows]
 
 
 def unsketched(db: Database, *, limit: int = 1000) -> list[int]:
