@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -265,26 +266,23 @@ def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wal
 @dataclass
 class QueueRun:
     workers: int
+    round: str  # "first": a first crawl; "again": the unchanged portal crawled again
     wall: float
     pages: int
     statuses: dict[str, int]
     overlaps: int  # hosts that saw requests from two workers
+    worker_cpu: float  # CPU seconds of the workers and their crawls (crawl + read)
+    writer_cpu: float  # CPU seconds of this process writing the archive (check + write)
 
 
 def queue_runs(
     args: argparse.Namespace, portal: Any, sites: list[Site], tmp: Path, settings: dict[str, Any]
 ) -> list[QueueRun]:
-    """The same sites through the queue: `nianbao worker` processes crawl, this process writes the archive."""
-    import os
-    import signal
-    import subprocess
-    from datetime import date
+    """The same sites through the queue: `nianbao worker` processes crawl, this process writes the archive.
 
+    With 1 worker, then with N; with N also a second round of the unchanged portal (the weekly case).
+    """
     from redisserver import RedisServer
-    from rq import Worker
-
-    from nianbao.queue.rounds import open_rounds, start_round, written
-    from nianbao.queue.writer import ArchiveWriter
 
     runs = []
     with RedisServer() as server:
@@ -294,66 +292,83 @@ def queue_runs(
             data = tmp / f"queue-{count}"
             with Archive.open(data, durable=False) as archive:
                 save_sites(archive.db, sites, now=archive.now(), source="bench")
-                env = {
-                    **os.environ,
-                    "PYTHONPATH": str(ROOT),
-                    "NIANBAO_CRAWL_SETTINGS": json.dumps({**settings, "NIANBAO_PROGRESS": False}),
-                }
-                workers = [
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "nianbao",
-                            "worker",
-                            "--queue",
-                            server.url,
-                            "--name",
-                            f"bench-{k}",
-                        ],
-                        env={
-                            **env,
-                            "NIANBAO_CRAWL_SETTINGS": json.dumps(
-                                {
-                                    **settings,
-                                    "NIANBAO_PROGRESS": False,
-                                    "USER_AGENT": f"nianbao-bench bench-{k}",
-                                }
-                            ),
-                        },
-                        cwd=ROOT,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                        start_new_session=True,
+                runs.append(queue_round(server.url, client, archive, portal, sites, settings, count, "first"))
+                if count == args.workers:
+                    runs.append(
+                        queue_round(server.url, client, archive, portal, sites, settings, count, "again")
                     )
-                    for k in range(count)
-                ]
-                try:
-                    while len(Worker.all(connection=client)) < count:
-                        time.sleep(0.2)
-                    portal.reset()
-                    began = time.monotonic()
-                    round_ = start_round(archive, client, sites, today=date(2024, 6, 1), archive_id=str(data))
-                    ArchiveWriter(archive, client).run(
-                        lambda batch=round_.batch: batch not in open_rounds(client)
-                    )
-                    wall = time.monotonic() - began
-                finally:
-                    for worker in workers:
-                        os.killpg(worker.pid, signal.SIGTERM)
-                    for worker in workers:
-                        worker.wait(timeout=60)
-            log = portal.log()
-            statuses: dict[str, int] = defaultdict(int)
-            for summary in written(client, round_.batch).values():
-                statuses[summary["status"]] += 1
-            seen: dict[str, set[str]] = defaultdict(set)
-            for entry in log:
-                seen[entry["host"]].add(entry["user_agent"])
-            overlaps = sum(1 for agents in seen.values() if len(agents) > 1)
-            runs.append(QueueRun(count, wall, len(log), dict(statuses), overlaps))
         client.close()
     return runs
+
+
+def queue_round(
+    url: str,
+    client: Any,
+    archive: Archive,
+    portal: Any,
+    sites: list[Site],
+    settings: dict[str, Any],
+    count: int,
+    label: str,
+) -> QueueRun:
+    import signal
+    import subprocess
+    from datetime import date
+
+    from rq import Worker
+
+    from nianbao.queue.rounds import open_rounds, start_round, written
+    from nianbao.queue.writer import ArchiveWriter
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nianbao", "worker", "--queue", url, "--name", f"bench-{k}"],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "NIANBAO_CRAWL_SETTINGS": worker_settings(settings, k),
+            },
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for k in range(count)
+    ]
+    try:
+        while len(Worker.all(connection=client)) < count:
+            time.sleep(0.2)
+        portal.reset()
+        began, own = time.monotonic(), time.process_time()
+        round_ = start_round(
+            archive, client, sites, today=date(2024, 6, 1), archive_id=str(archive.blobs.root)
+        )
+        ArchiveWriter(archive, client).run(lambda: round_.batch not in open_rounds(client))
+        wall, writer_cpu = time.monotonic() - began, time.process_time() - own
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log = portal.log()
+    statuses: dict[str, int] = defaultdict(int)
+    for summary in written(client, round_.batch).values():
+        statuses[summary["status"]] += 1
+    seen: dict[str, set[str]] = defaultdict(set)
+    for entry in log:
+        seen[entry["host"]].add(entry["user_agent"])
+    return QueueRun(
+        count,
+        label,
+        wall,
+        len(log),
+        dict(statuses),
+        sum(1 for agents in seen.values() if len(agents) > 1),
+        after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+        writer_cpu,
+    )
 
 
 def worker_settings(settings: dict[str, Any], k: int) -> str:
@@ -364,17 +379,23 @@ def worker_settings(settings: dict[str, Any], k: int) -> str:
 def report_queue(args: argparse.Namespace, runs: list[QueueRun], local_wall: float) -> None:
     from nianbao.queue.rounds import job_sites
 
-    one = next(r for r in runs if r.workers == 1)
     print()
     print(
         f"through the queue (redis-server on loopback; jobs of up to {job_sites()} sites; {os.cpu_count()} cores here)"
     )
     for run in runs:
+        what = "first crawl" if run.round == "first" else "again, unchanged"
         print(
-            f"  {run.workers} worker(s)  {run.wall:6.1f} s  {run.pages / run.wall:6.1f} pages/s  "
+            f"  {run.workers} worker(s), {what}: {run.wall:6.1f} s  {run.pages / run.wall:6.1f} pages/s  "
             f"statuses {run.statuses}  hosts seen by two workers: {run.overlaps}"
         )
-    many = next(r for r in runs if r.workers == args.workers)
+        print(
+            f"      CPU: workers {run.worker_cpu:.1f} s (crawl + read: {run.pages / run.worker_cpu:.0f} pages per "
+            f"CPU-second), archive writer {run.writer_cpu:.1f} s (check + write: "
+            f"{run.writer_cpu / max(1, sum(run.statuses.values())) * 1000:.1f} ms per site)"
+        )
+    one = next(r for r in runs if r.workers == 1 and r.round == "first")
+    many = next(r for r in runs if r.workers == args.workers and r.round == "first")
     print(f"speed-up, {args.workers} workers over 1: {one.wall / many.wall:.2f}x")
     print(f"one machine without the queue: {local_wall:.1f} s")
     print(json.dumps({"queue": [r.__dict__ for r in runs], "speedup": round(one.wall / many.wall, 3)}))
