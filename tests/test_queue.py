@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +28,7 @@ from storage.testing import add_site, manual_clock, open_archive, seed_bytes
 from tests.redisserver import RedisServer, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="needs Debian's redis-server")
+ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2024, 6, 1)
 
 
@@ -199,3 +204,50 @@ def test_a_job_that_is_gone_leaves_error_runs_not_silence(redis_, archive, serve
     (errors,) = archive.db.execute("SELECT errors FROM runs WHERE site_id = 'b'").fetchone()
     assert "抓取任务已从队列中消失" in errors
     assert redis_.zrange(ROUNDS, 0, -1) == []
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "nianbao", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_queue_write_finishes_a_round_whose_crawl_was_stopped(redis_, tmp_path, server):
+    data = tmp_path / "data"
+    with open_archive(data, manual_clock("2024-06-01T09:00:00")) as archive:
+        add_site(archive, "a", "赣州经开区机关事务管理中心", first_year=2023)
+        add_site(archive, "b", "赣州经开区教体服务中心", first_year=2023)
+    record = _round(redis_, {"crawl-x-00001": ["a"], "crawl-x-00002": ["b"]})
+    sender = ResultSender(server.url, batch=record.batch, job="crawl-x-00001", attempt="one")
+    _send_report(sender, "a", seed_bytes("001"), "2023.txt")
+    sender.site_done(SiteDone("a", True, {2023: []}, reports=1), sites_done=1)
+    done = _cli("queue", "write", "--queue", server.url, "--data", str(data))
+    assert done.returncode == 0, done.stderr
+    assert "已写入 2 个站点的抓取结果" in done.stdout and "[写入存档]" in done.stderr
+    status = _cli("queue", "status", "--queue", server.url)
+    assert status.returncode == 0, status.stderr
+    assert (
+        f"批次 {record.batch}" in status.stdout
+        and "已写入 2/2 个站点，其中 1 个未能正常抓取，已完成" in status.stdout
+    )
+    # The queue now serves this archive; another archive is refused, in Chinese.
+    other = _cli("queue", "write", "--queue", server.url, "--data", str(data))
+    assert other.returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    open_archive(elsewhere).close()
+    refused = _cli("queue", "write", "--queue", server.url, "--data", str(elsewhere))
+    assert refused.returncode == 2 and "已用于另一个存档" in refused.stderr
+
+
+def test_a_queue_that_cannot_be_reached_is_said_so(tmp_path):
+    closed = _cli("worker", "--queue", "redis://127.0.0.1:1/0", "--burst")
+    assert closed.returncode == 2 and "无法连接队列 redis://127.0.0.1:1/0" in closed.stderr
+    wrong = _cli("queue", "status", "--queue", "http://127.0.0.1:6379/0")
+    assert wrong.returncode == 2 and "队列地址应形如 redis://" in wrong.stderr
+    assert "Traceback" not in closed.stderr + wrong.stderr
