@@ -282,7 +282,7 @@ def queue_runs(
 
     With 1 worker, then with N; with N also a second round of the unchanged portal (the weekly case).
     """
-    from redisserver import RedisServer
+    from tests.redisserver import RedisServer
 
     runs = []
     with RedisServer() as server:

@@ -91,7 +91,7 @@ def likely_copies(db: Database, site: Site, report: Report) -> list[Candidate]:
 def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PEER_LIMIT) -> list[Report]:
     """The likely copies, read for the rule's exact comparison (at most ``limit``; pairs reported once)."""
     subject = copy_subject(SAME_YEAR, report)
-    chosen = []
+    chosen: list[tuple[int, str]] = []
     for other in likely_copies(db, site, report):
         if len(chosen) >= limit:
             break
