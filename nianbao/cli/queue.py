@@ -94,6 +94,23 @@ def _written_line(total: int, count: list[int]) -> Any:
     return show
 
 
+def _round_done(connection: Any, batch: str, url: str) -> Any:
+    """Whether the round is written; says once so when no worker has come for a minute."""
+    from rq import Worker
+
+    from nianbao.queue.rounds import open_rounds
+
+    started, told = time.monotonic(), [False]
+
+    def done() -> bool:
+        if not told[0] and time.monotonic() - started > 60 and Worker.count(connection=connection) == 0:
+            click.echo(f"队列中还没有抓取节点：请在抓取机器上运行 nianbao worker --queue {url}", err=True)
+            told[0] = True
+        return batch not in open_rounds(connection)
+
+    return done
+
+
 def _write(
     archive: Any, connection: Any, until: Any, on_written: Any, received: list[int], *, holder: str
 ) -> None:
@@ -122,7 +139,7 @@ def _write(
 def crawl_through_queue(url: str, data_dir: str, site_ids: list[str], today: date | None) -> QueueCrawl:
     """``nianbao crawl --queue``: enqueue the sites' host groups, then write their results until the round is done."""
     from nianbao.queue.connection import claim_for_archive
-    from nianbao.queue.rounds import open_rounds, start_round, written
+    from nianbao.queue.rounds import start_round, written
     from storage.sites import get_site, list_sites
 
     connection = _connect(url)
@@ -152,7 +169,7 @@ def crawl_through_queue(url: str, data_dir: str, site_ids: list[str], today: dat
             _write(
                 archive,
                 connection,
-                lambda: round_.batch not in open_rounds(connection),
+                _round_done(connection, round_.batch, url),
                 _written_line(len(chosen), [0]),
                 received,
                 holder=archive_id(data_dir),

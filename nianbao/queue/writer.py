@@ -37,6 +37,7 @@ from nianbao.queue.rounds import Round, close_round, load_round, open_rounds, ro
 from nianbao.reading import InlineReader, ReaderCrashed, Reading
 from storage.archive import Archive
 from storage.blobs import sha256_of
+from storage.errors import UnknownSite
 
 log = logging.getLogger(__name__)
 
@@ -157,11 +158,20 @@ class ArchiveWriter:
         key = (round_.batch, site_id)
         self.archive.clock = crawl_clock(round_.today) or self.archive.clock
         reader = PreparedReader()
-        ledger = SiteLedger(
-            Intake.start(
+        try:
+            intake = Intake.start(
                 self.archive, site_id, kind="crawl", batch=round_.batch, reader=reader, today=round_.today
             )
-        )
+        except UnknownSite:  # removed from the registry since the round began: nothing to write it to
+            log.error(
+                "site %s of round %s is no longer registered: its results are dropped", site_id, round_.batch
+            )
+            self._record(
+                round_, site_id, {"site_id": site_id, "status": "error", "errors": ["站点已不在登记表中"]}
+            )
+            self._forget(key)
+            return
+        ledger = SiteLedger(intake)
         sent: set[str] = set()
         for entry in entries:
             if entry.kind == "problem":
