@@ -39,7 +39,7 @@ from storage import queries  # noqa: E402
 from storage.archive import Archive  # noqa: E402
 from storage.integrity import check_archive  # noqa: E402
 from storage.sites import Site, save_sites  # noqa: E402
-from storage.testing import variant_agency  # noqa: E402
+from storage.testing import variant, variant_agency  # noqa: E402
 from tests.synthetic import Narrative, SyntheticReports  # noqa: E402
 
 YEARS = tuple(range(2016, 2026))
@@ -97,6 +97,11 @@ def main() -> None:
         "--peer-limit", type=int, default=PEER_LIMIT, help="most peers compared for XREF.COPIED"
     )
     parser.add_argument("--no-fsync", action="store_true", help="do not fsync blobs (faster, less durable)")
+    parser.add_argument(
+        "--seed-variants",
+        action="store_true",
+        help="the benchmark before m003: variants of the five seeds (every report of a year a copy of the others)",
+    )
     args = parser.parse_args()
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
@@ -124,7 +129,10 @@ def main() -> None:
             for k in range(args.n):
                 site, year = sites[k // len(YEARS)], YEARS[k % len(YEARS)]
                 # The body is made outside the timing: the benchmark measures the intake and the archive.
-                body = reports.text(narrative(reports, k), site.agency, year, seed_prefix=f"00{k % 5}")
+                if args.seed_variants:
+                    body = variant(f"00{k % 5}", site.agency, year)
+                else:
+                    body = reports.text(narrative(reports, k), site.agency, year, seed_prefix=f"00{k % 5}")
                 body_bytes += len(body)
                 wall, cpu = time.perf_counter(), time.process_time()
                 ingest_bytes(
@@ -147,14 +155,20 @@ def main() -> None:
                     total_cpu += block_cpu
                     total_wall += block_wall
                     block_cpu = block_wall = 0.0
-            first = reports.text(narrative(reports, 0), sites[0].agency, YEARS[0], seed_prefix="000")
+            first = (
+                variant("000", sites[0].agency, YEARS[0])
+                if args.seed_variants
+                else reports.text(narrative(reports, 0), sites[0].agency, YEARS[0], seed_prefix="000")
+            )
             t = time.perf_counter()
             again = ingest_bytes(archive, sites[0].id, first, name="again.txt")
             reingest_ms = (time.perf_counter() - t) * 1000
             assert again.status == "unchanged"
 
             expected = {
-                (sites[k // len(YEARS)].id, YEARS[k % len(YEARS)]) for k in range(args.n) if planted(k)
+                (sites[k // len(YEARS)].id, YEARS[k % len(YEARS)])
+                for k in range(args.n)
+                if planted(k) and not args.seed_variants
             }
             copies = archive.db.execute(
                 "SELECT site_id, year, subject FROM findings WHERE code = 'XREF.COPIED'"
