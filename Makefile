@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # the Redis server the queue tests start).
 DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei chromium libreoffice-writer-nogui redis-server
 
-.PHONY: install system-deps test lint demo bench clean
+.PHONY: install system-deps test test-fast lint demo bench clean
 
 # Installs only what is missing; a no-op on a machine that has everything.
 system-deps:
@@ -27,22 +27,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) system-deps
 
-test: install
-	$(BIN)/ruff check .
+# What CI runs: the checks, then the whole suite.
+test: lint
 	$(BIN)/python -m pytest
 
+# The suite less the browser, end-to-end and slow tests (markers in pyproject.toml), on two workers.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not e2e and not slow" -n 2 --dist loadfile
+
+# Lint, format, layers (import-linter contracts in pyproject.toml), types.
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Speed and memory figures (not tests): read+check per format, crawl politeness, archive ingest.
 bench: install
-	$(BIN)/python bench/check_bench.py
-	$(BIN)/python bench/crawl_bench.py
-	$(BIN)/python bench/storage_bench.py
+	$(BIN)/python -m bench.check_bench
+	$(BIN)/python -m bench.crawl_bench
+	$(BIN)/python -m bench.storage_bench
 
 demo: install
-	$(BIN)/python demo/run.py
+	$(BIN)/python -m demo.run
+
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

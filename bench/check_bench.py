@@ -5,8 +5,8 @@ on one core and prints reports/s (pages/s for PDF) and the peak resident
 memory of the process that did it. Each format runs in its own child
 process so its peak memory is its own.
 
-    .venv/bin/python bench/check_bench.py            # default: 500 copies per format (PDF: 50)
-    .venv/bin/python bench/check_bench.py --copies 2000
+    .venv/bin/python -m bench.check_bench            # default: 500 copies per format (PDF: 50)
+    .venv/bin/python -m bench.check_bench --copies 2000
 """
 
 from __future__ import annotations
@@ -20,29 +20,26 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.support.paths import FIXTURES, ROOT
+from tests.support.renderers import SEEDS, render
 
 FORMATS = ("text", "html", "docx", "pdf")
 
 
 def inputs(fmt: str) -> list[tuple[bytes, str]]:
-    from renderers import SEEDS, render
-
     out = []
     for stem in SEEDS.values():
         if fmt == "pdf":
-            path = ROOT / "tests" / "fixtures" / "renderings" / f"{stem}.pdf"
+            path = FIXTURES / "renderings" / f"{stem}.pdf"
             out.append((path.read_bytes(), path.name))
         else:
-            text = (ROOT / "tests" / "fixtures" / "seeds" / f"{stem}.txt").read_text(encoding="utf-8")
+            text = (FIXTURES / "seeds" / f"{stem}.txt").read_text(encoding="utf-8")
             data, suffix = render(text, fmt)
             out.append((data, stem + suffix))
     return out
 
 
-def run_one(fmt: str, copies: int) -> dict[str, float]:
+def run_one(fmt: str, copies: int) -> dict[str, float | str]:
     from monitor.check import check_reports, read_report
 
     docs = inputs(fmt)
@@ -86,7 +83,8 @@ def main() -> None:
     for fmt in FORMATS:
         cmd = [
             sys.executable,
-            __file__,
+            "-m",
+            "bench.check_bench",
             "--format",
             fmt,
             "--copies",

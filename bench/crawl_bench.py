@@ -7,8 +7,8 @@ archive) with a per-site delay. Prints the wall time, pages per second, and the
 ratio of wall time to the ideal: the largest site's pages × the delay, which is
 what one polite site alone would need. Target: ratio ≤ 1.5.
 
-    .venv/bin/python bench/crawl_bench.py                 # 200 sites, 1 s delay
-    .venv/bin/python bench/crawl_bench.py --sites 400 --delay 0.5
+    .venv/bin/python -m bench.crawl_bench                 # 200 sites, 1 s delay
+    .venv/bin/python -m bench.crawl_bench --sites 400 --delay 0.5
 
 "Pages" are every HTTP request a site answered (robots.txt, list pages,
 report pages, attachments), counted by the mock server.
@@ -30,17 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from mockportal import MockPortal, loopback_binds  # noqa: E402
-from mockportal.build import _jiyue_list, _write, jiyue_detail, pdf_bytes, trs_detail  # noqa: E402
-from mockportal.content import NEWS_TITLES, national_metas, page  # noqa: E402
-
-from nianbao.crawling import run_crawl  # noqa: E402
-from storage.archive import Archive  # noqa: E402
-from storage.sites import Site, save_sites  # noqa: E402
+from nianbao.crawling import run_crawl
+from storage.archive import Archive
+from storage.sites import Site, save_sites
+from tests.support.mockportal import MockPortal, loopback_binds
+from tests.support.mockportal.build import _jiyue_list, _write, jiyue_detail, pdf_bytes, trs_detail
+from tests.support.mockportal.content import NEWS_TITLES, national_metas, page
+from tests.support.paths import ROOT
 
 REGION = "青山"
 DEPARTMENTS = [
@@ -282,7 +278,7 @@ def queue_runs(
 
     With 1 worker, then with N; with N also a second round of the unchanged portal (the weekly case).
     """
-    from tests.redisserver import RedisServer
+    from tests.support.redisserver import RedisServer
 
     runs = []
     with RedisServer() as server:

@@ -1,7 +1,7 @@
 """Archive benchmark: ingest N reports (distinct narratives, some copied) and watch the cost per report.
 
 Each report is a seed's tables with sections 一 and 五 written afresh
-(``tests/synthetic.py``), for 10 years of N/10 sites; about 2 % copy another
+(``tests/support/synthetic.py``), for 10 years of N/10 sites; about 2 % copy another
 agency's report of the same year and 2 % the site's own report of the year
 before, so XREF.COPIED has real work to do. Every report goes through the
 whole intake (read, check with the archive's context, record in its run).
@@ -11,9 +11,9 @@ the first (target ≤ 1.3: the cost must not grow with the archive), the
 database's bytes per report, the planted copies found, and the time and memory
 of the main queries on the result.
 
-    .venv/bin/python bench/storage_bench.py                 # 10,000 reports
-    .venv/bin/python bench/storage_bench.py -n 30000 --no-fsync
-    .venv/bin/python bench/storage_bench.py -n 1000 --keep bench/out/archive
+    .venv/bin/python -m bench.storage_bench                 # 10,000 reports
+    .venv/bin/python -m bench.storage_bench -n 30000 --no-fsync
+    .venv/bin/python -m bench.storage_bench -n 1000 --keep bench/out/archive
 """
 
 from __future__ import annotations
@@ -22,25 +22,21 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from monitor.model import CheckOptions  # noqa: E402
-from nianbao.context import PEER_LIMIT  # noqa: E402
-from nianbao.ingest import ingest_bytes  # noqa: E402
-from nianbao.reading import InlineReader, Reading  # noqa: E402
-from storage import queries  # noqa: E402
-from storage.archive import Archive  # noqa: E402
-from storage.integrity import check_archive  # noqa: E402
-from storage.sites import Site, save_sites  # noqa: E402
-from storage.testing import variant, variant_agency  # noqa: E402
-from tests.synthetic import Narrative, SyntheticReports  # noqa: E402
+from monitor.model import CheckOptions
+from nianbao.context import PEER_LIMIT
+from nianbao.ingest import ingest_bytes
+from nianbao.reading import InlineReader, Reading
+from storage import queries
+from storage.archive import Archive
+from storage.integrity import check_archive
+from storage.sites import Site, save_sites
+from tests.support.batch import variant, variant_agency
+from tests.support.synthetic import Narrative, SyntheticReports
 
 YEARS = tuple(range(2016, 2026))
 # Today's figure (issue 13): 314–350 MB at 10,000 reports of the same five seeds.

@@ -17,10 +17,7 @@ from typing import Any
 
 from monitor.model import DateSeen, Publication
 from nianbao.crawl_ledger import SiteDone
-from nianbao.intake import Incoming, Role, Submission
-
-# Where the publication date was looked for when none was found (PUB.DATE_UNKNOWN's evidence).
-LOOKED_AT = "详情页、列表页、网址"
+from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
 
 
 @dataclass

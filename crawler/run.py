@@ -7,15 +7,23 @@ Settings are built explicitly from ``crawler.settings`` (no reliance on
 
     python -m crawler.run --data data --site gzjkq-jtfw --today 2025-02-10 \\
         --summary /tmp/summary.json --set DOWNLOAD_DELAY=0.2
+
+Scrapy's log goes to a file, never to the terminal: ``LOG_FILE`` (``nianbao
+crawl`` names one per crawl under ``<data>/logs/``; by default
+``<data>/logs/crawl.log``). ``NIANBAO_VERBOSE`` shows it on stderr too. The
+terminal gets the progress line and, when something goes wrong, one Chinese
+line naming the log; a traceback only with ``NIANBAO_DEBUG`` set.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import crawler  # noqa: F401  (tldextract offline before Scrapy loads)
@@ -47,13 +55,44 @@ def _value(text: str) -> Any:
         return text
 
 
+KEEP_LOGS = 30  # crawl logs kept in <data>/logs/ (the oldest go first)
+
+
+def log_setup(settings: Any) -> Path | None:
+    """Point Scrapy's log at a file (made ready here) and, with NIANBAO_VERBOSE, at stderr too."""
+    path = settings.get("LOG_FILE")
+    if not path and settings.get("NIANBAO_DATA"):
+        path = str(Path(settings.get("NIANBAO_DATA")) / "logs" / "crawl.log")
+        settings.set("LOG_FILE", path, priority="cmdline")
+    if not path:
+        return None
+    log = Path(path)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    old = sorted(log.parent.glob("crawl-*.log"), key=lambda p: p.stat().st_mtime)
+    for stale in old[: max(0, len(old) - KEEP_LOGS + 1)]:
+        stale.unlink(missing_ok=True)
+    return log
+
+
+def _echo_log(settings: Any) -> None:
+    """--verbose: the log on stderr as well as in its file (installed after Scrapy's own set-up)."""
+    if not settings.getbool("NIANBAO_VERBOSE", False):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    logging.getLogger().addHandler(handler)
+
+
 def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | None = None) -> int:
     """Run the report spider to the end; returns 0 when the crawl itself ran (findings are data)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.reports import ReportSpider
 
+    log_setup(settings)
     process = CrawlerProcess(settings)
+    _echo_log(settings)
     kwargs: dict[str, Any] = {}
     if site_ids:
         kwargs["site_ids"] = site_ids
@@ -129,7 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, NianbaoError):
             print(f"错误：{exc}", file=sys.stderr)
             return 2
-        raise
+        if os.environ.get("NIANBAO_DEBUG"):
+            raise
+        if logging.getLogger().handlers:  # Scrapy's handler, to the log file (else: nowhere to put it)
+            logging.getLogger(__name__).exception("the crawl failed")
+        where = settings.get("LOG_FILE") or "（无日志文件）"
+        print(f"错误：抓取程序出错（{type(exc).__name__}: {exc}），详情见日志 {where}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ TRS pages: a static column ``/zfxxgk/zfxxgknb/index.shtml`` paged by
 ``div.TRS_Editor``. Hanweb pages: a column ``/col/colN/index.html`` whose
 records sit in a ``<datastore>`` script, articles ``/art/Y/M/D/art_N_M.html``
 with ``Maketime``/``PubDate`` metas and the ``ZJEG_RSS`` body markers.
+
+The trees are served by the tests' mock portal server (tests/support/mockportal),
+each site on its own loopback host (``hosts``): static files, plus Hanweb's
+``dataproxy.jsp`` answered from ``_data/jpage_{column}.json``; the blocked site
+answers every request with a 412 carrying a Ruishu-style ``$_ts`` challenge, as
+anti-bot walls do, and nothing listens at the unreachable site's address.
 """
 
 from __future__ import annotations
@@ -27,12 +33,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from seedhtml import report_html, title_of, without_title
+from demo.seedhtml import report_html, title_of, without_title
+from tests.support.paths import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "seeds"
 TRS_COLUMN = "zfxxgk/zfxxgknb"
 NEWS = ["关于开展2024年政务公开培训的通知", "政府信息公开指南（2024年修订）", "2023年度部门预算公开说明"]
+CHALLENGE = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+    "<script>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=23017;$_ts.cd='qhzrrrAlEqGr';</script>"
+    "<script src='/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js'></script></body></html>"
+)
 
 
 @dataclass
@@ -275,4 +287,23 @@ def _build_hanweb(tree: Path, site: Site, reports: list[Report]) -> None:
         tree / f"col/col{site.column}/index.html", _page(f"{site.agency} 政府信息公开年报", generator, column)
     )
     # The dataproxy answers for later pages; there are none, but a crawler may ask.
-    _write(tree / "_data" / "records.json", json.dumps(records, ensure_ascii=False))
+    _write(tree / "_data" / f"jpage_{site.column}.json", json.dumps(records, ensure_ascii=False))
+
+
+def hosts(week_root: Path, ip: dict[str, str]) -> list[dict[str, Any]]:
+    """The mock server's host specs: every site that answers at all, serving its tree under ``week_root``.
+
+    ``ip``: each site's loopback address.
+    """
+    specs: list[dict[str, Any]] = []
+    for site in SITES:
+        if site.cms == "unreachable":
+            continue
+        host: dict[str, Any] = {"name": site.id, "ip": ip[site.id]}
+        if site.cms == "blocked":
+            host["routes"] = {"*": {"status": 412, "body": CHALLENGE}}
+        else:
+            host["root"] = str(week_root / site.id)
+            host["robots"] = "User-agent: *\nDisallow:\n"
+        specs.append(host)
+    return specs

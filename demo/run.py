@@ -1,11 +1,12 @@
 """`make demo`: the whole product on a fresh machine, offline.
 
 Builds the sample portal (demo/portal.py) from the seed reports, serves it on
-loopback (demo/server.py), crawls it twice a week apart into a fresh data
-folder (2024-02-26 and 2024-03-04, with the portal changing in between),
-writes the digest for week 2024-W10 into reports_out/ and prints its path::
+loopback (the tests' mock portal server, tests/support/mockportal), crawls it
+twice a week apart into a fresh data folder (2024-02-26 and 2024-03-04, with
+the portal changing in between), writes the digest for week 2024-W10 into
+reports_out/ and prints its path::
 
-    .venv/bin/python demo/run.py [--data data/demo] [--out reports_out] [--screenshot docs/img/digest.png]
+    .venv/bin/python -m demo.run [--data data/demo] [--out reports_out] [--screenshot docs/img/digest.png]
 
 It then checks that the digest shows every planted problem, and exits 1 if
 one is missing.
@@ -21,12 +22,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(HERE), str(ROOT)]
-
-from portal import SITES, build  # noqa: E402
-from server import Portal  # noqa: E402
+from demo.portal import SITES, build, hosts
+from tests.support.mockportal import MockPortal, closed_port, loopback_binds
+from tests.support.paths import ROOT
 
 CRAWL_DAYS = (date(2024, 2, 26), date(2024, 3, 4))
 MARKER = ".nianbao-demo"
@@ -58,17 +56,23 @@ def main(argv: list[str] | None = None) -> int:
 
     data = fresh(args.data)
     archive = data / "archive"
-    build(data / "portal" / "week1", 0)
-    build(data / "portal" / "week2", 1)
-    portal = Portal(data / "portal")
+    weeks = [data / "portal" / f"week{week + 1}" for week in range(len(CRAWL_DAYS))]
+    for week, root in enumerate(weeks):
+        build(root, week)
+    ip = {site.id: loopback(index) for index, site in enumerate(SITES, start=2)}
+    portal = MockPortal(hosts(weeks[0], ip))
     urls = portal.start()
-    sites_file = write_sites(data / "sites.yaml", urls)
-    say(f"示例门户已在本机启动：{len(urls)} 个网站")
-    for site in SITES:
-        say(f"  {site.agency.ljust(13, chr(0x3000))}{urls[site.id]}{site.start_path}")
     try:
+        # Nothing listens at the unreachable site's address: connections are refused.
+        urls.update({s.id: f"http://{ip[s.id]}:{closed_port(ip[s.id])}" for s in SITES if s.id not in urls})
+        sites_file = write_sites(data / "sites.yaml", urls)
+        say(f"示例门户已在本机启动：{len(urls)} 个网站")
+        for site in SITES:
+            say(f"  {site.agency.ljust(13, chr(0x3000))}{urls[site.id]}{site.start_path}")
         for week, day in enumerate(CRAWL_DAYS):
-            portal.week = week
+            for host in portal.hosts:
+                if host.get("root"):
+                    portal.serve(host["name"], weeks[week] / host["name"])
             say(f"第 {week + 1} 次抓取（按 {day} 判断期限）……")
             started = time.monotonic()
             crawl(archive, sites_file, day, data / f"crawl-{day}.log")
@@ -80,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     from nianbao.digest import resolve_period, write_digest
 
     files = write_digest(archive, args.out, resolve_period(None, CRAWL_DAYS[-1]), xlsx=True)
-    problems = verify(files.digest)
+    problems = verify(archive, resolve_period(None, CRAWL_DAYS[-1]))
     if args.screenshot:
-        from screenshot import screenshot
+        from demo.screenshot import screenshot
 
         screenshot(files.html, args.screenshot)
         say(f"截图：{args.screenshot}")
@@ -103,6 +107,12 @@ def fresh(path: Path) -> Path:
     path.mkdir(parents=True)
     (path / MARKER).write_text("created by demo/run.py; replaced on every run\n", encoding="utf-8")
     return path
+
+
+def loopback(index: int) -> str:
+    """127.0.0.N when the system routes it (Linux does), else 127.0.0.1 (then sites share one address)."""
+    host = f"127.0.0.{index}"
+    return host if loopback_binds(host) else "127.0.0.1"
 
 
 def write_sites(path: Path, urls: dict[str, str]) -> Path:
@@ -167,18 +177,23 @@ def report_runs(archive: Path) -> None:
         )
 
 
-def verify(digest: object) -> list[str]:
+def verify(archive: Path, period: object) -> list[str]:
     """Every planted problem in its section; returns what is missing."""
-    from nianbao.digest.model import Digest
+    from nianbao.digest import build_digest
+    from nianbao.digest.weeks import Period
+    from storage.archive import Archive
 
-    assert isinstance(digest, Digest)
-    shown = {(f.site_id, f.code): f.status for f in digest.open_findings}
+    assert isinstance(period, Period)
+    with Archive.open(archive) as store:
+        digest = build_digest(store.db, period)
+        shown = {(f.site_id, f.code): f.status for f in digest.open_findings}
+        resolved = {(f.site_id, f.code) for f in digest.resolved()}
+        digest.close()
     missing = [
         f"需要处理：{site} {code}（{status}）"
         for site, code, status in PLANTED
         if shown.get((site, code)) != status
     ]
-    resolved = {(f.site_id, f.code) for f in digest.resolved}
     missing += [f"本周已整改：{site} {code}" for site, code in RESOLVED if (site, code) not in resolved]
     missing += [f"无问题：{site}" for site in CLEAN if any(s == site for s, _ in shown)]
     missing += [f"临近截止：{site}" for site in UPCOMING if site not in {u.site_id for u in digest.upcoming}]

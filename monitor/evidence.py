@@ -47,6 +47,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "other_agency": "对比机关",
     "other_year": "对比年度",
     "share": "相同比例",
+    "uncertain_rows": "读取不确定的行（未据以判断）",
     "compared": "比较范围",
     "last_line": "末行",
     "signature_agency": "落款机关",
@@ -62,6 +63,14 @@ EVIDENCE_LABELS: dict[str, str] = {
     "looked_at": "查找范围",
     "section_text": "章节内容",
     "date": "日期",
+    "kind": "问题类型",
+    "status": "状态",
+    "years_found": "已找到的年度",
+    "report_url": "报告网址",
+    "name": "文件名",
+    "message": "说明",
+    "source": "来源",
+    "reason": "原因",
 }
 
 # The crawler's verdict kinds (crawler/detect.py), in words.

@@ -75,7 +75,9 @@ class Table:
 
     ``found`` is False when the table could not be located at all; rows the
     template requires but the report lacks are listed in ``missing_rows``.
-    ``lines`` gives, per row key, the source line number it was read from.
+    ``lines`` gives, per row key, the source line number it was read from; ``labels`` the row's
+    label as the report prints it (misprints and all). ``uncertain`` names the rows whose cells the
+    reader could not place with confidence (row key -> why, in Chinese): rules do not judge them.
     """
 
     key: str
@@ -83,6 +85,8 @@ class Table:
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     missing_rows: list[str] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    uncertain: dict[str, str] = field(default_factory=dict)
 
     def cell(self, row: str, col: str) -> Cell | None:
         return self.rows.get(row, {}).get(col)
@@ -100,6 +104,8 @@ class Table:
             "rows": {r: {c: cell.to_json() for c, cell in cols.items()} for r, cols in self.rows.items()},
             "missing_rows": list(self.missing_rows),
             "lines": dict(self.lines),
+            "labels": dict(self.labels),
+            "uncertain": dict(self.uncertain),
         }
 
     @classmethod
@@ -107,7 +113,15 @@ class Table:
         rows = {
             r: {c: Cell(v["raw"], v["value"]) for c, v in cols.items()} for r, cols in data["rows"].items()
         }
-        return cls(key, data["found"], rows, list(data["missing_rows"]), dict(data.get("lines", {})))
+        return cls(
+            key,
+            data["found"],
+            rows,
+            list(data["missing_rows"]),
+            dict(data.get("lines", {})),
+            dict(data.get("labels", {})),
+            dict(data.get("uncertain", {})),
+        )
 
 
 @dataclass
@@ -319,6 +333,10 @@ class DateSeen:
         )
 
 
+# The source of a publication date the user gave (``--published``): it stands, whatever the page says.
+GIVEN = "--published"
+
+
 @dataclass(frozen=True)
 class Publication:
     """Where and when a report was published, as far as it is known.
@@ -333,6 +351,10 @@ class Publication:
     source: str | None = None  # e.g. "meta:PubDate", "text:发布时间", "list", "option"
     url: str | None = None
     quote: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.source == GIVEN
 
     @classmethod
     def of(cls, seen: DateSeen | None, url: str | None, looked_at: str) -> Publication:

@@ -26,6 +26,15 @@ class Column:
     key: str
     label: str
     kind: str = "count"  # count (whole number) | amount (decimal) | text (e.g. 增 1)
+    # Phrases that identify the column in a header cell (any one); with ``exact`` the cell must
+    # equal one ("其他" is also part of 法人或其他组织).
+    match: tuple[str, ...] = ()
+    exact: bool = False
+
+    def names(self, header: str) -> bool:
+        """Whether a header cell (normalised: no spaces, half-width) names this column."""
+        phrases = self.match or (self.label,)
+        return header in phrases if self.exact else any(p in header for p in phrases)
 
 
 @dataclass(frozen=True)
@@ -46,11 +55,11 @@ class Block:
     columns: tuple[Column, ...]
 
 
-_DECISIONS_2021 = (Column("decisions", "本年处理决定数量"),)
+_DECISIONS_2021 = (Column("decisions", "本年处理决定数量", match=("处理决定",)),)
 _ITEMS_2019 = (
-    Column("previous_items", "上一年项目数量"),
-    Column("change", "本年增/减", "text"),
-    Column("decisions", "处理决定数量"),
+    Column("previous_items", "上一年项目数量", match=("上一年", "上年项目")),
+    Column("change", "本年增/减", "text", match=("增/减", "增减", "增(减)")),
+    Column("decisions", "处理决定数量", match=("处理决定",)),
 )
 
 TABLE2_2021: tuple[Block, ...] = (
@@ -62,9 +71,9 @@ TABLE2_2021: tuple[Block, ...] = (
             Row("normative_documents", "行政规范性文件", ("规范性文件",)),
         ),
         (
-            Column("issued", "本年制发件数"),
-            Column("repealed", "本年废止件数"),
-            Column("in_force", "现行有效件数"),
+            Column("issued", "本年制发件数", match=("制发",)),
+            Column("repealed", "本年废止件数", match=("废止",)),
+            Column("in_force", "现行有效件数", match=("现行有效",)),
         ),
     ),
     Block("20_5", "第二十条第（五）项", (Row("licensing", "行政许可", ("行政许可",)),), _DECISIONS_2021),
@@ -78,7 +87,7 @@ TABLE2_2021: tuple[Block, ...] = (
         "20_8",
         "第二十条第（八）项",
         (Row("fees", "行政事业性收费", ("行政事业性收费",)),),
-        (Column("amount", "本年收费金额（单位：万元）", "amount"),),
+        (Column("amount", "本年收费金额（单位：万元）", "amount", match=("收费金额",)),),
     ),
 )
 
@@ -91,9 +100,9 @@ TABLE2_2019: tuple[Block, ...] = (
             Row("normative_documents", "规范性文件", ("规范性文件",)),
         ),
         (
-            Column("produced", "本年新制作数量"),
-            Column("published", "本年新公开数量"),
-            Column("total_public", "对外公开总数量"),
+            Column("produced", "本年新制作数量", match=("新制作",)),
+            Column("published", "本年新公开数量", match=("新公开",)),
+            Column("total_public", "对外公开总数量", match=("公开总数",)),
         ),
     ),
     Block(
@@ -121,7 +130,10 @@ TABLE2_2019: tuple[Block, ...] = (
         "20_9",
         "第二十条第（九）项",
         (Row("procurement", "政府集中采购", ("政府集中采购", "集中采购")),),
-        (Column("items", "采购项目数量"), Column("amount", "采购总金额", "amount")),
+        (
+            Column("items", "采购项目数量", match=("项目数量", "采购项目")),
+            Column("amount", "采购总金额", "amount", match=("总金额", "采购金额")),
+        ),
     ),
 )
 
@@ -144,10 +156,10 @@ TABLE3_COLUMNS: tuple[Column, ...] = (
     Column("natural_person", "自然人"),
     Column("business", "商业企业"),
     Column("research", "科研机构"),
-    Column("public_interest", "社会公益组织"),
-    Column("legal_service", "法律服务机构"),
-    Column("other_org", "其他"),
-    Column("total", "总计"),
+    Column("public_interest", "社会公益组织", match=("公益组织",)),
+    Column("legal_service", "法律服务机构", match=("法律服务",)),
+    Column("other_org", "其他", match=("其他", "其它"), exact=True),
+    Column("total", "总计", match=("总计", "合计"), exact=True),
 )
 TABLE3_APPLICANT_COLUMNS = tuple(c.key for c in TABLE3_COLUMNS[:-1])
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from monitor.model import DateSeen, Finding, Publication
+from monitor.model import GIVEN, DateSeen, Finding, Publication
 from nianbao.context import PEER_LIMIT
 from nianbao.intake import Incoming, Intake, Submission
 from nianbao.reading import Reader
@@ -28,7 +28,6 @@ from storage.sites import get_site
 
 # The report key of uploads without --url: one uploaded report per site and year.
 UPLOAD_KEY = "upload"
-PUBLISHED_OPTION = "--published"
 
 
 @dataclass
@@ -72,13 +71,13 @@ def ingest_bytes(
         return IngestResult(
             name, site_id, digest, "unchanged", year=current[0].year, report_id=current[0].report_id
         )
-    publication = Publication(published, PUBLISHED_OPTION, url) if published else None
+    publication = Publication(published, GIVEN, url) if published else None
     submission = Submission(
         key=key,
         documents=[Incoming(url, data, "page", Path(name).name, content_type)],
         given_year=year,
         publication=publication,
-        dates=[DateSeen("option", published, PUBLISHED_OPTION)] if published else [],
+        dates=[DateSeen("option", published, GIVEN)] if published else [],
     )
     intake = Intake.start(archive, site_id, kind="ingest", reader=reader, peer_limit=peer_limit)
     outcome = intake.take_now(submission)

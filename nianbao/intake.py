@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from monitor.codes import PUB_CHANGED, RunStatus
 from monitor.model import CheckOptions, DateSeen, Finding, Publication, Report
+from monitor.portal.dates import choose_publication
 from monitor.rules import finding
 from nianbao.context import PEER_LIMIT, check_copies, check_report, index_entry, likely_copies, options_for
 from nianbao.indexing import ensure_indexed
@@ -37,6 +38,8 @@ from storage.reports import current_versions, report_at_url
 from storage.runs import RunKind, RunSummary, SiteRun, StoredDocument, start_run
 
 Role = Literal["page", "attachment", "image"]
+# Where a crawl looked for the publication date when it found none (PUB.DATE_UNKNOWN's evidence).
+LOOKED_AT = "详情页、列表页、网址"
 READABLE_ROLES: tuple[str, ...] = ("page", "attachment")
 
 
@@ -251,7 +254,8 @@ class Intake:
         if submission.image_only and document.url == submission.key:
             report.image_only = True
         changed = self._changed(report, document)
-        findings = self.check(report, submission.publication)
+        publication = self._publication(submission, report)
+        findings = self.check(report, publication)
         self.run.record_report(
             document,
             report,
@@ -259,7 +263,7 @@ class Intake:
             year=report.year,
             given_year=submission.given_year,
             year_hint=submission.year_hint,
-            publication=submission.publication,
+            publication=publication,
             key=submission.key,
             sketch=index_entry(report) if report.year is not None else None,
         )
@@ -267,6 +271,15 @@ class Intake:
             self.run.add_finding(changed, year=report.year, url=document.url)
         outcome.report, outcome.findings, outcome.year = report, findings, report.year
         return outcome
+
+    def _publication(self, submission: Submission, report: Report) -> Publication | None:
+        """When the report was published: a date the user gave stands; else the one the evidence gives for the
+        year the report states (a report of year Y is not published before January 1 of Y+1)."""
+        given = submission.publication
+        if given is None or given.given or not submission.dates:
+            return given
+        chosen = choose_publication(submission.dates, self.today, report.year)
+        return Publication.of(chosen, given.url, LOOKED_AT)
 
     def _unchanged(self, submission: Submission, documents: Sequence[StoredDocument]) -> bool:
         """Nothing to read again: every document is as stored, and the report's current version came from them.

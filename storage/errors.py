@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from monitor.errors import NianbaoError
 
 
@@ -10,12 +12,18 @@ class StorageError(NianbaoError):
 
 
 class SitesFileError(StorageError):
-    """A sites file (YAML, CSV, XLSX) cannot be read or holds an invalid entry."""
+    """A sites file (YAML, CSV, XLSX) cannot be read or holds invalid entries (all of them listed)."""
 
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+    def __init__(self, path: str, problem: str, problems: Sequence[object] = ()) -> None:
+        if "\n" in problem:
+            super().__init__(
+                f"{path}：发现 {problem.count(chr(10)) + 1} 处问题：\n  " + problem.replace("\n", "\n  ")
+            )
+        else:
+            super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+        self.problems = list(problems)
 
 
 class ArchiveNotFound(StorageError):
@@ -27,6 +35,24 @@ class ArchiveNotFound(StorageError):
 
 
 class UnknownSite(StorageError):
-    def __init__(self, site_id: str) -> None:
-        super().__init__(f"站点 {site_id} 未登记：请先用 nianbao sites import 导入站点清单")
+    """No registered site has this id or name; ``suggestions`` are the closest registered ones."""
+
+    def __init__(self, site_id: str, suggestions: Sequence[str] = ()) -> None:
+        hint = (
+            f"；是否是：{'、'.join(suggestions)}？"
+            if suggestions
+            else "：请先用 nianbao sites import 导入站点清单"
+        )
+        super().__init__(f"站点 {site_id} 未登记{hint}")
         self.site_id = site_id
+        self.suggestions = list(suggestions)
+
+
+class AmbiguousSite(StorageError):
+    """A name part that several registered sites share."""
+
+    def __init__(self, text: str, matches: Sequence[str]) -> None:
+        shown = "、".join(matches[:8]) + ("等" if len(matches) > 8 else "")
+        super().__init__(f"「{text}」对应 {len(matches)} 个站点：{shown}；请写出完整名称或站点编号")
+        self.text = text
+        self.matches = list(matches)

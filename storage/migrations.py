@@ -292,6 +292,54 @@ def m002_report_keys(db: Database) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
 
 
+_REVIEWS_4 = """
+-- A supervisor's word on a finding: confirmed, or dismissed with a reason. Append-only: every review
+-- is kept (who, when, why); the latest one of a finding is in force until the finding's report changes
+-- (a later version of the report carries it again) or the finding is resolved and comes back.
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    fingerprint TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'dismissed')),
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL,
+    at TEXT NOT NULL,
+    report_id INTEGER REFERENCES reports(id),
+    sha256 TEXT
+);
+CREATE INDEX reviews_finding ON reviews(finding_id, id);
+"""
+
+
+@migrations(name="m004_reviews")
+def m004_reviews(db: Database) -> None:
+    db.executescript(_REVIEWS_4)
+
+
+@migrations(name="m005_site_contacts")
+def m005_site_contacts(db: Database) -> None:
+    """Whom to call at each agency, and the history of every change to a site.
+
+    ``sites.contact`` / ``sites.phone`` hold the 联系人 / 联系电话 of a supervisor's
+    list. ``site_events`` records each site's life (added, changed, disabled,
+    enabled, renamed, removed) with a JSON detail (what changed, before and
+    after); it has no foreign key, so the record of a removed site stays.
+    """
+    db.execute("ALTER TABLE sites ADD COLUMN contact TEXT")
+    db.execute("ALTER TABLE sites ADD COLUMN phone TEXT")
+    db.execute(
+        """CREATE TABLE site_events (
+            id INTEGER PRIMARY KEY,
+            site_id TEXT NOT NULL,
+            event TEXT NOT NULL
+                CHECK (event IN ('added', 'changed', 'disabled', 'enabled', 'renamed', 'removed')),
+            detail TEXT NOT NULL DEFAULT '{}',
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX site_events_site ON site_events(site_id, at)")
+
+
 _REPORTS_3 = """
 CREATE TABLE reports (
     id INTEGER PRIMARY KEY,

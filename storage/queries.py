@@ -16,6 +16,8 @@ from sqlite_utils import Database
 
 from monitor.model import CST
 from storage.clock import iso
+from storage.reviews import LATEST_REVIEWS
+from storage.reviews import NOW as REVIEWS_NOW
 from storage.sites import Site, list_sites
 
 Status = Literal["open", "resolved", "all"]
@@ -42,6 +44,9 @@ class FindingRow:
     resolved_at: str | None
     reopened: int
     status: str
+    # The latest review: {"verdict", "note", "reviewer", "at", "in_force"}; None if never reviewed.
+    # Out of force once the finding's report changed or the finding came back after being resolved.
+    review: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,9 +98,12 @@ class WeekCount:
 _FINDING_SELECT = """
 SELECT f.id, f.fingerprint, f.site_id AS site, s.agency, f.year, f.code, f.severity, f.message, f.evidence,
        f.subject, f.scope, f.url, f.report_id, f.run_id, f.first_seen, f.last_seen, f.resolved_at,
-       f.reopened, f.status
+       f.reopened, f.status,
+       lr.verdict AS review_verdict, lr.note AS review_note, lr.reviewer AS review_reviewer,
+       lr.at AS review_at, lr.in_force AS review_in_force
 FROM findings f JOIN sites s ON s.id = f.site_id
-"""
+LEFT JOIN ({LATEST_REVIEWS}) lr ON lr.finding_id = f.id
+""".format(LATEST_REVIEWS=LATEST_REVIEWS.replace(":cutoff", f"'{REVIEWS_NOW}'"))
 
 
 def findings(
@@ -245,6 +253,10 @@ def sites(db: Database, *, enabled_only: bool = True) -> list[Site]:
 def _finding(row: dict[str, Any]) -> FindingRow:
     row = dict(row)
     row["evidence"] = json.loads(row["evidence"] or "{}")
+    review = {key: row.pop(f"review_{key}") for key in ("verdict", "note", "reviewer", "at", "in_force")}
+    row["review"] = (
+        {**review, "in_force": bool(review["in_force"])} if review["verdict"] is not None else None
+    )
     return FindingRow(**row)
 
 
@@ -253,3 +265,108 @@ def _run(row: dict[str, Any]) -> RunRow:
     row["counts"] = json.loads(row["counts"] or "{}")
     row["errors"] = json.loads(row["errors"] or "[]")
     return RunRow(**row)
+
+
+# -- one agency's page ----------------------------------------------------------------------------
+
+
+@dataclass
+class VersionRow:
+    """One stored version of a report (a document read as a report) and where it came from."""
+
+    report_id: int
+    year: int | None
+    report_key: str | None
+    title: str | None
+    published: str | None
+    published_source: str | None
+    recorded_at: str
+    checked_at: str
+    parse_error: str | None
+    document_id: int
+    sha256: str
+    url: str | None
+    name: str | None
+    content_type: str | None
+    size: int
+    current: bool
+    dates: list[dict[str, Any]]  # every date seen for the document: source, value, quote
+
+
+def report_versions(db: Database, site_id: str) -> list[VersionRow]:
+    """Every report version of the site, newest year first, versions newest first, with their dates."""
+    rows = db.execute(
+        """SELECT r.id, r.year, r.report_key, r.title, r.published, r.published_source, r.recorded_at,
+                   r.checked_at, r.parse_error, d.id, d.sha256, d.url, d.name, d.content_type, d.size
+            FROM reports r JOIN documents d ON d.id = r.document_id
+            WHERE r.site_id = ? ORDER BY r.year IS NULL, r.year DESC, r.recorded_at DESC, r.id DESC""",
+        [site_id],
+    ).fetchall()
+    dates: dict[int, list[dict[str, Any]]] = {}
+    for document_id, source, value, quote in db.execute(
+        """SELECT dd.document_id, dd.source, dd.value, dd.quote FROM document_dates dd
+           JOIN documents d ON d.id = dd.document_id WHERE d.site_id = ? ORDER BY dd.id""",
+        [site_id],
+    ):
+        dates.setdefault(int(document_id), []).append({"source": source, "value": value, "quote": quote})
+    # The current version of a (year, report key): checked most recently (as the view latest_reports says).
+    current: dict[tuple[Any, Any], tuple[str, int]] = {}
+    for row in rows:
+        key, stamp = (row[1], row[2]), (row[7], int(row[0]))
+        current[key] = max(current.get(key, stamp), stamp)
+    return [
+        VersionRow(
+            report_id=int(row[0]),
+            year=row[1],
+            report_key=row[2],
+            title=row[3],
+            published=row[4],
+            published_source=row[5],
+            recorded_at=row[6],
+            checked_at=row[7],
+            parse_error=row[8],
+            document_id=int(row[9]),
+            sha256=row[10],
+            url=row[11],
+            name=row[12],
+            content_type=row[13],
+            size=int(row[14]),
+            current=current[(row[1], row[2])][1] == int(row[0]),
+            dates=dates.get(int(row[9]), []),
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class FindingEvent:
+    event: str  # opened | resolved | reopened
+    at: str
+    report_id: int | None
+
+
+def site_findings(db: Database, site_id: str) -> list[tuple[FindingRow, list[FindingEvent]]]:
+    """Every finding of the site (open first, then most recent), each with its events, oldest first."""
+    found = [
+        _finding(row)
+        for row in db.query(
+            _FINDING_SELECT
+            + """ WHERE f.site_id = ? ORDER BY f.resolved_at IS NOT NULL,
+                  CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, f.year DESC, f.code, f.id""",
+            [site_id],
+        )
+    ]
+    events: dict[int, list[FindingEvent]] = {}
+    for finding_id, event, at, report_id in db.execute(
+        """SELECT e.finding_id, e.event, e.at, e.report_id FROM finding_events e
+           JOIN findings f ON f.id = e.finding_id WHERE f.site_id = ? ORDER BY e.at, e.id""",
+        [site_id],
+    ):
+        events.setdefault(int(finding_id), []).append(FindingEvent(event, at, report_id))
+    return [(row, events.get(row.id, [])) for row in found]
+
+
+def site_row(db: Database, site_id: str) -> dict[str, Any] | None:
+    """The registry's row of a site (with ``contact``/``phone`` when the archive has those columns)."""
+    rows = list(db.query("SELECT * FROM sites WHERE id = ?", [site_id]))
+    return dict(rows[0]) if rows else None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from monitor.codes import CODES
 from monitor.rules import REGISTRY
+from tests.support.paths import ROOT
 
-RULES_MD = Path(__file__).parents[1] / "docs" / "rules.md"
+RULES_MD = ROOT / "docs" / "rules.md"
 ROW = re.compile(r"^\|\s*([A-Z]+\.[A-Z0-9_]+)\s*\|\s*(error|warning|info)\s*\|", re.M)
 
 # Codes a crawl decides for a site or a document, not a rule for a report.

@@ -6,27 +6,35 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from renderers import SEEDS
 
-from nianbao.cli import cli
-
-SEED_DIR = Path(__file__).parent / "fixtures" / "seeds"
+from tests.support.cli import Cli
+from tests.support.paths import SEEDS as SEED_DIR
+from tests.support.renderers import SEEDS
 
 
 def seed_path(key: str) -> str:
     return str(SEED_DIR / f"{SEEDS[key]}.txt")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+Run = Callable[..., tuple[int, str, str]]
 
 
-def test_json_contract() -> None:
+@pytest.fixture
+def run(cli: Cli) -> Run:
+    """``nianbao ARGS`` in-process: (exit code, stdout, stderr)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = cli(*args)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def test_json_contract(run: Run) -> None:
     code, out, _ = run("check", "--json", seed_path("001"), seed_path("003"))
     assert code == 0
     objects = [json.loads(line) for line in out.splitlines()]
@@ -68,7 +76,7 @@ def test_json_contract() -> None:
     assert objects[1]["tables"]["table3"]["rows"]["new"]["total"] == {"raw": "", "value": None}
 
 
-def test_flags_reach_the_rules() -> None:
+def test_flags_reach_the_rules(run: Run) -> None:
     code, out, _ = run("check", "--json", "--published", "2024-02-05", seed_path("000"))
     obj = json.loads(out)
     assert code == 0 and obj["published"] == "2024-02-05"
@@ -82,7 +90,7 @@ def test_flags_reach_the_rules() -> None:
     assert (obj["year"], obj["agency"]) == (2022, "某机关")
 
 
-def test_readable_output_groups_by_severity() -> None:
+def test_readable_output_groups_by_severity(run: Run) -> None:
     code, out, _ = run("check", seed_path("004"), seed_path("001"))
     assert code == 0
     assert "警告（2）" in out and "STRUCT.AGENCY_MISSING" in out
@@ -91,9 +99,9 @@ def test_readable_output_groups_by_severity() -> None:
     assert "依据：" in out and "原文：2023年1月29日" in out
 
 
-def test_bad_date_flag_is_a_usage_error() -> None:
+def test_bad_date_flag_is_a_usage_error(run: Run) -> None:
     code, _, err = run("check", "--published", "2024/02/05", seed_path("000"))
-    assert code == 2 and "YYYY-MM-DD" in err
+    assert code == 2 and "不是 年-月-日 形式的日期" in err
 
 
 @pytest.mark.parametrize(
@@ -106,7 +114,7 @@ def test_bad_date_flag_is_a_usage_error() -> None:
     ],
 )
 def test_unreadable_inputs_exit_2_and_the_others_are_still_reported(
-    tmp_path: Path, name: str, content: bytes, problem: str
+    tmp_path: Path, name: str, content: bytes, problem: str, run: Run
 ) -> None:
     bad = tmp_path / name
     bad.write_bytes(content)
@@ -118,7 +126,7 @@ def test_unreadable_inputs_exit_2_and_the_others_are_still_reported(
     assert json.loads(out)["path"] == seed_path("000")
 
 
-def test_missing_and_huge_files(tmp_path: Path) -> None:
+def test_missing_and_huge_files(tmp_path: Path, run: Run) -> None:
     huge = tmp_path / "huge.pdf"
     with huge.open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)
@@ -127,7 +135,7 @@ def test_missing_and_huge_files(tmp_path: Path) -> None:
     assert "nope.txt: 文件不存在" in err and "huge.pdf: 文件过大（50.0 MB" in err
 
 
-def test_script_in_title_is_kept_as_text(tmp_path: Path) -> None:
+def test_script_in_title_is_kept_as_text(tmp_path: Path, run: Run) -> None:
     page = tmp_path / "x.html"
     body = (SEED_DIR / f"{SEEDS['000']}.txt").read_text(encoding="utf-8")
     paragraphs = "".join(f"<p>{line}</p>" for line in body.splitlines() if "\t" not in line)
@@ -153,7 +161,7 @@ def test_console_script_and_python_m() -> None:
     assert proc.returncode == 0 and "check" in proc.stdout
 
 
-def test_deadline_override_for_a_township() -> None:
+def test_deadline_override_for_a_township(run: Run) -> None:
     late = ["check", "--json", "--level", "township", "--published", "2024-02-25", seed_path("000")]
     code, out, _ = run(*late)
     assert code == 0 and "PUB.LATE" not in {
@@ -166,7 +174,7 @@ def test_deadline_override_for_a_township() -> None:
     assert code == 2 and "MM-DD" in err
 
 
-def test_a_directory_is_an_unreadable_input(tmp_path: Path) -> None:
+def test_a_directory_is_an_unreadable_input(tmp_path: Path, run: Run) -> None:
     code, out, err = run("check", "--json", str(tmp_path), seed_path("000"))
     assert code == 2 and f"{tmp_path}: 是目录而不是文件" in err
     assert json.loads(out)["path"] == seed_path("000")

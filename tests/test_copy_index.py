@@ -27,8 +27,9 @@ from storage.queries import findings
 from storage.reports import latest_report, write_report
 from storage.similarity import candidates
 from storage.sites import get_site
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes, variant_agency
-from tests.synthetic import SyntheticReports
+from tests.support.archive import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.batch import variant_agency
+from tests.support.synthetic import SyntheticReports
 
 REPORTS = SyntheticReports()
 YEAR = 2023

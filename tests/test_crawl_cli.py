@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,56 +11,40 @@ from pathlib import Path
 import pytest
 import yaml
 
-try:
-    from mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-    from mockportal.build import _jiyue_list, jiyue_detail
-except ImportError:  # tests/ imported as a package
-    from tests.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-    from tests.mockportal.build import _jiyue_list, jiyue_detail
+from tests.support.mockportal import MockPortal, standard_sites
+from tests.support.mockportal.build import _jiyue_list, jiyue_detail
+from tests.support.paths import ROOT
+from tests.support.processes import crawl_env
+from tests.support.processes import nianbao as run_nianbao
 
-ROOT = Path(__file__).resolve().parents[1]
-FAST = {
-    "DOWNLOAD_DELAY": 0.05,
-    "AUTOTHROTTLE_START_DELAY": 0.05,
-    "DOWNLOAD_TIMEOUT": 3,
-    "RETRY_BACKOFF_BASE": 0.1,
-    "LOG_LEVEL": "WARNING",
-    "NIANBAO_PROGRESS_INTERVAL": 0.5,
-}
 WANTED = ("mock-jiyue", "mock-wall403")
 
-pytestmark = pytest.mark.skipif(not loopback_binds("127.0.0.12"), reason="needs 127.0.0.0/8 on loopback")
+
+@pytest.fixture
+def sites(mock_portal: MockPortal, tmp_path: Path) -> Path:
+    """The sites file of the 集约化 site and the walled one."""
+    # From 2021 on: without a first year only the latest year past its deadline would be expected.
+    entries = [{**s, "first_year": 2021} for s in standard_sites(mock_portal.urls) if s["id"] in WANTED]
+    path = tmp_path / "sites.yaml"
+    path.write_text(yaml.safe_dump({"sites": entries}, allow_unicode=True), encoding="utf-8")
+    return path
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockPortal, Path, Path]]:
-    tmp = tmp_path_factory.mktemp("cli")
-    tree = tmp / "portals"
-    shutil.copytree(FIXTURES, tree)
-    hosts = [h for h in standard_hosts(tree) if h["name"] in ("jiyue", "wall403")]
-    with MockPortal(hosts) as running:
-        sites = [s for s in standard_sites(running.urls) if s["id"] in WANTED]
-        sites_file = tmp / "sites.yaml"
-        sites_file.write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
-        yield running, tree, tmp
+@pytest.fixture
+def jiyue(mock_portal: MockPortal, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the 集约化 host's tree, served during the test, which may change it."""
+    with mock_portal.edit("jiyue", tmp_path / "jiyue") as tree:
+        yield tree
 
 
 def nianbao(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NIANBAO_CRAWL_SETTINGS": json.dumps(FAST), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "nianbao", *args, "--data", str(data)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=240,
-    )
+    return run_nianbao(*args, "--data", str(data))
 
 
-def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -> None:
-    _, tree, tmp = portal
-    data = tmp / "data"
-    done = nianbao("crawl", "--sites", str(tmp / "sites.yaml"), "--today", "2024-06-01", data=data)
+@pytest.mark.e2e
+def test_crawl_then_recheck_after_a_fix(sites: Path, jiyue: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = nianbao("crawl", "--sites", str(sites), "--today", "2024-06-01", data=data)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "新增 2" in out and "开始抓取 2 个站点" in out
@@ -70,10 +52,15 @@ def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -
     assert "✗ 拒绝访问的站点（mock-wall403） 被拦截" in out and "CRAWL.BLOCKED" in out
     assert "共 2 个站点（正常 1，被拦截 1）" in out
     assert "未能完整抓取的站点不会被视为合规" in out
-    assert "[抓取结束] 站点 2/2 完成" in done.stderr  # progress from the child, on the terminal
+    # Not a terminal: no progress line, and nothing of Scrapy's log; the log is in its file.
+    assert "scrapy" not in done.stderr.lower() and "INFO" not in done.stderr, done.stderr[-2000:]
+    (log,) = (data / "logs").glob("crawl-*.log")
+    assert "Spider opened" in log.read_text(encoding="utf-8") and "[抓取结束] 站点 2/2 完成" in log.read_text(
+        encoding="utf-8"
+    )
 
     # The agency publishes its missing 2021 report; the officer re-checks the site.
-    column = tree / "jiyue/zfxxgk/zfxxgknb"
+    column = jiyue / "zfxxgk/zfxxgknb"
     index = (column / "index.html").read_text(encoding="utf-8")
     (column / "index.html").write_text(
         index.replace(
@@ -107,10 +94,10 @@ def test_crawl_then_recheck_after_a_fix(portal: tuple[MockPortal, Path, Path]) -
     assert "新发现（0）" in out
 
 
-def test_recheck_of_a_blocked_site_says_it_cannot_vouch(portal: tuple[MockPortal, Path, Path]) -> None:
-    _, _, tmp = portal
-    data = tmp / "data2"
-    done = nianbao("crawl", "--sites", str(tmp / "sites.yaml"), "--site", "mock-wall403", data=data)
+@pytest.mark.e2e
+def test_recheck_of_a_blocked_site_says_it_cannot_vouch(sites: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = nianbao("crawl", "--sites", str(sites), "--site", "mock-wall403", data=data)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "开始抓取 1 个站点" in done.stdout
     again = nianbao("recheck", "mock-wall403", data=data)
@@ -138,4 +125,77 @@ def test_help_has_examples() -> None:
             cwd=ROOT,
             timeout=60,
         )
-        assert done.returncode == 0 and "Example" in done.stdout and "--today" in done.stdout
+        assert done.returncode == 0 and "示例" in done.stdout and "--today" in done.stdout
+
+
+def _on_a_terminal(*args: str, data: Path) -> tuple[int, str]:
+    """Run nianbao with its output on a pseudo-terminal, as a user sees it; returns (status, everything shown)."""
+    import pty
+    import select
+
+    env = crawl_env(COLUMNS="160")
+    main, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nianbao", *args, "--data", str(data)],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main], [], [], 240)
+        if not ready:
+            process.kill()
+            break
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.e2e
+def test_on_a_terminal_a_crawl_shows_one_progress_line_and_the_result(sites: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    nianbao("sites", "import", str(sites), data=data)
+    status, shown = _on_a_terminal("crawl", "--site", "青山区人民政府", "--today", "2024-06-01", data=data)
+    assert status == 0, shown[-3000:]
+    assert "开始抓取 1 个站点" in shown and "抓取" in shown and "1/1" in shown and "预计剩余" in shown
+    assert "✓ 青山区人民政府（mock-jiyue） 正常" in shown
+    for scrapy_words in ("Spider opened", "[scrapy", "INFO", "Crawled", "Telnet"):
+        assert scrapy_words not in shown, shown[-3000:]
+    status, quiet = _on_a_terminal("recheck", "青山区", "--quiet", "--today", "2024-06-01", data=data)
+    assert status == 0, quiet[-3000:]
+    assert "重新抓取" not in quiet and "1/1" not in quiet  # no progress, no preamble: the result only
+    assert "✓ 青山区人民政府（mock-jiyue） 正常" in quiet and "仍未解决" in quiet
+    status, verbose = _on_a_terminal("recheck", "mock-jiyue", "--verbose", "--today", "2024-06-01", data=data)
+    assert status == 0 and "Spider opened" in verbose  # the log, when asked for
+
+
+@pytest.mark.e2e
+def test_a_site_with_corrupt_stored_data_does_not_stop_the_others(sites: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    assert nianbao("sites", "import", str(sites), data=data).returncode == 0
+    # As an older version let it in, or a hand edit in the sqlite3 shell.
+    with sqlite3.connect(data / "nianbao.db") as db:
+        db.execute("UPDATE sites SET deadline = '02-30' WHERE id = 'mock-wall403'")
+    done = nianbao("crawl", "--today", "2024-06-01", data=data)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "✓ 青山区人民政府（mock-jiyue） 正常" in done.stdout
+    assert "✗ 拒绝访问的站点（mock-wall403） 抓取出错 · 原因：站点数据有误：截止日期 '02-30'" in done.stdout
+    assert "1 个站点抓取出错（原因见上），其余站点已照常检查" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    listed = nianbao("sites", "list", data=data)
+    assert "数据有误：截止日期 '02-30'" in listed.stdout
+    digest = nianbao("digest", "--today", "2024-06-03", "--out", str(tmp_path / "digest"), data=data)
+    assert digest.returncode == 0, digest.stderr
+    assert list((tmp_path / "digest").glob("digest-*.html"))

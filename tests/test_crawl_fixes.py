@@ -5,7 +5,6 @@ body-text dates that are not publication dates."""
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import os
 import signal
@@ -19,8 +18,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
-from click.testing import CliRunner
 
 from crawler.items import FetchedDocument, ReportItem, SiteDoneItem
 from monitor.model import DateSeen
@@ -28,35 +25,14 @@ from monitor.portal.dates import choose_publication
 from monitor.portal.page import parse_detail
 from nianbao.crawling import CrawlResult, crawl_command
 from nianbao.reading import IsolatedReader, ReaderCrashed, Reading
-from storage.testing import add_site, open_archive
+from tests.support.archive import add_site, open_archive
+from tests.support.checks import present
+from tests.support.cli import Cli
+from tests.support.mockportal import MockPortal, write_sites
+from tests.support.paths import ROOT
+from tests.support.processes import FAST_CRAWL, crawl_env
 
-try:
-    from mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-except ImportError:  # tests/ imported as a package
-    from tests.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-
-ROOT = Path(__file__).resolve().parents[1]
-FAST = {
-    "DOWNLOAD_DELAY": 0.05,
-    "AUTOTHROTTLE_START_DELAY": 0.05,
-    "DOWNLOAD_TIMEOUT": 3,
-    "RETRY_BACKOFF_BASE": 0.1,
-    "LOG_LEVEL": "WARNING",
-    "NIANBAO_PROGRESS_INTERVAL": 0.5,
-}
-loopback = pytest.mark.skipif(not loopback_binds("127.0.0.12"), reason="needs 127.0.0.0/8 on loopback")
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "NIANBAO_CRAWL_SETTINGS": json.dumps(FAST), "PYTHONPATH": str(ROOT)}
-
-
-def _sites_file(tmp: Path, urls: dict[str, str], wanted: tuple[str, ...]) -> Path:
-    sites = [s for s in standard_sites(urls) if s["id"] in wanted]
-    path = tmp / "sites.yaml"
-    path.write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
-    return path
-
+QUIET = {**FAST_CRAWL, "LOG_LEVEL": "WARNING"}
 
 # ---- 1. a relative --data is the caller's folder ----------------------------------------------
 
@@ -68,25 +44,23 @@ def test_crawl_command_passes_absolute_paths(tmp_path: Path, monkeypatch: pytest
         assert cmd[cmd.index(flag) + 1] == str(tmp_path / name)
 
 
-@loopback
-def test_relative_data_from_another_folder(tmp_path: Path) -> None:
-    hosts = [h for h in standard_hosts(FIXTURES) if h["name"] == "wall403"]
-    with MockPortal(hosts) as running:
-        userdir = tmp_path / "userdir"
-        userdir.mkdir()
-        sites = _sites_file(userdir, running.urls, ("mock-wall403",))
-        done = subprocess.run(
-            [sys.executable, "-m", "nianbao", "crawl", "--sites", sites.name, "--data", "mydata"],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            cwd=userdir,
-            timeout=240,
-        )
+@pytest.mark.e2e
+def test_relative_data_from_another_folder(tmp_path: Path, mock_portal: MockPortal) -> None:
+    userdir = tmp_path / "userdir"
+    userdir.mkdir()
+    sites = write_sites(userdir / "sites.yaml", mock_portal.urls, ("mock-wall403",))
+    done = subprocess.run(
+        [sys.executable, "-m", "nianbao", "crawl", "--sites", sites.name, "--data", "mydata"],
+        capture_output=True,
+        text=True,
+        env=crawl_env(QUIET),
+        cwd=userdir,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "（mock-wall403） 被拦截" in done.stdout
-    assert "站点 1/1" in done.stderr
     assert (userdir / "mydata" / "nianbao.db").exists()
+    assert list((userdir / "mydata" / "logs").glob("crawl-*.log"))  # the crawl's log beside its archive
     assert not (ROOT / "mydata").exists()
 
 
@@ -101,13 +75,11 @@ def registered(tmp_path: Path) -> Path:
     return data
 
 
-def _invoke(data: Path, result: CrawlResult, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+def _invoke(cli: Cli, data: Path, result: CrawlResult, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     import nianbao.crawling
-    from nianbao.cli.crawl import crawl, recheck
 
     monkeypatch.setattr(nianbao.crawling, "run_crawl", lambda *a, **k: result)
-    command = recheck if args and args[0] == "recheck" else crawl
-    return CliRunner().invoke(command, [*args[1:], "--data", str(data)])
+    return cli(*args, "--data", data)
 
 
 def _site(status: str = "ok") -> dict[str, Any]:
@@ -121,17 +93,20 @@ def _site(status: str = "ok") -> dict[str, Any]:
     }
 
 
-def test_no_site_crawled_is_a_failure(registered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    done = _invoke(registered, CrawlResult(0, sites=[]), monkeypatch, "crawl")
+def test_no_site_crawled_is_a_failure(registered: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    done = _invoke(cli, registered, CrawlResult(0, sites=[]), monkeypatch, "crawl")
     assert done.exit_code == 2
     assert "抓取没有完成任何站点" in done.output
 
 
-def test_child_failing_part_way_fails_the_command(registered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    done = _invoke(registered, CrawlResult(1, sites=[_site()]), monkeypatch, "crawl")
+def test_child_failing_part_way_fails_the_command(
+    registered: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    done = _invoke(cli, registered, CrawlResult(1, sites=[_site()]), monkeypatch, "crawl")
     assert "（s1） 正常" in done.output  # the summary is still printed
     assert done.exit_code == 2 and "退出码 1" in done.output
     stopped = _invoke(
+        cli,
         registered,
         CrawlResult(0, sites=[_site("error")], signal_received=signal.SIGTERM),
         monkeypatch,
@@ -140,8 +115,10 @@ def test_child_failing_part_way_fails_the_command(registered: Path, monkeypatch:
     assert stopped.exit_code == 128 + signal.SIGTERM and "SIGTERM" in stopped.output
 
 
-def test_recheck_fails_when_the_child_failed(registered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    done = _invoke(registered, CrawlResult(1, sites=[_site()]), monkeypatch, "recheck", "s1")
+def test_recheck_fails_when_the_child_failed(
+    registered: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    done = _invoke(cli, registered, CrawlResult(1, sites=[_site()]), monkeypatch, "recheck", "s1")
     assert done.exit_code == 2 and "退出码 1" in done.output
 
 
@@ -170,17 +147,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@loopback
+@pytest.mark.e2e
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_sigterm_reaches_the_crawl_child(tmp_path: Path) -> None:
+def test_sigterm_reaches_the_crawl_child(tmp_path: Path, mock_portal: MockPortal) -> None:
     root = tmp_path / "portals"
-    hosts = [h for h in standard_hosts(FIXTURES, slow_delay=60) if h["name"] == "slow"]
-    with MockPortal(hosts) as running:
-        sites = _sites_file(tmp_path, running.urls, ("mock-slow",))
-        env = _env()
-        env["NIANBAO_CRAWL_SETTINGS"] = json.dumps(
-            {**FAST, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False}
-        )  # a graceful stop waits for it
+    with mock_portal.delayed("slow", 60):
+        sites = write_sites(tmp_path / "sites.yaml", mock_portal.urls, ("mock-slow",))
+        # A graceful stop waits for the download in flight.
+        env = crawl_env({**QUIET, "DOWNLOAD_TIMEOUT": 4, "RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False})
+
         parent = subprocess.Popen(
             [sys.executable, "-m", "nianbao", "crawl", "--sites", str(sites), "--data", str(root / "data")],
             env=env,
@@ -384,6 +359,6 @@ def test_a_date_within_the_report_year_is_evidence_not_publication() -> None:
         DateSeen("text:发布时间", date(2023, 12, 30), "发布时间：2023-12-30"),
         DateSeen("url", date(2024, 1, 20), "t20240120"),
     ]
-    assert choose_publication(evidence, year=2023).source == "url"
+    assert present(choose_publication(evidence, year=2023)).source == "url"
     assert choose_publication(evidence[:1], year=2023) is None
-    assert choose_publication(evidence).source == "text:发布时间"  # year unknown: no bound
+    assert present(choose_publication(evidence)).source == "text:发布时间"  # year unknown: no bound

@@ -1,6 +1,6 @@
 """End to end: crawl the mock portals (one loopback host per CMS family, plus every trap).
 
-One crawl of all the standard sites (tests/mockportal), then a second crawl of
+One crawl of all the standard sites (tests/support/mockportal), then a second crawl of
 the unchanged portals, then a crawl after one report was edited. Each crawl
 runs in its own process, as `nianbao crawl` does, into a fresh archive; the
 tests assert on what the archive recorded, on the items feed and on the mock
@@ -11,32 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from nianbao.crawling import CrawlResult, run_crawl
 from storage.archive import Archive
 from storage.queries import FindingRow, findings
 from storage.sitefiles import load_sites
 from storage.sites import save_sites
-
-try:
-    from mockportal import FIXTURES, MockPortal, expected, loopback_binds, standard_hosts, standard_sites
-except ImportError:  # tests/ imported as a package
-    from tests.mockportal import (
-        FIXTURES,
-        MockPortal,
-        expected,
-        loopback_binds,
-        standard_hosts,
-        standard_sites,
-    )
+from tests.support.mockportal import MockPortal, expected, write_sites
 
 TODAY = "2024-06-01"
 # Tiny delays and a short timeout keep the suite fast; the slow host answers after 4 s.
@@ -52,7 +40,7 @@ SETTINGS = {
 FAMILY_SITES = ["mock-trs", "mock-hanweb", "mock-gkmlpt", "mock-jiyue", "mock-robots-optout"]
 CONDITIONAL_HOSTS = {"trs", "hanweb", "gkmlpt"}
 
-pytestmark = pytest.mark.skipif(not loopback_binds("127.0.0.14"), reason="needs 127.0.0.0/8 on loopback")
+pytestmark = pytest.mark.e2e
 
 
 @dataclass
@@ -86,7 +74,7 @@ class Crawl:
 class World:
     portal: MockPortal
     data: Path
-    tree: Path
+    trs: Path  # the copy of the TRS host's tree the portal serves (the last crawl edits it)
     tmp: Path
     crawls: dict[str, Crawl] = field(default_factory=dict)
 
@@ -107,23 +95,14 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def world(tmp_path_factory: pytest.TempPathFactory, mock_portal: MockPortal) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("crawl")
-    tree = tmp / "portals"
-    shutil.copytree(FIXTURES, tree)  # a copy: the last crawl edits a report
-    portal = MockPortal(standard_hosts(tree, slow_delay=4.0))
-    portal.start()
-    try:
-        sites_file = tmp / "sites.yaml"
-        sites_file.write_text(
-            yaml.safe_dump({"sites": standard_sites(portal.urls)}, allow_unicode=True), encoding="utf-8"
-        )
-        data = tmp / "data"
-        with Archive.open(data) as archive:
-            save_sites(archive.db, load_sites(sites_file), now=archive.now(), source="test")
-        yield World(portal, data, tree, tmp)
-    finally:
-        portal.stop()
+    sites_file = write_sites(tmp / "sites.yaml", mock_portal.urls)
+    data = tmp / "data"
+    with Archive.open(data) as archive:
+        save_sites(archive.db, load_sites(sites_file), now=archive.now(), source="test")
+    with mock_portal.edit("trs", tmp / "trs") as trs:  # a copy: the last crawl edits a report
+        yield World(mock_portal, data, trs, tmp)
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +117,15 @@ def second(world: World, first: Crawl) -> Crawl:
 
 @pytest.fixture(scope="module")
 def edited(world: World, second: Crawl) -> Crawl:
-    page = world.tree / "trs/zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml"
+    page = world.trs / "zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml"
     text = page.read_text(encoding="utf-8")
     page.write_text(
         text.replace('<td>行政处罚</td><td colspan="3">2</td>', '<td>行政处罚</td><td colspan="3">7</td>'),
         encoding="utf-8",
     )
     # Another page changes only its chrome (a view counter): new bytes, the same report.
-    chrome = world.tree / "trs/zfxxgk/zfxxgknb/202201/t20220118_1500001.shtml"
+    chrome = world.trs / "zfxxgk/zfxxgknb/202201/t20220118_1500001.shtml"
+
     text = chrome.read_text(encoding="utf-8")
     chrome.write_text(text.replace("字号：[", "浏览次数：1024 字号：["), encoding="utf-8")
     return world.crawl("edited", ["mock-trs"])
@@ -401,7 +381,7 @@ def test_second_crawl_changes_no_finding(first: Crawl, second: Crawl) -> None:
 
 def test_an_edited_report_is_a_new_version(second: Crawl, edited: Crawl) -> None:
     (changed,) = edited.open("mock-trs", "PUB.CHANGED")
-    assert changed.year == 2022 and changed.url.endswith("t20230116_1700011.shtml")
+    assert changed.year == 2022 and (changed.url or "").endswith("t20230116_1700011.shtml")
     assert changed.evidence["previous_sha256"] != changed.evidence["sha256"]
     downloaded = sorted(
         e["path"] for e in edited.log if e["host"] == "trs" and _is_document(e["path"]) and e["status"] == 200

@@ -7,7 +7,7 @@ SiteDoneItem, failures become ProblemItems, _wap copies wait for the listing.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,8 +23,10 @@ from crawler.middlewares import BackoffRetryMiddleware, SiteOffsiteMiddleware
 from crawler.spiders.reports import ReportSpider
 from crawler.state import Previous
 from storage.sites import Site
+from tests.support.checks import present
+from tests.support.paths import FIXTURES
 
-PORTALS = Path(__file__).parent / "fixtures" / "portals"
+PORTALS = FIXTURES / "portals"
 BASE = "http://trs.example.gov.cn"
 
 
@@ -65,6 +67,12 @@ def serve_file(request: Request) -> Response:
     if target.is_file():
         return respond(request, target.read_bytes().replace(b"{{host:mirror}}", b"http://mirror.example.com"))
     return respond(request, b"<html>404</html>", status=404)
+
+
+def callback(request: Request) -> Callable[..., Any]:
+    """The callback of a request the spider made (it always names one)."""
+    assert callable(request.callback)
+    return request.callback
 
 
 def run_site(spider: ReportSpider, requests: list[Any]) -> list[Any]:
@@ -125,9 +133,10 @@ def test_conditional_requests_and_304() -> None:
     )
     assert request.headers["If-None-Match"] == b'"etag-1"'
     assert request.meta["handle_httpstatus_list"] == [304]
-    (item, *_rest) = request.callback(respond(request, b"", status=304))
+    (item, *_rest) = callback(request)(respond(request, b"", status=304))
     assert isinstance(item, ReportItem) and item.unchanged and item.documents[0].sha256 == "abc123"
-    assert item.year == 2021 and item.publication.source == "text:发布时间"  # read from the stored copy
+    # The publication is read from the stored copy.
+    assert item.year == 2021 and present(item.publication).source == "text:发布时间"
 
 
 def _fail(request: Request, exc: Exception) -> Failure:
@@ -229,7 +238,7 @@ def test_an_attachment_over_the_size_cap_is_a_document_failure() -> None:
         spider.states["trs"],
         Entry(page_url, "青山市教育局2023年政府信息公开工作年度报告", f"{BASE}/zfxxgk/zfxxgknb/index.shtml"),
     )
-    pdf, xls = detail.callback(serve_file(detail))
+    pdf, xls = callback(detail)(serve_file(detail))
     assert pdf.meta["download_maxsize"] == spider.attachment_maxsize
     assert xls.callback(serve_file(xls)) == []  # the report waits for its other attachment
     problem, item = spider.on_error(

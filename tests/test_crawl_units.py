@@ -1,6 +1,6 @@
 """The crawler's pure parts, offline: titles, dates, URLs, detection, list adapters, detail pages.
 
-Fixture pages come from tests/fixtures/portals/ (written by tests/mockportal/build.py),
+Fixture pages come from tests/fixtures/portals/ (written by tests/support/mockportal/build.py),
 read exactly as the spider reads them.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,15 @@ from monitor.portal.dates import choose_publication, date_from_timestamp, date_f
 from monitor.portal.links import extension
 from monitor.portal.page import parse_detail, parse_html
 from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, title_year
+from tests.support.checks import present
+from tests.support.paths import FIXTURES
 
 
 def dates_from_detail(html_text: str, url: str = "") -> list[DateSeen]:
     return parse_detail(html_text, url).dates
 
 
-PORTALS = Path(__file__).parent / "fixtures" / "portals"
+PORTALS = FIXTURES / "portals"
 
 
 def text(rel: str, encoding: str = "utf-8") -> str:
@@ -94,11 +95,17 @@ def test_parse_date(raw: str, expected: date | None) -> None:
 
 
 def test_dates_from_urls() -> None:
-    assert date_from_url("http://x.gov.cn/zfxxgknb/202401/t20240129_1926722.shtml").date == date(2024, 1, 29)
-    assert date_from_url("http://x.gov.cn/art/2024/1/22/art_1229232901_88123.html").date == date(2024, 1, 22)
-    assert date_from_url("http://x.gov.cn/columns/ab/202301/30/uuid.html").date == date(2023, 1, 30)
-    assert date_from_url("https://shanghai.gov.cn/nw12344/20230331/4a03b5fa.html").date == date(2023, 3, 31)
-    assert date_from_url("https://x.gov.cn/cms/html/npszf/2013-01-25/1779102018.html").date == date(
+    assert present(date_from_url("http://x.gov.cn/zfxxgknb/202401/t20240129_1926722.shtml")).date == date(
+        2024, 1, 29
+    )
+    assert present(date_from_url("http://x.gov.cn/art/2024/1/22/art_1229232901_88123.html")).date == date(
+        2024, 1, 22
+    )
+    assert present(date_from_url("http://x.gov.cn/columns/ab/202301/30/uuid.html")).date == date(2023, 1, 30)
+    assert present(date_from_url("https://shanghai.gov.cn/nw12344/20230331/4a03b5fa.html")).date == date(
+        2023, 3, 31
+    )
+    assert present(date_from_url("https://x.gov.cn/cms/html/npszf/2013-01-25/1779102018.html")).date == date(
         2013, 1, 25
     )
     assert date_from_url("http://x.gov.cn/c100122/202401/c04_163476.shtml") is None  # a month is not a date
@@ -136,11 +143,11 @@ def test_precedence_keeps_all_evidence() -> None:
         DateSeen("meta:PubDate", date(2024, 1, 29), "PubDate"),
         DateSeen("text:发布时间", date(2024, 1, 30), "发布时间"),
     ]
-    assert choose_publication(evidence).source == "text:发布时间"
-    assert choose_publication(evidence[:3]).source == "meta:Maketime"
-    assert choose_publication(evidence[:2]).source == "list"
+    assert present(choose_publication(evidence)).source == "text:发布时间"
+    assert present(choose_publication(evidence[:3])).source == "meta:Maketime"
+    assert present(choose_publication(evidence[:2])).source == "list"
     # A date after "today" is impossible and ignored.
-    assert choose_publication(evidence, today=date(2024, 1, 29)).source == "meta:PubDate"
+    assert present(choose_publication(evidence, today=date(2024, 1, 29))).source == "meta:PubDate"
     assert choose_publication([]) is None
 
 
@@ -195,15 +202,19 @@ def test_challenges_and_soft_404s() -> None:
     assert verdict is not None and (verdict.code, verdict.kind) == ("CRAWL.BLOCKED", "ruishu")
     assert "$_ts" in verdict.evidence["quote"]
     jsl = (PORTALS / "traps" / "jsl521.html").read_bytes()
-    assert classify_failure(521, jsl, "http://h/").kind == "jiasule"
+    assert present(classify_failure(521, jsl, "http://h/")).kind == "jiasule"
     assert (
-        classify_failure(403, (PORTALS / "traps" / "wall403.html").read_bytes(), "u").code == "CRAWL.BLOCKED"
+        present(classify_failure(403, (PORTALS / "traps" / "wall403.html").read_bytes(), "u")).code
+        == "CRAWL.BLOCKED"
     )
-    assert classify_failure(429, b"", "u").code == "CRAWL.BLOCKED"
-    assert classify_failure(200, ruishu, "u").kind == "ruishu"  # a 200 shell with $_ts and no text
-    assert classify_failure(200, (PORTALS / "traps" / "soft404.html").read_bytes(), "u").kind == "soft404"
-    assert classify_failure(404, b"", "u").kind == "http404"
-    assert classify_failure(503, b"", "u").code == "CRAWL.UNREACHABLE"
+    assert present(classify_failure(429, b"", "u")).code == "CRAWL.BLOCKED"
+    assert present(classify_failure(200, ruishu, "u")).kind == "ruishu"  # a 200 shell with $_ts and no text
+    assert (
+        present(classify_failure(200, (PORTALS / "traps" / "soft404.html").read_bytes(), "u")).kind
+        == "soft404"
+    )
+    assert present(classify_failure(404, b"", "u")).kind == "http404"
+    assert present(classify_failure(503, b"", "u")).code == "CRAWL.UNREACHABLE"
     page = (PORTALS / "trs" / "zfxxgk" / "zfxxgknb" / "index.shtml").read_bytes()
     assert classify_failure(200, page, "u") is None
     assert classify_failure(200, b"<html><body>t20240404_1.html</body></html>", "u") is None
@@ -275,8 +286,10 @@ def test_hanweb_inline_datastore_and_dataproxy() -> None:
     (proxy,) = listing.fetches
     assert proxy.kind == "hanweb_proxy" and proxy.method == "POST"
     assert "startrecord=7&endrecord=12&perpage=3" in proxy.url
-    assert proxy.formdata["unitid"] == "4455560" and proxy.formdata["columnid"] == "1229000001"
-    assert proxy.formdata["webid"] == "3" and proxy.headers["Referer"] == url
+    form = present(proxy.formdata)
+    assert form["unitid"] == "4455560" and form["columnid"] == "1229000001"
+    assert form["webid"] == "3" and proxy.headers["Referer"] == url
+
     records = json.loads(text("hanweb/_data/jpage_1229000001.json"))
     answer = (
         "<datastore><totalrecord>14</totalrecord><recordset>"
@@ -372,7 +385,7 @@ def test_gbk_page_through_scrapy_decoding() -> None:
     response = HtmlResponse("http://h/zfxxgk/zfxxgknb/202401/t20240125_1926650.shtml", body=body)
     page = parse_detail(response.text, response.url)
     assert page.title == "青山市司法局2023年政府信息公开工作年度报告"
-    assert choose_publication(page.dates).date == date(2024, 1, 25)
+    assert present(choose_publication(page.dates)).date == date(2024, 1, 25)
 
 
 def test_hanweb_detail_downfile_and_maketime() -> None:

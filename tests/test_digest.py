@@ -1,4 +1,4 @@
-"""The weekly digest on a fixture archive (tests/fixtures/digest/world.py), checked by parsing the HTML.
+"""The weekly digest on a fixture archive (tests/support/digest_world.py), checked by parsing the HTML.
 
 Every part the issue lists is asserted: the week and headline figures, 需要处理
 per agency with status marks, 本周已整改, 未能检查, 临近截止, counts per rule
@@ -18,22 +18,21 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from click.testing import CliRunner
-from fixtures.digest.world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK, build_world
 
-from nianbao.cli import cli
 from nianbao.digest import build_digest, render_html, resolve_period
 from nianbao.digest.weeks import Week
-from storage.testing import add_site, open_archive
+from tests.support.archive import ManualArchive, add_site, open_archive
+from tests.support.cli import Cli
+from tests.support.digest_world import HOSTILE_ERROR, HOSTILE_QUOTE, HOSTILE_TITLE, TODAY, WEEK
+from tests.support.html import attr, one
+from tests.support.paths import FIXTURES
 
-GOLDEN = Path(__file__).parent / "fixtures" / "digest" / "expected.json"
+GOLDEN = FIXTURES / "digest" / "expected.json"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("digest") / "data"
-    build_world(data).close()
-    return data
+def world(digest_world: Path) -> Path:
+    return digest_world
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +43,9 @@ def page(world: Path) -> BeautifulSoup:
 def html_for(data: Path, week: str) -> str:
     archive = open_archive(data)
     try:
-        digest = build_digest(archive.db, resolve_period(week, now=TODAY))
+        return render_html(build_digest(archive.db, resolve_period(week, now=TODAY)))
     finally:
         archive.close()
-    return render_html(digest)
 
 
 def text(node: Tag | None) -> str:
@@ -57,12 +55,19 @@ def text(node: Tag | None) -> str:
 
 def figures(soup: BeautifulSoup) -> dict[str, int]:
     return {
-        f["data-figure"]: int(text(f.select_one(".value"))) for f in soup.select("#headline [data-figure]")
+        attr(f, "data-figure"): int(text(f.select_one(".value")))
+        for f in soup.select("#headline [data-figure]")
     }
 
 
 def findings_of(node: Tag) -> list[tuple[str, str]]:
-    return [(li["data-code"], li["data-status"]) for li in node.select("li.finding")]
+    return [(attr(li, "data-code"), attr(li, "data-status")) for li in node.select("li.finding")]
+
+
+def detail(soup: BeautifulSoup, site: str) -> Tag:
+    node = one(soup, f'#details details[data-site="{site}"]')
+    assert node is not None, site
+    return node
 
 
 # ---- the week and the headline ------------------------------------------------------------------
@@ -71,117 +76,161 @@ def findings_of(node: Tag) -> list[tuple[str, str]]:
 def test_week_covered(page: BeautifulSoup) -> None:
     week = text(page.select_one("#week"))
     assert "2024-W07" in week and "2024-02-12 至 2024-02-18" in week and "数据截至 2024-02-14" in week
+    assert "审查 2023 年度报告" in week
     assert page.title is not None and "2024-W07" in page.title.get_text()
     assert page.html is not None and page.html["lang"] == "zh-CN"
 
 
-def test_headline_figures(page: BeautifulSoup) -> None:
+def test_headline_figures_link_to_the_rows_behind_them(page: BeautifulSoup) -> None:
     assert figures(page) == {
         "monitored": 9,
-        "checked": 6,  # unreachable, blocked and never-crawled sites are not checked
-        "not_checked": 3,
-        "reports": 5,
-        "missing_or_late": 2,  # zxjt PUB.MISSING, jgsw PUB.LATE
+        "missing": 1,  # zxjt
+        "late": 1,  # jgsw
+        "not_checked": 3,  # unreachable, blocked and never-crawled sites are not checked
         "open_errors": 7,
         "open_warnings": 1,
+        "reports": 5,
+        "dismissed": 0,
     }
-    assert "本周新增 3" in text(page.select_one('[data-figure="reports"]'))
+    for key, anchor in {
+        "missing": "#call-missing",
+        "late": "#call-late",
+        "not_checked": "#call-unchecked",
+        "open_errors": "#call-errors",
+        "open_warnings": "#call-warnings",
+    }.items():
+        link = one(page, f'#headline [data-figure="{key}"]')
+        assert link.name == "a" and attr(link, "href") == anchor
+        assert page.select_one(anchor) is not None, anchor
+    assert text(page.select_one('[data-figure="late"] .change')) == "较上周+1"
+    assert text(page.select_one('[data-figure="missing"] .change')) == "较上周−1"  # jgsw published, late
 
 
-# ---- 需要处理 --------------------------------------------------------------------------------------
+# ---- whom to call --------------------------------------------------------------------------------
 
 
-def test_open_findings_per_agency_by_severity(page: BeautifulSoup) -> None:
-    section = page.select_one("#todo")
-    assert section is not None and "需要处理（6 个机关）" in text(section.h2)
-    agencies = [text(a.select_one("h3")) for a in section.select("article.agency")]
-    # Most errors first; the blocked and the missing site have one error each, the warning-only site last.
-    assert agencies[0] == "示例县交通运输局"
-    assert agencies[-1] == "赣州经开区教体服务中心"
-    assert set(agencies) == {
-        "示例县交通运输局",
-        "赣州经开区机关事务管理中心",
-        "示例区文化和旅游局",
-        "示例县卫生健康委员会",
-        "郑县教育体育局",
-        "赣州经开区教体服务中心",
+def test_whom_to_call_is_ordered_by_gravity(page: BeautifulSoup) -> None:
+    section = one(page, "#call")
+    assert "需要联系的机关（7 个）" in text(section.h2)
+    rows = [(attr(tr, "data-site"), attr(tr, "data-state")) for tr in section.select("tr[data-site]")]
+    assert rows == [
+        ("zxjt", "missing"),
+        ("jgsw", "late"),
+        ("unreach", "unchecked"),  # two open errors: before the blocked site's one
+        ("blocked", "unchecked"),
+        ("never", "unchecked"),
+        ("hostile", "errors"),
+        ("jtfw", "warnings"),
+    ]
+    zxjt = [text(td) for td in section.select('tr[data-site="zxjt"] td')]
+    assert zxjt[0].startswith("郑县教育体育局") and zxjt[2] == "部门" and zxjt[3] == "未发布（2023 年度）"
+    assert zxjt[6] == "2024-02-05"  # missing since the first crawl after the deadline
+    jgsw = text(section.select_one('tr[data-site="jgsw"]'))
+    assert "逾期发布（2023 年度，逾期 6 天）" in jgsw
+    unreach = [text(td) for td in section.select('tr[data-site="unreach"] td')]
+    assert unreach[3] == "未能检查：网站无法访问" and unreach[6] == "2024-02-12"
+    link = one(section, 'tr[data-site="zxjt"] td.agency a')
+    assert attr(link, "href") == "agencies/zxjt.html"
+
+
+def test_roll_ups_by_region_and_level(page: BeautifulSoup) -> None:
+    levels = {
+        attr(tr, "data-key"): [text(td) for td in tr.select("td")] for tr in page.select("#levels tbody tr")
     }
-    for article in section.select("article.agency"):
-        severities = [li.select_one(".tag")["class"][1] for li in article.select("li.finding")]
-        order = {"sev-error": 0, "sev-warning": 1, "sev-info": 2}
-        assert severities == sorted(severities, key=order.__getitem__)
+    # 机关, 已到期, 按时发布, 按时率, 逾期, 未发布, 未能检查, 未解决错误
+    assert levels["department"][1:9] == ["8", "8", "4", "50%", "1", "1", "3", "7"]
+    assert levels["government"][1:9] == ["1", "0", "0", "—", "0", "0", "0", "0"]  # not due yet
+    regions = page.select("#regions tbody tr")
+    assert len(regions) == 1 and "（未填地区）" in text(regions[0])
+
+
+# ---- details -------------------------------------------------------------------------------------
+
+
+def test_details_are_collapsible_per_agency(page: BeautifulSoup) -> None:
+    blocks = page.select("#details details.agency")
+    assert [attr(b, "data-site") for b in blocks] == [
+        "zxjt",
+        "jgsw",
+        "unreach",
+        "blocked",
+        "never",
+        "hostile",
+        "jtfw",
+    ]
+    assert all(not b.has_attr("open") for b in blocks)
+    assert page.find("script") is None  # collapsing needs no script
 
 
 def test_status_marks_new_open_for_n_weeks_and_reopened(page: BeautifulSoup) -> None:
-    jgsw = page.select_one('#todo article[data-site="jgsw"]')
-    assert sorted(findings_of(jgsw)) == [("DATE.SIGNATURE_YEAR", "new"), ("PUB.LATE", "new")]
-    assert "本周新发现" in text(jgsw)
-
-    jtfw = page.select_one('#todo article[data-site="jtfw"]')
-    assert findings_of(jtfw) == [("DATE.SIGNATURE_MISSING", "open")]
-    assert "已持续 3 周" in text(jtfw)
-    assert "已持续 2 周" in text(page.select_one('#todo article[data-site="zxjt"]'))
-
-    hostile = page.select_one('#todo article[data-site="hostile"]')
-    assert findings_of(hostile) == [("CALC.T4_TOTAL", "reopened")]
-    assert "本周重新出现" in text(hostile)
+    assert sorted(findings_of(detail(page, "jgsw"))) == [("DATE.SIGNATURE_YEAR", "new"), ("PUB.LATE", "new")]
+    assert "本周新发现" in text(detail(page, "jgsw"))
+    assert findings_of(detail(page, "jtfw")) == [("DATE.SIGNATURE_MISSING", "open")]
+    assert "已持续 3 周" in text(detail(page, "jtfw"))
+    assert "已持续 2 周" in text(detail(page, "zxjt"))
+    assert findings_of(detail(page, "hostile")) == [("CALC.T4_TOTAL", "reopened")]
+    assert "本周重新出现" in text(detail(page, "hostile"))
 
 
-def test_each_finding_has_message_evidence_and_report_link(page: BeautifulSoup) -> None:
-    item = page.select_one('#todo li[data-code="DATE.SIGNATURE_YEAR"]')
-    assert item is not None
-    assert "落款年份错误" in text(item)  # the rule's title
-    assert "2023年1月29日" in text(item.select_one(".message")) or "2023-01-29" in text(
-        item.select_one(".message")
-    )
+def test_each_finding_has_evidence_in_chinese_and_both_links(page: BeautifulSoup) -> None:
+    item = one(page, '#details li[data-code="DATE.SIGNATURE_YEAR"]')
+    assert "落款年份错误" in text(item)
     evidence = {text(d.dt): text(d.dd) for d in item.select("dl.evidence div")}
-    assert evidence  # labelled with EVIDENCE_LABELS, not raw keys
-    assert all(not re.fullmatch(r"[a-z_]+", label) for label in evidence)
-    link = item.select_one("a.report-link")
-    assert link["href"] == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
-    assert text(link) == "打开报告"
+    assert evidence["原文"] == "2023年1月29日" and evidence["落款日期"] == "2023-01-29"
+    assert "行号" not in evidence and all(not re.fullmatch(r"[a-z_]+", label) for label in evidence)
+    stored = one(item, "a.stored-link")
+    assert re.fullmatch(r"docs/[0-9a-f]{16}\.txt", attr(stored, "href")) and text(stored) == "打开存档副本"
+    live = one(item, "a.live-link")
+    assert (
+        attr(live, "href") == "https://jgsw.example.gov.cn/zfxxgknb/2023/t20240125_1.html"
+        and text(live) == "原网址"
+    )
     assert "《赣州经开区机关事务管理中心2023年政府信息公开工作年度报告》" in text(item)
 
-    missing = page.select_one('#todo li[data-code="PUB.MISSING"]')
-    assert text(missing.select_one("a.report-link")) == "打开网站"
+    late = one(page, '#details li[data-code="PUB.LATE"]')
+    assert {text(d.dt): text(d.dd) for d in late.select("dl.evidence div")}[
+        "发布日期来源"
+    ] == "网页正文标注的“发布时间”"
+    missing = one(page, '#details li[data-code="PUB.MISSING"]')
+    assert (
+        text(missing.select_one("a.live-link")) == "打开网站栏目"
+        and missing.select_one("a.stored-link") is None
+    )
+
+
+def test_no_line_numbers_raw_keys_or_iso_timestamps_anywhere(page: BeautifulSoup) -> None:
+    body = text(page.body)
+    assert "行号" not in body
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", body)
+    labels = {text(dt) for dt in page.select("dl.evidence dt")}
+    assert labels and not [label for label in labels if re.fullmatch(r"[A-Za-z_]+", label)]
 
 
 def test_unchecked_agency_keeps_its_old_findings_with_a_notice(page: BeautifulSoup) -> None:
-    unreach = page.select_one('#todo article[data-site="unreach"]')
+    unreach = detail(page, "unreach")
     assert ("CALC.T3_BALANCE", "open") in findings_of(unreach)
-    assert "本周未能检查该网站（网站无法访问）" in text(unreach.select_one(".notice"))
+    notice = text(unreach.select_one(".notice"))
+    assert "本周未能检查该网站（网站无法访问）" in notice and "最近一次成功检查：2024-02-05" in notice
+    assert "从未" in text(detail(page, "blocked").select_one(".notice"))
 
 
-# ---- 本周已整改, 未能检查, 临近截止 ---------------------------------------------------------------------
+# ---- 本周已整改, 临近截止 ---------------------------------------------------------------------------
 
 
 def test_resolved_this_week(page: BeautifulSoup) -> None:
-    section = page.select_one("#resolved")
+    section = one(page, "#resolved")
     assert "本周已整改（2）" in text(section.h2)
-    resolved = {(li["data-code"], li["data-status"]) for li in section.select("li.finding")}
+    resolved = {(attr(li, "data-code"), attr(li, "data-status")) for li in section.select("li.finding")}
     assert resolved == {("PUB.MISSING", "resolved"), ("DATE.SIGNATURE_MISSING", "resolved")}
     assert "卫滨区教育局" in text(section) and "赣州经开区机关事务管理中心" in text(section)
     assert "本周已整改（2024-02-12）" in text(section)
-    # Resolved findings are not among the open ones.
-    assert page.select_one('#todo article[data-site="wbjy"]') is None
-
-
-def test_sites_that_could_not_be_checked_and_why(page: BeautifulSoup) -> None:
-    section = page.select_one("#unchecked")
-    assert "未能检查（3 个网站）" in text(section.h2)
-    assert "不计入“未发现问题”" in text(section)
-    rows = {tr["data-site"]: text(tr) for tr in section.select("tr[data-site]")}
-    assert set(rows) == {"unreach", "blocked", "never"}
-    assert "网站无法访问" in rows["unreach"] and "lookup failed" in rows["unreach"]
-    assert "2024-02-05" in rows["unreach"]  # its last successful check
-    assert "网站拒绝访问" in rows["blocked"] and "HTTP 412" in rows["blocked"] and "从未" in rows["blocked"]
-    assert "尚无抓取记录" in rows["never"]
+    assert page.select_one('#details details[data-site="wbjy"]') is None
 
 
 def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
-    section = page.select_one("#upcoming")
+    section = one(page, "#upcoming")
     rows = [[text(td) for td in tr.select("td")] for tr in section.select("tbody tr")]
-    assert rows == [["示例区人民政府 政府", "2023", "2024-03-31", "46"]]
+    assert rows == [["示例区人民政府 政府", "—", "2023", "2024-03-31", "46"]]
 
 
 # ---- counts and chart ----------------------------------------------------------------------------
@@ -189,31 +238,33 @@ def test_upcoming_deadlines_with_days_left(page: BeautifulSoup) -> None:
 
 def test_counts_per_rule_code(page: BeautifulSoup) -> None:
     rows = {
-        tr["data-code"]: [int(text(td)) for td in tr.select("td.num")]
+        attr(tr, "data-code"): [text(td) for td in tr.select("td.num")]
         for tr in page.select("#codes tbody tr")
     }
+    # 未解决, 本周新增, 本周整改, 已确认, 已排除, 误报率
     assert rows == {
-        "CALC.T3_BALANCE": [1, 0, 0],
-        "CALC.T4_TOTAL": [1, 1, 0],
-        "CRAWL.BLOCKED": [1, 0, 0],
-        "CRAWL.UNREACHABLE": [1, 1, 0],
-        "DATE.SIGNATURE_YEAR": [1, 1, 0],
-        "PUB.LATE": [1, 1, 0],
-        "PUB.MISSING": [1, 0, 1],
-        "DATE.SIGNATURE_MISSING": [1, 0, 1],
+        "CALC.T3_BALANCE": ["1", "0", "0", "0", "0", "—"],
+        "CALC.T4_TOTAL": ["1", "1", "0", "0", "0", "—"],
+        "CRAWL.BLOCKED": ["1", "0", "0", "0", "0", "—"],
+        "CRAWL.UNREACHABLE": ["1", "1", "0", "0", "0", "—"],
+        "DATE.SIGNATURE_YEAR": ["1", "1", "0", "0", "0", "—"],
+        "PUB.LATE": ["1", "1", "0", "0", "0", "—"],
+        "PUB.MISSING": ["1", "0", "1", "0", "0", "—"],
+        "DATE.SIGNATURE_MISSING": ["1", "0", "1", "0", "0", "—"],
     }
     assert "逾期发布" in text(page.select_one('#codes tr[data-code="PUB.LATE"]'))
-    assert "未发布年报" in text(page.select_one('#codes tr[data-code="PUB.MISSING"]'))
 
 
 def test_inline_svg_chart_of_open_errors_per_week(page: BeautifulSoup) -> None:
-    svg = page.select_one("#history svg")
+    svg = one(page, "#history svg")
     assert svg is not None and svg.get("role") == "img"
-    bars = {g["data-week"]: int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
+    bars = {attr(g, "data-week"): int(text(g.select("text")[0])) for g in svg.select("g[data-week]")}
     assert len(bars) == 12
     assert list(bars)[-3:] == ["2024-W05", "2024-W06", "2024-W07"]
     assert [bars["2024-W05"], bars["2024-W06"], bars["2024-W07"]] == [3, 4, 7]
-    heights = {g["data-week"]: float(g.rect["height"]) for g in svg.select("g[data-week]")}
+    heights = {
+        attr(g, "data-week"): float(attr(one(g, "rect"), "height")) for g in svg.select("g[data-week]")
+    }
     assert heights["2024-W07"] > heights["2024-W06"] > heights["2024-W05"] > 0 == heights["2024-W04"]
 
 
@@ -230,8 +281,16 @@ def test_hostile_text_from_crawled_pages_is_escaped(page: BeautifulSoup) -> None
     assert HOSTILE_QUOTE in body
     assert HOSTILE_ERROR in body
     # A javascript: URL from a crawled page is never a link.
-    assert not [a for a in page.find_all("a") if not a["href"].startswith(("#", "http://", "https://"))]
-    assert "（无链接）" in text(page.select_one('#todo article[data-site="hostile"]'))
+    assert not [
+        a
+        for a in page.find_all("a")
+        if not attr(a, "href").startswith(("#", "http://", "https://", "docs/", "agencies/"))
+    ]
+    hostile = detail(page, "hostile")
+    assert hostile.select_one("a.live-link") is None or attr(one(hostile, "a.live-link"), "href").startswith(
+        "https://"
+    )
+    assert hostile.select_one("a.stored-link") is not None  # the stored copy stands in for the unusable URL
 
 
 def test_raw_html_escapes_the_hostile_strings(world: Path) -> None:
@@ -257,23 +316,20 @@ def test_a_past_week_is_shown_as_it_was(world: Path) -> None:
     soup = BeautifulSoup(html_for(world, "2024-W06"), "html.parser")
     assert "数据截至 2024-02-11" in text(soup.select_one("#week"))
     assert figures(soup)["open_errors"] == 4
-    resolved = {(li["data-code"]) for li in soup.select("#resolved li.finding")}
+    resolved = {(attr(li, "data-code")) for li in soup.select("#resolved li.finding")}
     assert resolved == {"CALC.T4_TOTAL"}  # fixed in W06, reopened only in W07
-    assert findings_of(soup.select_one('#todo article[data-site="jgsw"]')) == [("PUB.MISSING", "new")]
-    assert soup.select_one('#unchecked tr[data-site="unreach"]') is None  # reachable that week
-    jgsw_upcoming = soup.select_one('#upcoming tr[data-site="jgsw"]')
-    assert jgsw_upcoming is None  # its deadline had passed
+    assert findings_of(detail(soup, "jgsw")) == [("PUB.MISSING", "new")]
+    assert attr(one(soup, '#call tr[data-site="unreach"]'), "data-state") == "errors"  # reachable that week
+    assert soup.select_one('#upcoming tr[data-site="jgsw"]') is None  # its deadline had passed
 
 
-def test_nothing_checked_is_never_no_problems(tmp_path: Path) -> None:
-    archive = open_archive(tmp_path / "data")
+def test_nothing_checked_is_never_no_problems(archive: ManualArchive) -> None:
     add_site(archive, "a", "甲局")
     digest = build_digest(archive.db, resolve_period(None, date(2024, 2, 14)))
-    archive.close()
     soup = BeautifulSoup(render_html(digest), "html.parser")
-    assert figures(soup)["checked"] == 0 and figures(soup)["not_checked"] == 1
-    assert "不能据此认为没有问题" in text(soup.select_one("#todo"))
-    assert soup.select_one("#todo .empty") is None
+    assert figures(soup)["not_checked"] == 1
+    assert [attr(tr, "data-state") for tr in soup.select("#call tr[data-site]")] == ["unchecked"]
+    assert soup.select_one("#call .empty") is None
 
 
 # ---- weeks ---------------------------------------------------------------------------------------
@@ -296,11 +352,9 @@ def test_weeks_and_periods() -> None:
 # ---- the command ---------------------------------------------------------------------------------
 
 
-def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["digest", "--data", str(world), "--today", "2024-02-14", "--out", str(out), "--xlsx", "--csv"]
-    )
+    result = cli("digest", "--data", world, "--today", "2024-02-14", "--out", out, "--xlsx", "--csv")
     assert result.exit_code == 0, result.output
     paths = result.output.split()
     assert paths == [str(out / f"digest-{WEEK}.{ext}") for ext in ("html", "xlsx", "csv")]
@@ -309,16 +363,15 @@ def test_cli_writes_the_digest_and_prints_its_path(world: Path, tmp_path: Path) 
     assert figures(soup)["monitored"] == 9
 
 
-def test_cli_errors(world: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    both = runner.invoke(cli, ["digest", "--data", str(world), "--week", WEEK, "--today", "2024-02-14"])
+def test_cli_errors(world: Path, tmp_path: Path, cli: Cli) -> None:
+    both = cli("digest", "--data", world, "--week", WEEK, "--today", "2024-02-14")
     assert both.exit_code == 2 and "只能指定一个" in both.output
-    bad = runner.invoke(cli, ["digest", "--data", str(world), "--week", "2024-07"])
+    bad = cli("digest", "--data", world, "--week", "2024-07")
     assert bad.exit_code == 2 and "YYYY-Www" in bad.output
-    missing = runner.invoke(cli, ["digest", "--data", str(tmp_path / "nothing")])
+    missing = cli("digest", "--data", tmp_path / "nothing")
     assert missing.exit_code == 2 and "数据库不存在" in missing.output
     assert not (tmp_path / "nothing").exists()
-    mail = runner.invoke(cli, ["digest", "--data", str(world), "--out", str(tmp_path), "--mail"])
+    mail = cli("digest", "--data", world, "--out", tmp_path, "--mail")
     assert mail.exit_code == 2 and "--config" in mail.output
 
 
@@ -330,19 +383,22 @@ def summary(soup: BeautifulSoup) -> dict[str, Any]:
     return {
         "week": text(soup.select_one("#week")),
         "figures": figures(soup),
-        "todo": {
-            a["data-site"]: [
+        "call": [text(tr) for tr in soup.select("#call tr[data-site]")],
+        "regions": [text(tr) for tr in soup.select("#regions tbody tr")],
+        "levels": [text(tr) for tr in soup.select("#levels tbody tr")],
+        "details": {
+            attr(d, "data-site"): [
                 {
-                    "code": li["data-code"],
+                    "code": attr(li, "data-code"),
                     "status": text(li.select_one(".tags .tag:nth-of-type(2)")),
                     "message": text(li.select_one(".message")),
+                    "evidence": [text(div) for div in li.select("dl.evidence div")],
                 }
-                for li in a.select("li.finding")
+                for li in d.select("li.finding")
             ]
-            for a in soup.select("#todo article.agency")
+            for d in soup.select("#details details.agency")
         },
         "resolved": [text(li.select_one(".message")) for li in soup.select("#resolved li.finding")],
-        "unchecked": [text(tr) for tr in soup.select("#unchecked tbody tr")],
         "upcoming": [text(tr) for tr in soup.select("#upcoming tbody tr")],
         "codes": [text(tr) for tr in soup.select("#codes tbody tr")],
         "chart": text(soup.select_one("#history p")),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+
+import pytest
 
 from nianbao.digest import build_digest, resolve_period
 from nianbao.ingest import ingest_bytes
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.archive import ManualArchive, add_site, seed_bytes
 
 SIGNED = "\n\n卫滨区人民政府\n2024年1月25日\n".encode()
 
 
-def test_a_regenerated_past_week_keeps_its_reports_and_deadlines(tmp_path: Path) -> None:
-    clock = manual_clock("2024-02-06T10:00:00")  # Tuesday of 2024-W06
-    archive = open_archive(tmp_path / "data", clock)
+@pytest.mark.parametrize("clock_start", ["2024-02-06T10:00:00"])  # Tuesday of 2024-W06
+def test_a_regenerated_past_week_keeps_its_reports_and_deadlines(archive: ManualArchive) -> None:
     add_site(archive, "qzf", "卫滨区人民政府", level="government")
     ingest_bytes(archive, "qzf", seed_bytes("002"), name="v1.txt", year=2023)
 
@@ -28,21 +28,19 @@ def test_a_regenerated_past_week_keeps_its_reports_and_deadlines(tmp_path: Path)
 
     before = summary()
     assert before == (1, 1, [])
-    clock.advance(days=7)  # 2024-W07: a corrected version of the same report
+    archive.clock.advance(days=7)  # 2024-W07: a corrected version of the same report
     ingest_bytes(archive, "qzf", seed_bytes("002") + SIGNED, name="v2.txt", year=2023)
     assert summary() == before  # not "临近截止" for an agency that had already published in W06
-    archive.close()
 
 
-def test_the_charts_last_bar_is_the_headlines_open_errors(tmp_path: Path) -> None:
-    clock = manual_clock("2024-02-05T10:00:00")  # Monday of 2024-W06
-    archive = open_archive(tmp_path / "data", clock)
+@pytest.mark.parametrize("clock_start", ["2024-02-05T10:00:00"])  # Monday of 2024-W06
+def test_the_charts_last_bar_is_the_headlines_open_errors(archive: ManualArchive) -> None:
     for site in ("kept", "gone", "later"):
         add_site(archive, site, f"{site}局")
     ingest_bytes(archive, "kept", seed_bytes("001"), name="a.txt")  # DATE.SIGNATURE_YEAR: an error
     ingest_bytes(archive, "gone", seed_bytes("001"), name="b.txt")
     add_site(archive, "gone", "gone局", enabled=False)  # disabled: not monitored, not counted
-    clock.advance(days=2)  # Wednesday: after the digest's --today below
+    archive.clock.advance(days=2)  # Wednesday: after the digest's --today below
     ingest_bytes(archive, "later", seed_bytes("001"), name="c.txt")
 
     digest = build_digest(archive.db, resolve_period(None, date(2024, 2, 5)))
@@ -53,4 +51,3 @@ def test_the_charts_last_bar_is_the_headlines_open_errors(tmp_path: Path) -> Non
     now = build_digest(archive.db, resolve_period(None, date(2024, 2, 7)))
     assert now.headline.open_errors == now.chart.bars[-1].value == 2
     assert [b.value for b in now.chart.bars[:-1]] == [0] * (len(now.chart.bars) - 1)
-    archive.close()

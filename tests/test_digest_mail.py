@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
-from fixtures.digest.world import WEEK, build_world
 
-from nianbao.cli import cli
 from nianbao.digest.mail import MailConfigError, MailError, MailSettings, load_mail_settings
+from tests.support.cli import Cli
+from tests.support.digest_world import WEEK
+from tests.support.html import one
 
 
 class Inbox:
@@ -28,7 +28,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"
 
 
@@ -50,10 +50,14 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("mail") / "data"
-    build_world(data).close()
-    return data
+def world(digest_world: Path) -> Path:
+    return digest_world
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return str(part.get_content())
 
 
 def config(tmp_path: Path, port: int, **extra: str) -> Path:
@@ -72,24 +76,21 @@ def config(tmp_path: Path, port: int, **extra: str) -> Path:
 
 
 def test_digest_is_mailed_with_html_text_and_attachments(
-    smtp: tuple[Inbox, int], world: Path, tmp_path: Path
+    smtp: tuple[Inbox, int], world: Path, tmp_path: Path, cli: Cli
 ) -> None:
     inbox, port = smtp
-    result = CliRunner().invoke(
-        cli,
-        [
-            "digest",
-            "--data",
-            str(world),
-            "--week",
-            WEEK,
-            "--out",
-            str(tmp_path / "out"),
-            "--xlsx",
-            "--mail",
-            "--config",
-            str(config(tmp_path, port)),
-        ],
+    result = cli(
+        "digest",
+        "--data",
+        world,
+        "--week",
+        WEEK,
+        "--out",
+        tmp_path / "out",
+        "--xlsx",
+        "--mail",
+        "--config",
+        config(tmp_path, port),
     )
     assert result.exit_code == 0, result.output
     assert "已发送至" in result.output
@@ -97,32 +98,32 @@ def test_digest_is_mailed_with_html_text_and_attachments(
     assert sender == "nianbao@example.gov.cn"
     assert recipients == ["duchake@example.gov.cn", "lead@example.gov.cn"]
     assert "年报监测周报 2024-W07" in message["Subject"] and "未解决错误 7" in message["Subject"]
-    plain = message.get_body(preferencelist=("plain",)).get_content()
-    assert "监测机关 9 个：检查成功 6，未能检查 3。" in plain and "示例县交通运输局：网站无法访问" in plain
-    html = message.get_body(preferencelist=("html",)).get_content()
+    plain = body(message, "plain")
+    assert (
+        "监测机关 9 个：检查成功 6，未能检查 3。" in plain
+        and "示例县交通运输局：未能检查：网站无法访问" in plain
+    )
+    html = body(message, "html")
     page = BeautifulSoup(html, "html.parser")
-    assert page.select_one('[data-figure="open_errors"] .value').get_text() == "7"
+    assert one(page, '[data-figure="open_errors"] .value').get_text() == "7"
     assert page.find("script") is None
     attachments = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     assert list(attachments) == ["digest-2024-W07.xlsx"]  # --csv was not asked for
     assert attachments["digest-2024-W07.xlsx"][:2] == b"PK"
 
 
-def test_unreachable_server_is_a_clear_error(world: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "digest",
-            "--data",
-            str(world),
-            "--week",
-            WEEK,
-            "--out",
-            str(tmp_path),
-            "--mail",
-            "--config",
-            str(config(tmp_path, free_port())),
-        ],
+def test_unreachable_server_is_a_clear_error(world: Path, tmp_path: Path, cli: Cli) -> None:
+    result = cli(
+        "digest",
+        "--data",
+        world,
+        "--week",
+        WEEK,
+        "--out",
+        tmp_path,
+        "--mail",
+        "--config",
+        config(tmp_path, free_port()),
     )
     assert result.exit_code == 2
     assert "无法通过 127.0.0.1" in result.output and "发送周报" in result.output

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from monitor.extract.dates import chinese_number, find_dates, lost_characters_date, whole_line_date
+from monitor.extract.dates import find_dates, lost_characters_date, whole_line_date
 from monitor.extract.facts import find_period
 from monitor.readers.text import parse_text
+from monitor.text import chinese_number
 
 
 @pytest.mark.parametrize(

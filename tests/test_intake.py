@@ -15,20 +15,26 @@ from nianbao.intake import Incoming, Intake, Submission
 from nianbao.reparse import reparse
 from storage.archive import Archive
 from storage.reports import load_report_json
-from storage.testing import add_site, manual_clock, open_archive
+from tests.support.archive import ManualArchive, add_site, manual_clock, memory_archive
+from tests.support.paths import FIXTURES
 
 URL = "https://jgsw.example.gov.cn/zfxxgknb/202402/t20240205_1.html"
 PUBLISHED = date(2024, 2, 5)  # after the department deadline: PUB.LATE as well
 # Seed 001 as a portal page (signed 2023-01-29: DATE.SIGNATURE_YEAR).
-DOCUMENT = (Path(__file__).parent / "fixtures" / "renderings" / "001_898f82200a7ede38.html").read_bytes()
+DOCUMENT = (FIXTURES / "renderings" / "001_898f82200a7ede38.html").read_bytes()
+START = "2024-03-01T09:00:00"
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Any:
-    archive = open_archive(tmp_path / "data", manual_clock("2024-03-01T09:00:00"))
+def clock_start() -> str:
+    return START
+
+
+@pytest.fixture
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with the agency of seed 001."""
     add_site(archive, "jgsw", "赣州经开区机关事务管理中心")
-    yield archive
-    archive.close()
+    return archive
 
 
 def stored(archive: Archive) -> tuple[dict[str, Any], list[tuple[str, str, int | None]]]:
@@ -62,13 +68,14 @@ def crawled(archive: Archive) -> None:
 
 
 def test_crawl_ingest_and_reparse_store_the_same_report_and_findings(
-    archive: Archive, tmp_path: Path
+    archive: ManualArchive, tmp_path: Path
 ) -> None:
     crawled(archive)
     by_crawl = stored(archive)
     assert {code for code, _, _ in by_crawl[1]} == {"DATE.SIGNATURE_YEAR", "PUB.LATE"}
 
-    other = open_archive(tmp_path / "other", manual_clock("2024-03-01T09:00:00"))
+    other = memory_archive(tmp_path / "other", manual_clock(START))
+
     add_site(other, "jgsw", "赣州经开区机关事务管理中心")
     result = ingest_bytes(other, "jgsw", DOCUMENT, name="2023年报.html", url=URL, published=PUBLISHED)
     assert result.status == "added"

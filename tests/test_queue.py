@@ -24,8 +24,8 @@ from nianbao.queue.sender import ResultSender
 from nianbao.queue.writer import ArchiveWriter
 from nianbao.reading import read_one
 from storage.sites import Site
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes
-from tests.redisserver import RedisServer, available
+from tests.support.archive import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.redisserver import RedisServer, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="needs Debian's redis-server")
 ROOT = Path(__file__).resolve().parents[1]

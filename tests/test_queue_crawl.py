@@ -28,8 +28,8 @@ import yaml
 
 from monitor.rules.xref import SAME_YEAR
 from storage.archive import Archive
-from tests.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
-from tests.redisserver import RedisServer, available
+from tests.support.mockportal import FIXTURES, MockPortal, loopback_binds, standard_hosts, standard_sites
+from tests.support.redisserver import RedisServer, available
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2024-06-01"

@@ -6,7 +6,6 @@ libreoffice-writer-nogui and antiword are in the Makefile's DEBIAN_PACKAGES.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import struct
 import time
@@ -17,11 +16,10 @@ import pytest
 from monitor.errors import UnreadableInput
 from monitor.readers import doc as doc_reader
 from monitor.readers import read_document
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 SOFFICE = shutil.which("soffice")
 ANTIWORD = shutil.which("antiword")

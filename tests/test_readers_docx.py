@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import zipfile
-from pathlib import Path
 
 import docx
 import pytest
@@ -14,11 +12,10 @@ from docx.oxml.ns import qn
 from monitor.errors import UnreadableInput
 from monitor.readers import read_document
 from monitor.readers.docx import _visible_cells, read_docx
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 
 def rows_of(doc, table: int) -> list[list[str]]:
@@ -45,7 +42,7 @@ def report_docx() -> bytes:
 def test_paragraphs_and_tables_in_document_order(report_docx: bytes) -> None:
     doc = read_document(report_docx, "report.docx")
     assert doc.format == "docx"
-    kinds = []
+    kinds: list[str] = []
     for ln in doc.lines:
         kind = f"table{ln.table}" if ln.is_row else ln.text
         if not kinds or kinds[-1] != kind:

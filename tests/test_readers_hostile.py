@@ -3,7 +3,6 @@ document -- never any other exception, never a hang."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import time
 from pathlib import Path
@@ -12,11 +11,10 @@ import pytest
 
 from monitor.errors import UnreadableInput
 from monitor.readers import MAX_INPUT_BYTES, SourceDocument, read_document, read_path
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 
 def read_or_refuse(data: bytes, name: str) -> SourceDocument | UnreadableInput:

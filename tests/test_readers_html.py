@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
+from datetime import date
 
 import pytest
 
 from monitor.errors import UnreadableInput
+from monitor.portal.dates import choose_publication
 from monitor.readers import read_document
 from monitor.readers.html import read_html
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 CHROME = (
     "字号",
@@ -80,15 +79,16 @@ def test_trs_detail_page() -> None:
     assert doc.meta["body"] == "div.TRS_Editor"
     assert doc.meta["encoding"] == "utf-8"
     # the page's own 发布时间 wins over the PubDate meta, which stays as evidence
-    assert doc.meta["pubdate"] == "2024-01-29"
-    assert doc.meta["pubdate_source"] == "页面文字 发布时间"
-    assert doc.meta["pubdate_quote"] == "发布时间：2024-01-29 16:05"
-    candidates = json.loads(doc.meta["pubdate_candidates"])
-    assert {
-        "source": "meta PubDate",
-        "value": "2024-01-30",
-        "quote": '<meta name="PubDate" content="2024-01-30 09:12">',
-    } in candidates
+    chosen = choose_publication(doc.dates)
+    assert chosen is not None
+    assert (chosen.date, chosen.source, chosen.quote) == (
+        date(2024, 1, 29),
+        "text:发布时间",
+        "发布时间：2024-01-29 16:05",
+    )
+    assert ("meta:PubDate", date(2024, 1, 30), '<meta name="PubDate" content="2024-01-30 09:12">') in [
+        (d.source, d.date, d.quote) for d in doc.dates
+    ]
     assert doc.meta["source"] == "某市教育局"
     assert_report_body(doc, "某市教育局")
     # the related-article list and the attachment line are outside the body
@@ -116,18 +116,16 @@ def test_trs_table3_spans_expand_to_blank_positions() -> None:
 
 def test_hanweb_page_markers_and_maketime() -> None:
     doc = read_fixture("hanweb_art.html")
-    assert doc.meta["body"] == "ZJEG_RSS.content.begin"
+    assert doc.meta["body"] == "ZJEG_RSS"
     assert doc.meta["title"] == "某区卫生健康局2023年政府信息公开工作年度报告"
     assert_report_body(doc, "某区卫生健康局")
-    candidates = json.loads(doc.meta["pubdate_candidates"])
-    sources = {c["source"]: c["value"] for c in candidates}
-    assert sources["meta Maketime"] == "2024-01-22"
-    assert sources["meta PubDate"] == "2024-01-23"
-    assert sources["页面文字 时间"] == "2024-01-22"
-    assert sources["页面文字 公开日期"] == "2024-01-22"
-    # text stated on the page comes before the metas
-    assert doc.meta["pubdate"] == "2024-01-22"
-    assert doc.meta["pubdate_source"].startswith("页面文字")
+    sources = {d.source: d.date for d in doc.dates}
+    assert sources["meta:Maketime"] == date(2024, 1, 22)
+    assert sources["meta:PubDate"] == date(2024, 1, 23)
+    assert sources["text:日期"] == date(2024, 1, 22)  # 时间 / 公开日期: the header's first weak label
+    # by the one precedence (monitor.portal.dates): PubDate before a weak label, before Maketime
+    chosen = choose_publication(doc.dates)
+    assert chosen is not None and (chosen.source, chosen.date) == ("meta:PubDate", date(2024, 1, 23))
 
 
 def test_gbk_page_declared_only_by_meta_charset() -> None:
@@ -136,13 +134,15 @@ def test_gbk_page_declared_only_by_meta_charset() -> None:
     assert doc.meta["encoding"] == "gb18030"
     assert texts(doc)[0] == "石桥镇（祎镕社区）2023年政府信息公开工作年度报告"
     assert doc.meta["body"] == "class/id detail-content"
-    assert doc.meta["pubdate"] == "2024-01-26"
-    assert doc.meta["pubdate_quote"] == "发表日期:2024-01-26 15:35:23"
-    candidates = json.loads(doc.meta["pubdate_candidates"])
+    chosen = choose_publication(doc.dates)
+    assert chosen is not None and chosen.date == date(2024, 1, 26)
+    assert chosen.quote == "发表日期:2024-01-26 15:35:23"
+    candidates = [d.to_json() for d in doc.dates]
     assert {
-        "source": "页面文字 生成日期",
-        "value": "2024-01-25",
-        "quote": "生成日期 2024-01-25",
+        "source": "text:日期",
+        "date": "2024-01-25",
+        "quote": "生成日期2024-01-25",
+        "url": "gbk_meta.html",
     } in candidates
     assert_report_body(doc, "石桥镇（祎镕社区）")
 
@@ -153,8 +153,11 @@ def test_gb18030_page_declared_only_in_http_header() -> None:
     paragraphs = texts(doc)
     assert paragraphs[0] == "𠮷安乡人民政府2022年政府信息公开工作年度报告"  # a 4-byte GB18030 character
     # the header line and the font widget share <body> with the report: dropped as chrome
-    assert doc.meta["pubdate"] == "2023-01-31"
-    assert doc.meta["pubdate_quote"] == "发布时间:2023-01-31 13:24"
+    chosen = choose_publication(doc.dates)
+    assert chosen is not None and (chosen.date, chosen.quote) == (
+        date(2023, 1, 31),
+        "发布时间:2023-01-31 13:24",
+    )
     assert not any("来源" in t or "字体" in t or "扫一扫" in t for t in paragraphs)
     assert rows_of(doc, 1) == b.grid(b.table3_spec())
 
@@ -205,7 +208,7 @@ def test_fragment() -> None:
     ]
     assert paragraphs[-2:] == ["六、其他需要报告的事项", "无。"]
     assert rows_of(doc, 0) == b.grid(b.table2_spec())
-    assert "title" not in doc.meta and "pubdate" not in doc.meta
+    assert "title" not in doc.meta and doc.dates == []
 
 
 def test_image_only_page() -> None:
@@ -214,8 +217,8 @@ def test_image_only_page() -> None:
     assert doc.lines == []
     assert json.loads(doc.meta["images"]) == ["./W020240219518107839760.jpg", "./W020240219518107839761.jpg"]
     assert doc.meta["title"] == "某街道办事处2023年政府信息公开工作年度报告（图片版）"
-    assert doc.meta["pubdate"] == "2024-02-19"  # 发布日期 on the page, not PubDate 2024-02-18
-    assert doc.meta["pubdate_source"] == "页面文字 发布日期"
+    chosen = choose_publication(doc.dates)  # 发布日期 on the page, not PubDate 2024-02-18
+    assert chosen is not None and (chosen.date, chosen.source) == (date(2024, 2, 19), "text:发布时间")
 
 
 def test_body_found_by_section_headings_among_chrome() -> None:
@@ -276,9 +279,10 @@ def test_header_date_lines_as_portals_print_them(label: str, quote: str, value: 
         "<p>统计时间：2023年1月1日至2023年12月31日</p><p>成文日期：2023-12-30</p></div></body></html>"
     )
     doc = read_html(page.encode(), "x.html")
-    assert (doc.meta["pubdate"], doc.meta["pubdate_quote"]) == (value, quote)
+    chosen = choose_publication(doc.dates)
+    assert chosen is not None and (chosen.date.isoformat(), chosen.quote) == (value, quote)
     # 统计时间 / 成文日期 are not publication dates
-    assert len(json.loads(doc.meta["pubdate_candidates"])) == 1
+    assert len(doc.dates) == 1
 
 
 def test_span_edge_cases() -> None:

@@ -6,25 +6,34 @@ sample report as LibreOffice prints a Word document (tests/fixtures/readers/make
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from monitor.errors import UnreadableInput
 from monitor.readers import read_document
+from monitor.readers.base import Line
 from monitor.readers.pdf import read_pdf
+from tests.support import builders as b
+from tests.support.paths import FIXTURES as FIXTURE_ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-_spec = importlib.util.spec_from_file_location("reader_builders", FIXTURES / "builders.py")
-b = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(b)  # type: ignore[union-attr]
+FIXTURES = FIXTURE_ROOT / "readers"
 
 pytestmark = pytest.mark.skipif(
     not Path(b.FONT).exists(), reason="needs Debian fonts-wqy-zenhei (make system-deps)"
 )
 
 LONG = "政务公开工作坚持以公开为常态、不公开为例外，" * 12
+
+
+def table_of(line: Line) -> int:
+    assert line.table is not None, line
+    return line.table
+
+
+def page_of(line: Line) -> int:
+    assert line.page is not None, line
+    return line.page
 
 
 def rows_of(doc, table: int) -> list[list[str]]:
@@ -64,14 +73,14 @@ def test_text_and_tables_in_reading_order(report_pdf: bytes) -> None:
     # headings come right before their tables
     order = [("T" + str(ln.table)) if ln.is_row else ln.text[:2] for ln in doc.lines]
     assert order.index("二、") < order.index("T0") < order.index("三、") < order.index("T1")
-    last_table = max(ln.table for ln in doc.lines if ln.is_row)
+    last_table = max(table_of(ln) for ln in doc.lines if ln.is_row)
     assert (
         order.index("三、")
         < order.index(f"T{last_table - 1}")
         < order.index("四、")
         < order.index(f"T{last_table}")
     )
-    pages = [ln.page for ln in doc.lines]
+    pages = [page_of(ln) for ln in doc.lines]
     assert pages == sorted(pages) and pages[0] == 1 and pages[-1] == 3
 
 
@@ -80,7 +89,7 @@ def test_ruled_tables_come_back_cell_for_cell(report_pdf: bytes) -> None:
     assert rows_of(doc, 0) == b.grid(b.table2_spec())
     assert rows_of(doc, 2) == b.grid(b.table4_spec())
     assert rows_of(doc, 1) == b.grid(b.table3_spec())
-    assert max(ln.table for ln in doc.lines if ln.is_row) == 2
+    assert max(table_of(ln) for ln in doc.lines if ln.is_row) == 2
 
 
 def test_table_fragments_on_two_pages_share_one_grid(report_pdf: bytes) -> None:
@@ -153,4 +162,4 @@ def test_rows_after_a_page_break_are_not_glued_to_the_row_above(stem: str, row: 
     table2 = [ln for ln in doc.lines if ln.table == 0]
     assert {ln.page for ln in table2} == {1, 2}
     assert row in [ln.cells for ln in table2 if ln.page == 2]
-    assert all(len(ln.cells) == 4 for ln in table2)
+    assert all(ln.cells is not None and len(ln.cells) == 4 for ln in table2)

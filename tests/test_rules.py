@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
+from typing import Any
 
 import pytest
-from renderers import SEEDS, render
 
 from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions, Finding, Publication, Report
 from monitor.rules import RuleContext, run_rules
+from tests.support import builders
+from tests.support.paths import FIXTURES
+from tests.support.paths import SEEDS as SEED_DIR
+from tests.support.renderers import SEEDS, render
 
-SEED_DIR = Path(__file__).parent / "fixtures" / "seeds"
 FORMATS = ["text", "html", "docx"]
 
 
@@ -21,14 +23,14 @@ def seed(key: str) -> str:
     return (SEED_DIR / f"{SEEDS[key]}.txt").read_text(encoding="utf-8")
 
 
-def read(text: str, fmt: str, name: str = "report", **options: object) -> Report:
+def read(text: str, fmt: str, name: str = "report", **options: Any) -> Report:
     data, suffix = render(text, fmt)
-    return read_report(data, f"{name}{suffix}", CheckOptions(**options))  # type: ignore[arg-type]
+    return read_report(data, f"{name}{suffix}", CheckOptions(**options))
 
 
-def findings(text: str, fmt: str, **options: object) -> list[Finding]:
+def findings(text: str, fmt: str, **options: Any) -> list[Finding]:
     report = read(text, fmt, **options)
-    return check_reports([report], CheckOptions(**options))[0]  # type: ignore[arg-type]
+    return check_reports([report], CheckOptions(**options))[0]
 
 
 def codes(text: str, fmt: str, **options: object) -> set[str]:
@@ -390,16 +392,9 @@ def test_a_table_whose_heading_is_missing_is_still_read(fmt: str) -> None:
 
 
 def _image_only_inputs() -> list[tuple[bytes, str]]:
-    import importlib.util
-
-    fixtures = Path(__file__).parent / "fixtures" / "readers"
-    spec = importlib.util.spec_from_file_location("reader_builders", fixtures / "builders.py")
-    assert spec and spec.loader
-    builders = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builders)
     return [
         (builders.build_image_pdf(pages=2), "scan.pdf"),
-        ((fixtures / "image_only.html").read_bytes(), "page.html"),
+        ((FIXTURES / "readers" / "image_only.html").read_bytes(), "page.html"),
     ]
 
 
@@ -412,7 +407,7 @@ def test_not_machine_readable_fires_on_image_only_reports_and_nothing_else() -> 
         # An image has no text to judge: no structure or date rule speaks (the page's date may make it late).
         assert [c for c in got if not c.startswith("PUB.")] == [], name
     # The same report with a text layer: silent.
-    pdf = Path(__file__).parent / "fixtures" / "renderings" / f"{SEEDS['001']}.pdf"
+    pdf = FIXTURES / "renderings" / f"{SEEDS['001']}.pdf"
     text_report = read_report(pdf.read_bytes(), pdf.name)
     assert "PUB.NOT_MACHINE_READABLE" not in {f.code for f in check_reports([text_report])[0]}
     assert "PUB.NOT_MACHINE_READABLE" not in codes(CLEAN, "html")

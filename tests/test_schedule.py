@@ -25,10 +25,8 @@ import pytest
 import yaml
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
-from click.testing import CliRunner
 
 from monitor.model import Report
-from nianbao.cli import cli
 from nianbao.scheduler import (
     Jobs,
     Journal,
@@ -42,10 +40,11 @@ from nianbao.scheduler import (
 )
 from nianbao.scheduler.jobs import ChildCrawl, JobFailed
 from storage.runs import start_run
-from storage.testing import add_site, open_archive
+from tests.support.archive import ManualArchive, add_site, open_archive, seed_bytes
+from tests.support.cli import Cli
+from tests.support.paths import ROOT
 
 SH = ZoneInfo("Asia/Shanghai")
-ROOT = Path(__file__).parents[1]
 
 
 def at(text: str) -> datetime:
@@ -60,7 +59,7 @@ class FakeClock:
         return self.now
 
 
-class ManualScheduler(BaseScheduler):
+class ManualScheduler(BaseScheduler):  # type: ignore[misc]  # apscheduler ships no type information
     """A scheduler whose loop the test runs by hand."""
 
     def shutdown(self, wait: bool = True) -> None:
@@ -465,25 +464,25 @@ def test_config_errors_name_the_file_and_the_key(tmp_path: Path, text: str, prob
     assert str(path) in str(info.value)
 
 
-def test_cli_list_and_run(config: ScheduleConfig, tmp_path: Path) -> None:
+def test_cli_list_and_run(config: ScheduleConfig, tmp_path: Path, cli: Cli) -> None:
     settings = tmp_path / "nianbao.toml"
     settings.write_text(
         f'[schedule]\ndata = "{config.data}"\nsites = "{config.sites}"\nout = "{config.out}"\n',
         encoding="utf-8",
     )
-    runner = CliRunner()
-    listing = runner.invoke(cli, ["schedule", "--config", str(settings), "--list"])
+    listing = cli("schedule", "--config", settings, "--list")
     assert listing.exit_code == 0, listing.output
     assert (
         "weekly_crawl" in listing.output
         and "0 2 * * mon" in listing.output
         and "01-20 至 04-10" in listing.output
     )
-    digest = runner.invoke(cli, ["schedule", "--config", str(settings), "--run", "digest"])
+    digest = cli("schedule", "--config", settings, "--run", "digest")
     assert digest.exit_code == 0, digest.output
     assert "digest: ok" in digest.output
     assert list(config.out.glob("digest-*.html"))
-    bad = runner.invoke(cli, ["schedule", "--config", str(tmp_path / "missing.toml")])
+    bad = cli("schedule", "--config", tmp_path / "missing.toml")
+
     assert bad.exit_code == 2 and "无法读取配置文件" in bad.output
 
 
@@ -578,15 +577,16 @@ def test_the_digest_job_reports_the_week_that_just_ended(config: ScheduleConfig,
     assert days == [date(2025, 1, 12), date(2025, 1, 12)]  # the Sunday of 2025-W02
 
 
-def test_the_scheduled_digest_shows_what_was_fixed_after_monday(tmp_path: Path, clock: FakeClock) -> None:
+@pytest.mark.parametrize("clock_start", ["2024-02-05T02:00:00"])  # Monday of 2024-W06
+def test_the_scheduled_digest_shows_what_was_fixed_after_monday(
+    disk_archive: ManualArchive, tmp_path: Path, clock: FakeClock
+) -> None:
     from nianbao.ingest import ingest_bytes
-    from storage.testing import manual_clock, seed_bytes
 
-    archive_clock = manual_clock("2024-02-05T02:00:00")  # Monday of 2024-W06
-    archive = open_archive(tmp_path / "data", archive_clock)
+    archive = disk_archive
     add_site(archive, "wbjy", "卫滨区教育局")
     ingest_bytes(archive, "wbjy", seed_bytes("002"), name="v1.txt")  # DATE.SIGNATURE_MISSING
-    archive_clock.advance(days=2)  # Wednesday: fixed
+    archive.clock.advance(days=2)  # Wednesday: fixed
     fixed = seed_bytes("002") + "\n\n卫滨区教育局\n2024年1月25日\n".encode()
     assert ingest_bytes(archive, "wbjy", fixed, name="v1.txt").resolved  # the same report, corrected
     archive.close()
@@ -639,24 +639,17 @@ def test_the_daily_crawl_covers_the_registry_after_loading_the_sites_file(
 # ---- --data ----------------------------------------------------------------------------------------
 
 
-def test_cli_data_overrides_the_config(config: ScheduleConfig, tmp_path: Path) -> None:
+def test_cli_data_overrides_the_config(config: ScheduleConfig, tmp_path: Path, cli: Cli) -> None:
     settings = tmp_path / "nianbao.toml"
     settings.write_text(
         f'[schedule]\ndata = "{tmp_path / "elsewhere"}"\nsites = "{config.sites}"\nout = "{config.out}"\n',
         encoding="utf-8",
     )
-    runner = CliRunner()
-    listing = runner.invoke(
-        cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--list"]
-    )
+    listing = cli("schedule", "--config", settings, "--data", config.data, "--list")
     assert listing.exit_code == 0, listing.output
     assert f"数据 {config.data.resolve()}；" in listing.output
-    digest = runner.invoke(
-        cli, ["schedule", "--config", str(settings), "--data", str(config.data), "--run", "digest"]
-    )
+    digest = cli("schedule", "--config", settings, "--data", config.data, "--run", "digest")
     assert digest.exit_code == 0 and "digest: ok" in digest.output, digest.output
     assert (config.data / "schedule-log.jsonl").exists() and not (tmp_path / "elsewhere").exists()
-    default = runner.invoke(
-        cli, ["schedule", "--config", str(settings), "--list"], env={"NIANBAO_DATA": None}
-    )
+    default = cli("schedule", "--config", settings, "--list", env={"NIANBAO_DATA": None})
     assert f"数据 {tmp_path / 'elsewhere'}；" in default.output

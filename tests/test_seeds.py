@@ -4,25 +4,35 @@ and their tables match hand-verified golden files cell by cell."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from renderers import SEEDS, render
 
 from monitor.check import check_reports, read_report
 from monitor.model import CheckOptions, Report
+from tests.support.paths import FIXTURES
+from tests.support.renderers import SEEDS, render
 
-FIXTURES = Path(__file__).parent / "fixtures"
 RENDERINGS = FIXTURES / "renderings"
 
-# rules.md, "Expected findings on the seeds": (agency, year, level, the codes that must appear).
-EXPECTED = {
-    "000": ("赣州经开区教体服务中心", 2023, "department", ["DATE.SIGNATURE_MISSING"]),
-    "001": ("赣州经开区机关事务管理中心", 2023, "department", ["DATE.SIGNATURE_YEAR"]),
-    "002": ("卫滨区教育局", 2023, "department", ["DATE.SIGNATURE_MISSING"]),
-    "003": ("湛江经济技术开发区教育局", 2020, "department", ["STRUCT.BLANK_CELLS"] * 3),
-    "004": ("郑县教育体育局", 2021, "department", ["STRUCT.AGENCY_MISSING", "DATE.SIGNATURE_MISSING"]),
-}
+
+# rules.md, "Expected findings on the seeds": (agency, year, level, the codes that must appear), as the
+# golden label of each seed records them (tests/fixtures/golden/<seed>.json).
+def _expected(stem: str) -> tuple[str, int, str, list[str]]:
+    golden = json.loads((FIXTURES / "golden" / f"{stem}.json").read_text(encoding="utf-8"))
+    return golden["agency"], golden["year"], golden["level"], golden["findings"]
+
+
+EXPECTED = {key: _expected(stem) for key, stem in SEEDS.items()}
+
+
+def test_golden_findings_are_rules_md_s() -> None:
+    assert {k: v[3] for k, v in EXPECTED.items()} == {
+        "000": ["DATE.SIGNATURE_MISSING"],
+        "001": ["DATE.SIGNATURE_YEAR"],
+        "002": ["DATE.SIGNATURE_MISSING"],
+        "003": ["STRUCT.BLANK_CELLS"] * 3,
+        "004": ["DATE.SIGNATURE_MISSING", "STRUCT.AGENCY_MISSING"],
+    }
 
 
 def seed_bytes(key: str, fmt: str) -> tuple[bytes, str]:
@@ -80,6 +90,6 @@ def test_seed_tables_match_golden(fmt: str) -> None:
 def test_seed_003_keeps_blank_distinct_from_zero() -> None:
     report = read_all("text")["003"]
     t3 = report.tables["table3"]
-    assert t3.cell("new", "total").raw == "" and t3.value("new", "total") is None
-    assert report.tables["table2"].cell("20_5.licensing", "change").raw == "增 1"
+    assert t3.rows["new"]["total"].raw == "" and t3.value("new", "total") is None
+    assert report.tables["table2"].rows["20_5.licensing"]["change"].raw == "增 1"
     assert report.tables["table2"].value("20_9.procurement", "amount") == pytest.approx(9163926.50)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner
 
-from nianbao.cli import cli
-from storage.testing import seed_path
+from tests.support.archive import seed_path
+from tests.support.cli import Cli
 
 SITES = """
 sites:
@@ -37,16 +37,15 @@ FINDING_KEYS = {
 
 
 @pytest.fixture
-def run(tmp_path):
-    runner = CliRunner()
-    data = str(tmp_path / "data")
+def run(cli: Cli, tmp_path) -> Callable[..., str]:
+    """A command on the data folder of this test, which has the two sites above; returns its output."""
+    data = tmp_path / "data"
 
     def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, [*args, "--data", data], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result.output
+        return cli.ok(*args, "--data", data, code=code)
 
     sites = tmp_path / "sites.yaml"
+
     sites.write_text(SITES, encoding="utf-8")
     invoke("sites", "import", str(sites))
     return invoke
@@ -111,8 +110,10 @@ def test_errors_are_one_line_chinese_with_exit_2(run, tmp_path):
     assert "站点 nope 未登记" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text("sites:\n  - id: x\n", encoding="utf-8")
-    out = run("sites", "import", str(bad), code=2)
-    assert f"{bad}: 第 1 个站点：缺少机关名称" in out
+    out = run("sites", "import", str(bad), code=1)  # rows left out: listed, the command fails
+    assert f"{bad}：读取 1 行，可导入 0 个站点" in out and "第 1 个站点（第 2 行）：机关名称不能为空" in out
+    out = run("sites", "import", str(tmp_path / "nothing.yaml"), code=2)  # no file at all
+    assert "nothing.yaml: 无法读取文件" in out
 
 
 def test_ingest_goes_on_past_a_file_it_cannot_open(run, tmp_path):

@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
-from nianbao.cli import cli
 from storage import queries
 from storage.archive import Archive
-from storage.testing import BATCH_SCRIPT as BATCH
-from storage.testing import ROOT, make_batch
+from tests.support.batch import batch_command, make_batch
+from tests.support.cli import Cli
+from tests.support.paths import ROOT
+from tests.support.processes import child_env
 
 
 @pytest.mark.slow
-def test_readers_while_a_writer_runs(tmp_path):
+def test_readers_while_a_writer_runs(tmp_path, cli: Cli):
     data, manifest, names = make_batch(tmp_path)
-    runner = CliRunner()
     seen: list[int] = []
     with subprocess.Popen(
-        [sys.executable, str(BATCH), str(data), str(manifest)],
+        batch_command(data, manifest),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=child_env(),
     ) as writer:
         reads_during_write = 0
         with Archive.open(data) as long_lived:
@@ -39,7 +37,7 @@ def test_readers_while_a_writer_runs(tmp_path):
                 queries.open_history(long_lived.db, weeks=4, severity=None)
                 queries.latest_runs(long_lived.db, kind=None)
                 queries.reports(long_lived.db)
-                result = runner.invoke(cli, ["findings", "--json", "--status", "all", "--data", str(data)])
+                result = cli("findings", "--json", "--status", "all", "--data", data)
                 assert result.exit_code == 0, result.output
                 assert len(result.output.splitlines()) >= len(rows)
                 seen.append(len(rows))
@@ -67,12 +65,12 @@ def test_two_writers_take_turns(tmp_path):
     halves[1].write_text("\n".join(lines[1::2]), encoding="utf-8")
     writers = [
         subprocess.Popen(
-            [sys.executable, str(BATCH), str(data), str(half)],
+            batch_command(data, half),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=child_env(),
         )
         for half in halves
     ]
@@ -86,6 +84,7 @@ def test_two_writers_take_turns(tmp_path):
         assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_twenty_first_starts_on_one_fresh_folder_all_succeed(tmp_path):
     """One process creates and migrates a fresh archive; the others starting with it wait, then open it."""
     data = tmp_path / "fresh"
@@ -100,10 +99,9 @@ def test_twenty_first_starts_on_one_fresh_folder_all_succeed(tmp_path):
         encoding="utf-8",
     )
     command = [sys.executable, "-m", "nianbao", "sites", "import", str(sites), "--data", str(data)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     starts = [
         subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         for _ in range(20)
     ]

@@ -7,33 +7,30 @@ check, hold every ingest the child reported, and a rerun must complete it.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storage.archive import Archive
 from storage.integrity import check_archive
-from storage.testing import BATCH_SCRIPT as BATCH
-from storage.testing import make_batch
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.batch import batch_command, make_batch
+from tests.support.paths import ROOT
+from tests.support.processes import child_env
 
 
 def run_batch(data: Path, manifest: Path, *, kill_after: int | None) -> list[str]:
     """Run the batch; with ``kill_after``, SIGKILL it once that many ingests reported done."""
     done = []
     with subprocess.Popen(
-        [sys.executable, str(BATCH), str(data), str(manifest)],
+        batch_command(data, manifest),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=child_env(),
     ) as child:
         assert child.stdout is not None and child.stderr is not None
         for line in child.stdout:

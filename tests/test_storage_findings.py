@@ -7,16 +7,14 @@ import pytest
 from monitor.model import Finding
 from storage.db import write_transaction
 from storage.findings import Observed, Scope, fingerprint, reconcile
-from storage.testing import add_site, manual_clock, open_archive
+from tests.support.archive import ManualArchive, add_site
 
 
 @pytest.fixture
-def archive(tmp_path):
-    clock = manual_clock()
-    archive = open_archive(tmp_path, clock)
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with one site."""
     add_site(archive, "s1")
-    yield archive
-    archive.close()
+    return archive
 
 
 def F(code: str, subject: str = "", message: str = "问题") -> Finding:

@@ -10,16 +10,15 @@ from nianbao.ingest import ingest_bytes
 from nianbao.reparse import reparse
 from storage.queries import findings, reports
 from storage.reports import load_report_json
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes, snapshot
+from tests.support.archive import ManualArchive, add_site, seed_bytes, snapshot
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path / "data", manual_clock())
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with the two agencies of the seeds 000 and 001."""
     add_site(archive, "gzjkq-jgsw", "赣州经开区机关事务管理中心")
     add_site(archive, "gzjkq-jtfw", "赣州经开区教体服务中心")
-    yield archive
-    archive.close()
+    return archive
 
 
 ORIGINAL = seed_bytes("001")  # signed 2023年1月29日: DATE.SIGNATURE_YEAR
@@ -96,7 +95,7 @@ def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
         "SELECT parsed, parse_error, year FROM reports WHERE id = ?", [result.report_id]
     )
     assert row["parsed"] == 0 and row["parse_error"] and row["year"] == 2023
-    assert load_report_json(archive.db, result.report_id) is None
+    assert result.report_id is not None and load_report_json(archive.db, result.report_id) is None
     # A readable version later resolves the failure too.
     ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="v3.txt", url=url)
     assert codes(archive) == []
@@ -116,14 +115,17 @@ def test_previous_year_and_peers_come_from_the_archive(archive):
     assert [f.code for f in copied.findings if f.code == "XREF.COPIED"] == ["XREF.COPIED"]
     site = get_site(archive.db, "gzjkq-jgsw")
     this = latest_report(archive.db, "gzjkq-jgsw", 2023)
+    assert site is not None and this is not None
     ctx = rule_context(archive.db, site, this, publication=None, today=date(2024, 2, 5))
     # Seed 001 shares only template wording with 000 and its copy: no peer to compare.
     assert ctx.peers == [] and ctx.previous is None
-    original = latest_report(archive.db, "gzjkq-jtfw", 2023)
-    ctx = rule_context(archive.db, get_site(archive.db, "gzjkq-jtfw"), original, publication=None, today=None)
+    original, jtfw = latest_report(archive.db, "gzjkq-jtfw", 2023), get_site(archive.db, "gzjkq-jtfw")
+    assert original is not None and jtfw is not None
+    ctx = rule_context(archive.db, jtfw, original, publication=None, today=None)
     # The copy already holds the pair's finding: one finding per pair, so it is not compared again.
     assert ctx.peers == []
     the_copy = latest_report(archive.db, "gzjkq-cgj", 2023)
+    assert the_copy is not None
     ctx = rule_context(archive.db, site, the_copy, publication=None, today=None)
     assert "赣州经开区教体服务中心" in [p.agency for p in ctx.peers]
     this.year = 2024

@@ -9,19 +9,23 @@ import pytest
 from monitor.model import Finding, Report
 from storage import queries
 from storage.runs import start_run
-from storage.testing import add_site, manual_clock, open_archive
+from tests.support.archive import ManualArchive, add_site
 
 # Monday 2024-02-05, 09:00 CST
 START = "2024-02-05T09:00:00"
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path, manual_clock(START))
+def clock_start() -> str:
+    return START
+
+
+@pytest.fixture
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with two sites."""
     add_site(archive, "a", "甲局")
     add_site(archive, "b", "乙局")
-    yield archive
-    archive.close()
+    return archive
 
 
 def crawl(archive, site, codes, status="ok", year=2023):

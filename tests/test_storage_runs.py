@@ -6,20 +6,20 @@ from datetime import date
 
 import pytest
 
+from monitor.codes import Severity
 from monitor.model import DateSeen, Finding, Report
 from storage.runs import start_run
-from storage.testing import add_site, manual_clock, open_archive, snapshot
+from tests.support.archive import ManualArchive, add_site, snapshot
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path / "data", manual_clock())
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with one site."""
     add_site(archive, "s1", "某区教育局")
-    yield archive
-    archive.close()
+    return archive
 
 
-def F(code: str, severity: str = "error", subject: str = "") -> Finding:
+def F(code: str, severity: Severity = "error", subject: str = "") -> Finding:
     return Finding(code, severity, f"{code} 的说明", {"url": "https://s1.gov.cn/nb/a.html"}, subject)
 
 
@@ -64,6 +64,7 @@ def test_store_document_is_content_addressed_and_detects_new_versions(archive):
     run.finish("ok")
 
     previous = start_run(archive, "s1").previous_fetch(url)
+    assert previous is not None
     assert previous.sha256 == first.sha256 and previous.etag == '"e1"'
     assert previous.last_modified == "Mon, 29 Jan 2024 08:00:00 GMT"
 
@@ -183,7 +184,7 @@ def test_pub_changed_is_raised_from_is_new_version_and_resolved_by_next_ok_run(a
     crawl(archive, reports=[[]], body=b"v1")
     run = start_run(archive, "s1")
     doc = run.store_document(b"v2", url="https://s1.gov.cn/nb/a.html")
-    assert doc.is_new_version
+    assert doc.is_new_version and doc.url is not None
     run.add_finding(F("PUB.CHANGED", "info", subject=doc.url), year=2023)
     run.record_report(doc, report(), [])
     run.finish("ok")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from monitor.errors import NianbaoError
-from monitor.model import Publication
+from monitor.model import Publication, Report
 from nianbao.ingest import ingest_bytes
 from nianbao.intake import Incoming, Intake, Submission
 from nianbao.reparse import reparse
@@ -16,17 +16,28 @@ from storage.archive import Archive
 from storage.integrity import check_archive, remove_orphans
 from storage.queries import findings
 from storage.runs import start_run
-from storage.testing import add_site, manual_clock, open_archive, seed_bytes
+from tests.support.archive import ManualArchive, add_site, seed_bytes
 
 SEED = seed_bytes("002")  # 卫滨区教育局, 2023
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = open_archive(tmp_path / "data", manual_clock("2024-06-01T09:00:00"))
+def clock_start() -> str:
+    return "2024-06-01T09:00:00"
+
+
+@pytest.fixture
+def archive(archive: ManualArchive) -> ManualArchive:
+    """The shared archive, with one government site."""
     add_site(archive, "s1", "卫滨区人民政府")
-    yield archive
-    archive.close()
+    return archive
+
+
+def pending_reports(intake: Intake) -> list[Report]:
+    """The reports the intake's run has read so far, in order (each document was readable)."""
+    reports = [p.report for p in intake.run.pending if p.report is not None]
+    assert len(reports) == len(intake.run.pending)
+    return reports
 
 
 def open_codes(archive, year=None):
@@ -108,13 +119,14 @@ def test_carryover_sees_the_previous_year_found_in_the_same_crawl(archive):
             url = f"https://s1.gov.cn/nb/{year}-{order[0]}.html"
             outcome = intake.take_now(Submission(url, [Incoming(url, bodies[year])]))
             assert outcome.year == year
-        pending = {p.report.year: p for p in intake.run.pending}
+        pending = {report.year: report for report in pending_reports(intake)}
         # Whatever the order, the 2023 report is checked with the 2022 one as context.
         from nianbao.context import previous_report
 
-        assert previous_report(
-            archive.db, intake.run.site, pending[2023].report, pending=intake.run.pending_reports()
-        ) is (pending[2022].report)
+        assert (
+            previous_report(archive.db, intake.run.site, pending[2023], pending=intake.run.pending_reports())
+            is (pending[2022])
+        )
         intake.finish("ok")
 
 
@@ -127,7 +139,7 @@ def test_carryover_finding_is_produced_in_the_first_crawl(archive):
     intake = Intake.start(archive, "s1", kind="crawl")
     for url, body in ((url23, SEED), (url22, report_2022)):
         intake.take_now(Submission(url, [Incoming(url, body)]))
-    r23, r22 = intake.run.pending[0].report, intake.run.pending[1].report
+    r23, r22 = pending_reports(intake)
     expected = check_report(archive.db, intake.run.site, r23, pending=[(url22, r22)])
     without = check_report(archive.db, intake.run.site, r23)
     assert {f.code for f in expected} != {f.code for f in without}  # the context matters
@@ -152,17 +164,15 @@ def test_parse_failure_without_a_year_is_resolved_by_a_readable_version(archive)
     assert "CRAWL.DOCUMENT_FAILED" in [c for c, _ in open_codes(archive)]
 
 
-def test_remove_orphans_keeps_the_bodies_of_a_crawl_in_progress(tmp_path):
+def test_remove_orphans_keeps_the_bodies_of_a_crawl_in_progress(archive):
     """Item 4: db check --remove-orphans during a crawl must not delete its bodies."""
-    with open_archive(tmp_path) as archive:
-        add_site(archive, "s1")
-        run = start_run(archive, "s1", kind="crawl")
-        doc = run.store_document(SEED, url="https://s1.gov.cn/nb/1.html")
-        report = check_archive(archive)
-        assert report.orphan_blobs == [doc.sha256]
-        assert remove_orphans(archive, report) == 0
-        run.finish("ok")
-        assert check_archive(archive).ok
+    run = start_run(archive, "s1", kind="crawl")
+    doc = run.store_document(SEED, url="https://s1.gov.cn/nb/1.html")
+    report = check_archive(archive)
+    assert report.orphan_blobs == [doc.sha256]
+    assert remove_orphans(archive, report) == 0
+    run.finish("ok")
+    assert check_archive(archive).ok
 
 
 def test_open_without_create_refuses_a_missing_archive(tmp_path):
@@ -182,12 +192,8 @@ def test_open_without_create_refuses_a_missing_archive(tmp_path):
     "args",
     [["findings"], ["sites", "list"], ["reparse"], ["db", "check"]],
 )
-def test_read_only_commands_refuse_a_mistyped_data_dir(tmp_path, args):
-    from click.testing import CliRunner
-
-    from nianbao.cli import cli
-
-    result = CliRunner().invoke(cli, [*args, "--data", str(tmp_path / "typo")])
+def test_read_only_commands_refuse_a_mistyped_data_dir(tmp_path, args, cli):
+    result = cli(*args, "--data", tmp_path / "typo")
     assert result.exit_code == 2, result.output
     assert "nianbao.db" in result.output
     assert not (tmp_path / "typo").exists()

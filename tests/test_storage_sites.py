@@ -9,7 +9,7 @@ import pytest
 from storage.errors import SitesFileError
 from storage.sitefiles import load_sites
 from storage.sites import Site, get_site, list_sites, save_sites
-from storage.testing import manual_clock, open_archive
+from tests.support.archive import ManualArchive
 
 CONTRACT = """
 sites:
@@ -52,8 +52,8 @@ def test_yaml_contract(tmp_path):
     ("text", "problem"),
     [
         ("sites: 3", "sites"),
-        ("sites:\n  - id: a\n", "第 1 个站点：缺少机关名称"),
-        ("sites:\n  - {id: a, agency: 甲, level: county}\n", "层级"),
+        ("sites:\n  - id: a\n", "第 1 个站点（第 2 行）：机关名称不能为空"),
+        ("sites:\n  - {id: a, agency: 甲, level: county}\n", "类型「county」应为"),
         ("sites:\n  - {id: A B, agency: 甲}\n", "站点编号"),
         ("sites:\n  - {id: a, agency: 甲, deadline: '13-40'}\n", "截止日期"),
         ("sites:\n  - {id: a, agency: 甲, start_urls: [ftp://x]}\n", "http"),
@@ -87,7 +87,7 @@ def test_csv_with_chinese_headers_in_gbk(tmp_path):
     )
     assert town.level == "township" and town.deadline == "02-20" and not town.enabled
     assert town.start_urls == ["http://town.gov.cn/nb/", "http://town.gov.cn/nb2/"]
-    assert town.id.startswith("town-gov-cn-")
+    assert town.id.startswith("town-")
     assert load_sites(path)[1].id == town.id  # stable: a second import updates the same row
 
 
@@ -112,17 +112,15 @@ def test_unsupported_or_missing_file(tmp_path):
         load_sites(tmp_path / "missing.yaml")
 
 
-def test_save_adds_updates_and_keeps(tmp_path):
-    clock = manual_clock()
-    with open_archive(tmp_path, clock) as archive:
-        site = Site("a", "甲局", start_urls=["https://a.gov.cn/"])
-        assert save_sites(archive.db, [site], now=archive.now()).added == ["a"]
-        clock.advance(days=1)
-        assert save_sites(archive.db, [site], now=archive.now()).unchanged == ["a"]
-        site.deadline = "02-20"
-        assert save_sites(archive.db, [site], now=archive.now(), source="b.yaml").updated == ["a"]
-        assert get_site(archive.db, "a") == site
-        (row,) = archive.db.query("SELECT added_at, updated_at, source, start_urls FROM sites")
-        assert row["added_at"] < row["updated_at"] and row["source"] == "b.yaml"
-        assert row["start_urls"] == '["https://a.gov.cn/"]'  # readable JSON in the shell
-        assert [s.id for s in list_sites(archive.db)] == ["a"]
+def test_save_adds_updates_and_keeps(archive: ManualArchive) -> None:
+    site = Site("a", "甲局", start_urls=["https://a.gov.cn/"])
+    assert save_sites(archive.db, [site], now=archive.now()).added == ["a"]
+    archive.clock.advance(days=1)
+    assert save_sites(archive.db, [site], now=archive.now()).unchanged == ["a"]
+    site.deadline = "02-20"
+    assert save_sites(archive.db, [site], now=archive.now(), source="b.yaml").updated == ["a"]
+    assert get_site(archive.db, "a") == site
+    (row,) = archive.db.query("SELECT added_at, updated_at, source, start_urls FROM sites")
+    assert row["added_at"] < row["updated_at"] and row["source"] == "b.yaml"
+    assert row["start_urls"] == '["https://a.gov.cn/"]'  # readable JSON in the shell
+    assert [s.id for s in list_sites(archive.db)] == ["a"]

@@ -192,27 +192,17 @@ class ReportSpider(Spider):
             scope=scope,
             download_maxsize=self.page_maxsize,
         )
+        request = Request(
+            url,
+            method=method,
+            callback=self.parse_list,
+            errback=self.on_error,
+            meta=meta,
+            dont_filter=True,
+            headers=headers or None,
+        )
         if formdata is not None:  # Hanweb's dataproxy.jsp: a form POST
-            request: Request = FormRequest(
-                url,
-                formdata=formdata,
-                method=method,
-                callback=self.parse_list,
-                errback=self.on_error,
-                meta=meta,
-                dont_filter=True,
-                headers=headers or None,
-            )
-        else:
-            request = Request(
-                url,
-                method=method,
-                callback=self.parse_list,
-                errback=self.on_error,
-                meta=meta,
-                dont_filter=True,
-                headers=headers or None,
-            )
+            request = request.replace(cls=FormRequest, formdata=formdata)
         return self._send(state, request, listing=True)
 
     def _send(self, state: SiteState, request: Request, *, listing: bool = False) -> Request:

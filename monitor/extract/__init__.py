@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from monitor.errors import NotAReport
 from monitor.extract.facts import (
     agency_from_body,
@@ -17,12 +15,13 @@ from monitor.extract.facts import (
     looks_like_agency,
     names_region,
     opening_year,
-    title_year,
 )
 from monitor.extract.normalize import compact, squeeze_cjk_spaces
 from monitor.extract.sections import find_layout, section_texts
 from monitor.extract.tables import detect_template, read_table2, read_table3, read_table4
-from monitor.model import CheckOptions, Report, Section
+from monitor.model import GIVEN, CheckOptions, Report, Section
+from monitor.portal.dates import choose_publication
+from monitor.portal.titles import title_year
 from monitor.readers.base import SourceDocument
 
 __all__ = ["extract_report"]
@@ -49,16 +48,19 @@ def _heading_agency(title: str | None, letterhead: str | None) -> str | None:
 
 
 def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
+    report = _extract(doc, options)
+    if options.published:
+        report.published, report.published_source = options.published, GIVEN
+    else:  # what the page says of its own publication, by the one precedence (monitor.portal.dates)
+        seen = choose_publication(doc.dates, options.today, report.year)
+        if seen is not None:
+            report.published, report.published_source = seen.date, seen.source
+    return report
+
+
+def _extract(doc: SourceDocument, options: CheckOptions) -> Report:
     report = Report(path=doc.path, format=doc.format, image_only=doc.image_only, meta=dict(doc.meta))
     report.lines = [ln.text for ln in doc.lines]
-    if options.published:
-        report.published, report.published_source = options.published, "--published"
-    elif doc.meta.get("pubdate"):
-        try:
-            report.published = date.fromisoformat(doc.meta["pubdate"][:10])
-            report.published_source = doc.meta.get("pubdate_source", "document")
-        except ValueError:
-            pass
     if doc.image_only:
         report.title = doc.meta.get("title")
         report.agency, report.agency_source = options.agency, "option" if options.agency else None
@@ -74,8 +76,8 @@ def extract_report(doc: SourceDocument, options: CheckOptions) -> Report:
     report.letterhead = layout.letterhead
     report.body_text = "\n".join(squeeze_cjk_spaces(ln.text) for ln in lines if ln.text.strip())
 
-    for number, (heading, text) in section_texts(lines, layout).items():
-        report.sections[number] = Section(number, heading.text, text, heading.line + 1)
+    for number, (head, text) in section_texts(lines, layout).items():
+        report.sections[number] = Section(number, head.text, text, head.line + 1)
 
     has_table_rows = any(ln.is_row for ln in lines)
     if not report.sections and not has_table_rows and not (report.title and "信息公开" in report.title):

@@ -11,26 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from monitor.extract.normalize import halfwidth
+from monitor.text import chinese_number, halfwidth
 
-_CN_DIGITS = {
-    "〇": 0,
-    "○": 0,
-    "O": 0,
-    "o": 0,
-    "零": 0,
-    "Ｏ": 0,
-    "0": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _CN = "〇○Oo0零Ｏ一二三四五六七八九十廿卅元"
 
 _ARABIC = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2}|元)\s*月(?:\s*(?P<d>\d{1,2})\s*日)?")
@@ -48,28 +30,6 @@ class FoundDate:
     start: int
     end: int
     precision: str = "day"  # day | month
-
-
-def chinese_number(text: str) -> int | None:
-    """一 → 1, 十 → 10, 十二 → 12, 二十五 → 25, 三十一 → 31; digit strings read digit by digit."""
-    if not text:
-        return None
-    if text == "元":  # 元月: the first month
-        return 1
-    text = text.replace("廿", "二十").replace("卅", "三十")
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        t = _CN_DIGITS.get(tens) if tens else 1
-        u = _CN_DIGITS.get(units) if units else 0
-        if t is None or u is None:
-            return None
-        return t * 10 + u
-    value = 0
-    for ch in text:
-        if ch not in _CN_DIGITS:
-            return None
-        value = value * 10 + _CN_DIGITS[ch]
-    return value
 
 
 def _make(y: int, m: int, d: int | None) -> date | None:

@@ -7,10 +7,12 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from monitor.extract.dates import chinese_number, find_dates, whole_line_date
-from monitor.extract.normalize import compact, halfwidth, has_cjk, squeeze_cjk_spaces
-from monitor.model import DatedText, Level, Period
+from monitor.codes import Level
+from monitor.extract.dates import find_dates, whole_line_date
+from monitor.extract.normalize import compact, has_cjk, squeeze_cjk_spaces
+from monitor.model import DatedText, Period
 from monitor.readers.base import Line
+from monitor.text import halfwidth
 
 # A name carries its region when it contains a place-level word (赣州经开区…, 卫滨区…, 郑县…).
 _REGION = re.compile(r"(省|市|区|县|州|盟|旗|镇|乡|街道|自治|国家|国务院|中华人民共和国|中国|全国|兵团|新区)")
@@ -41,25 +43,6 @@ _AGENCY_SUFFIX = (
 _AGENCY_IN_TEXT = re.compile(
     r"[\u4e00-\u9fff]{2,24}?(?:人民政府|办事处|管理委员会|委员会|管委会|办公室|服务中心|中心|局|厅|委|署|院|公署)"
 )
-_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_CN_YEAR = re.compile(r"([〇○O零Ｏ一二三四五六七八九]{4})\s*年")
-_BARE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_REPORT_WORD = re.compile(r"(年度报告|年报|工作(的|情况)?报告)")
-
-
-def title_year(title: str | None) -> int | None:
-    """The year a title reports on: the first 20XX年 (or 二〇二三年, or a bare 20XX) before the report words."""
-    if not title:
-        return None
-    text = re.sub(r"\s+", "", halfwidth(title))
-    cut = _REPORT_WORD.search(text)
-    head = text[: cut.end()] if cut else text
-    if m := _TITLE_YEAR.search(head):
-        return int(m.group(1))
-    if (m := _CN_YEAR.search(head)) and (value := chinese_number(m.group(1))) and 1990 < value < 2100:
-        return value
-    m = _BARE_YEAR.search(head)
-    return int(m.group(1)) if m else None
 
 
 def agency_from_title(title: str | None) -> str | None:

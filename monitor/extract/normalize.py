@@ -9,16 +9,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+from monitor.text import halfwidth
+
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』*#")
 _PUNCT = re.compile(r"[\s\u3000，。、；：！？,.;:!?（）()\[\]【】《》<>“”\"'‘’·…—\-_/|*#]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@lru_cache(maxsize=16384)
-def halfwidth(text: str) -> str:
-    return text.translate(_FULLWIDTH).replace("\u3000", " ")
 
 
 @lru_cache(maxsize=16384)  # table labels repeat in every report: cache their normal form

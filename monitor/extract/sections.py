@@ -98,7 +98,7 @@ def _is_title(text: str) -> bool:
 
 def find_title(lines: list[Line], limit: int = 15) -> tuple[str | None, int | None]:
     """The report's title: an early paragraph naming the report (…年度报告 / 年报), possibly over two lines."""
-    early = []
+    early: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
         if line.is_row or not line.text.strip():
             continue

@@ -57,6 +57,7 @@ _LABEL_PUB = re.compile(r"(发布时间|发布日期|发表日期|发布于)\s*[
 _LABEL_WEAK = re.compile(
     r"(公开日期|公开时间|添加时间|生成日期|更新时间|(?<![成文发布表开加生更登止至])(?:时间|日期))\s*[:：]?\s*"
 )
+_TIME = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?")
 # "2023年1月1日至2023年12月31日", "2023-01-01～2023-12-31": a period, not a publication date.
 _RANGE_NEXT = re.compile(r"\s*(?:至|到|[-－—–~～])\s*(?:(?:19|20)\d{2}|\d{1,2}\s*月)")
 
@@ -120,78 +121,54 @@ def date_from_url(url: str) -> DateSeen | None:
     return None
 
 
-def strip_scripts(doc: Any) -> None:
-    """Remove the page's scripts and styles (in place): their text is not the page's."""
-    for bad in doc.xpath("//script|//style|//noscript"):
-        bad.drop_tree()
-
-
 def _visible(text: str) -> str:
     return re.sub(r"[ \t\u3000\xa0]+", " ", text)
 
 
-def page_text(doc: Any) -> str:
-    """Visible text of a parsed page, scripts and styles removed, whitespace collapsed per line."""
-    strip_scripts(doc)
-    text = doc.text_content() if hasattr(doc, "text_content") else ""
-    return _visible(text)
-
-
-def _header_text(doc: Any, body: Any | None) -> str:
-    """The page's text without the report body: the header and info block the labels are read from."""
-    text = page_text(doc)
-    if body is None or body is doc:
-        return text
-    inner = _visible(body.text_content() or "")
-    if len(inner.strip()) < 10 or inner not in text:
-        return text
-    return text.replace(inner, "\n", 1)
-
-
-def _labelled_date(tail: str) -> date | None:
-    """The date right after a label, unless it opens a period (…至…)."""
+def _labelled_date(tail: str) -> tuple[date, str] | None:
+    """The date right after a label (and the text it was read from, a time of day included),
+    unless it opens a period (…至…)."""
     for candidate in (tail, _SPLIT_WS.sub("", tail)):
         m = _DATE.match(candidate)
         if m:
             if _RANGE_NEXT.match(candidate, m.end()):
                 return None
-            return parse_date(m.group(0))
+            value = parse_date(m.group(0))
+            if value is None:
+                return None
+            time = _TIME.match(candidate, m.end())
+            return value, candidate[: time.end() if time else m.end()].rstrip()
     return None
 
 
-def dates_from_doc(doc: Any, url: str = "", body: Any | None = None) -> list[DateSeen]:
-    """Metas and header-label dates of an already parsed page (its scripts are removed in the process).
-
-    ``body`` is the report body element (``monitor.portal.page.body_element``): labels inside it are not read.
-    """
+def meta_dates(root: Any, url: str = "") -> list[DateSeen]:
+    """The publication dates a page's metas state (PubDate and its kin; Hanweb's Maketime)."""
     found: list[DateSeen] = []
-    for meta in doc.xpath("//meta[@name or @property]"):
-        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+    for meta in root.xpath("//meta[@name or @property]"):
+        attr = "name" if meta.get("name") else "property"
+        name = (meta.get(attr) or "").strip()
         content = (meta.get("content") or "").strip()
         value = parse_date(content)
         if not value:
             continue
-        if name in _META_PUB:
-            found.append(
-                DateSeen(
-                    "meta:PubDate",
-                    value,
-                    f'<meta name="{meta.get("name") or name}" content="{content}">',
-                    url,
-                )
-            )
-        elif name in _META_MAKE:
-            found.append(
-                DateSeen("meta:Maketime", value, f'<meta name="{meta.get("name")}" content="{content}">', url)
-            )
-    text = _header_text(doc, body)
+        quote = f'<meta {attr}="{name}" content="{content}">'
+        if name.lower() in _META_PUB:
+            found.append(DateSeen("meta:PubDate", value, quote, url))
+        elif name.lower() in _META_MAKE:
+            found.append(DateSeen("meta:Maketime", value, quote, url))
+    return found
+
+
+def dates_from_text(text: str, url: str = "") -> list[DateSeen]:
+    """The labelled dates in a page's header text (发布时间, then the weaker labels): the first of each."""
+    text = _visible(text)
+    found: list[DateSeen] = []
     for pattern, source in ((_LABEL_PUB, "text:发布时间"), (_LABEL_WEAK, "text:日期")):
         for m in pattern.finditer(text):
-            tail = text[m.end() : m.end() + 40]
-            value = _labelled_date(tail)
-            if value:
-                quote = (m.group(0) + tail).split("\n")[0].strip()
-                found.append(DateSeen(source, value, quote[:60], url))
+            labelled = _labelled_date(text[m.end() : m.end() + 40])
+            if labelled:
+                value, shown = labelled
+                found.append(DateSeen(source, value, (m.group(0) + shown).strip(), url))
                 break  # the header's first occurrence is the page's own date
     return found
 

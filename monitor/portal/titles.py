@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from monitor.extract.facts import title_year  # the year a title reports on: one reading for crawl and check
+from monitor.text import chinese_number, halfwidth
 
 TitleKind = Literal["report", "interpretation", "other"]
 
@@ -27,6 +27,9 @@ _NOT_REPORT = re.compile(
     r"(通知|格式|编制|撰写|模板|范本|要点|评估|考核|测评|指数|培训|征求|意见|目录|指南|制度|"
     r"公示|统计表|工作方案|实施方案|报送|转发|印发)"
 )
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_CN_YEAR = re.compile(r"([〇○O零Ｏ一二三四五六七八九]{4})\s*年")
+_BARE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _IMAGE_EDITION = re.compile(r"[（(]\s*(图片版|图片|扫描版|扫描件)\s*[)）]")
 _WS = re.compile(r"\s+")
 
@@ -74,3 +77,18 @@ def is_subcolumn_name(text: str) -> bool:
     """A link text naming a year or department sub-column (2023年, 部门年报, 乡镇（街道）)."""
     t = normalize_title(text)
     return bool(t) and len(t) <= 20 and bool(_SUBCOLUMN_TEXT.match(t))
+
+
+def title_year(title: str | None) -> int | None:
+    """The year a title reports on: the first 20XX年 (or 二〇二三年, or a bare 20XX) before the report words."""
+    if not title:
+        return None
+    text = re.sub(r"\s+", "", halfwidth(title))
+    cut = _REPORT_WORD.search(text)
+    head = text[: cut.end()] if cut else text
+    if m := _TITLE_YEAR.search(head):
+        return int(m.group(1))
+    if (m := _CN_YEAR.search(head)) and (value := chinese_number(m.group(1))) and 1990 < value < 2100:
+        return value
+    m = _BARE_YEAR.search(head)
+    return int(m.group(1)) if m else None

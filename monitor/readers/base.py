@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.model import DateSeen
+
 
 @dataclass
 class Line:
@@ -17,6 +19,9 @@ class Line:
     cells: list[str] | None = None
     page: int | None = None  # 1-based page for PDF input
     table: int | None = None  # index of the source table (HTML/DOCX/PDF), None for text input
+    # Why the reader is not sure of this row's cells (in Chinese, for evidence), None when it is:
+    # e.g. a figure of an unruled PDF table that lines up with no column.
+    uncertain: str | None = None
 
     @property
     def is_row(self) -> bool:
@@ -30,7 +35,8 @@ class SourceDocument:
     path: str
     format: str  # text | html | docx | pdf | doc
     lines: list[Line] = field(default_factory=list)
-    # Metadata found in the file: "title" (<title>/ArticleTitle/core props), "pubdate" (meta PubDate,
-    # Maketime, 发布时间 text), "pubdate_source", "encoding", "pages" ...
+    # Metadata found in the file: "title" (<title>/ArticleTitle/core props), "encoding", "pages" ...
     meta: dict[str, str] = field(default_factory=dict)
+    # What a portal page states about its own publication (monitor.portal.page): the evidence, unranked.
+    dates: list[DateSeen] = field(default_factory=list)
     image_only: bool = False  # a PDF or page with no text layer: only images

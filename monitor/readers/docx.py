@@ -15,7 +15,7 @@ from lxml import etree
 
 from monitor.errors import UnreadableInput
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.html import clean_text, join_parts
+from monitor.text import clean_text, join_parts
 
 __all__ = ["MAX_PART_BYTES", "read_docx"]
 

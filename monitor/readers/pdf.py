@@ -28,7 +28,8 @@ from typing import Any
 
 from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
-from monitor.readers.html import join_parts
+from monitor.readers.pdfgrid import TextLine, find_grids, segments_of
+from monitor.text import join_parts
 
 __all__ = ["read_pdf"]
 
@@ -62,6 +63,8 @@ class _Table:
     index: int = -1
     lines: list[Line] = field(default_factory=list)
     open_cells: list[float] = field(default_factory=list)  # left edges of last-row cells whose text runs on
+    doubts: list[str | None] = field(default_factory=list)  # per row: why its cells are not sure
+    ruled: bool = True  # False: placed by where its figures sit (pdfgrid), never joined across pages
 
 
 @dataclass
@@ -157,6 +160,76 @@ def _open_cells(chars: list[dict[str, Any]], table: Any) -> list[float]:  # tabl
     return out
 
 
+def _is_rule(obj: dict[str, Any]) -> bool:
+    """Whether a rect can be part of a table's ruling.
+
+    WPS and Word put a white, unstroked box behind every line of text (paragraph shading); those
+    boxes are invisible and their edges are no rules. A filled, unstroked box larger than a hairline
+    is a background (cell shading): its edges coincide with real rules where there are any.
+    """
+    if obj.get("object_type") != "rect" or obj.get("stroke"):
+        return True
+    if not obj.get("fill"):
+        return False
+    return min(float(obj["width"]), float(obj["height"])) <= _HAIRLINE
+
+
+_HAIRLINE = 2.0  # points: Word draws cell borders as filled rects this thin
+
+
+def _ruling(page: Any) -> Any:  # a pdfplumber Page, filtered
+    if any(not _is_rule(r) for r in page.rects):
+        return page.filter(lambda o: o.get("object_type") != "rect" or _is_rule(o))
+    return page
+
+
+def _closing_rules(page: Any) -> list[dict[str, Any]]:
+    """Horizontal rules where a table's vertical rules end with none drawn across them.
+
+    WPS leaves the last row on a page open (the rule is drawn at the top of the next page), so
+    pdfplumber would drop that row; the rule the reader sees is added back.
+    """
+    verticals = [e for e in page.edges if e["orientation"] == "v" and e["height"] > _EDGE]
+    if len(verticals) < 3:
+        return []
+    horizontals = [e for e in page.edges if e["orientation"] == "h"]
+    extra: list[dict[str, Any]] = []
+    for key in ("top", "bottom"):
+        ends: dict[int, list[dict[str, Any]]] = {}
+        for e in verticals:
+            ends.setdefault(round(float(e[key])), []).append(e)
+        for y, group in ends.items():
+            if len(group) < 3:
+                continue
+            x0 = min(float(e["x0"]) for e in group)
+            x1 = max(float(e["x1"]) for e in group)
+            covered = any(
+                abs(float(h["top"]) - y) <= _EDGE
+                and float(h["x0"]) <= x0 + _EDGE
+                and float(h["x1"]) >= x1 - _EDGE
+                for h in horizontals
+            )
+            if not covered:
+                extra.append(
+                    {
+                        "x0": x0,
+                        "x1": x1,
+                        "top": float(y),
+                        "bottom": float(y),
+                        "width": x1 - x0,
+                        "height": 0.0,
+                        "object_type": "line",
+                        "orientation": "h",
+                    }
+                )
+    return extra
+
+
+def _is_prose(rows: list[list[str]]) -> bool:
+    """A 'table' whose every row has at most one filled cell is a box drawn around text."""
+    return all(sum(1 for v in row if v) <= 1 for row in rows)
+
+
 def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
     out = _Page(number, float(page.height))
     chars = page.chars
@@ -166,9 +239,13 @@ def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
         page = page.dedupe_chars()
     # Rotated text is a watermark or a stamp, not report text.
     page = page.filter(lambda o: o.get("object_type") != "char" or o.get("upright", True))
-    tables = page.find_tables() if (page.lines or page.rects or page.curves) else []
-    boxes = [t.bbox for t in tables]
-    for t in tables:
+    ruled = _ruling(page)
+    found = []
+    if ruled.lines or ruled.rects or ruled.curves:
+        closing = _closing_rules(ruled)
+        found = ruled.find_tables({"explicit_horizontal_lines": closing} if closing else {})
+    boxes = []
+    for t in found:
         rows: list[list[str]] = []
         cells: list[list[tuple[float, str]]] = []
         for row, values in zip(t.rows, t.extract(), strict=True):
@@ -176,8 +253,9 @@ def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
             if any(texts):
                 rows.append(texts)
                 cells.append([(box[0], text) for box, text in zip(row.cells, texts, strict=True) if box])
-        if not rows:
+        if not rows or _is_prose(rows):
             continue
+        boxes.append(t.bbox)
         columns = sorted({round(c.bbox[0], 1) for c in t.columns if c.bbox} | {round(t.bbox[2], 1)})
         table = _Table(rows, cells, columns, t.bbox[1], t.bbox[3], number)
         table.open_cells = _open_cells(page.chars, t)
@@ -185,12 +263,43 @@ def _layout(page: Any, number: int) -> _Page:  # page: a pdfplumber Page
     text_page = page
     if boxes:
         text_page = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes))
-    for ln in text_page.extract_text_lines(strip=True, return_chars=False):
-        text = ln["text"].strip()
-        if text:
-            out.items.append(_Text(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"], number))
+    # Page numbers first: one at the foot of a table would be read as part of its last label.
+    lines = [ln for ln in _text_lines(text_page) if not _page_number(ln, out.height)]
+    consumed: set[int] = set()
+    for grid in find_grids(lines, _left_margin(lines)):
+        table = _Table(
+            grid.rows, [[(0.0, c) for c in row] for row in grid.rows], [], grid.top, grid.bottom, number
+        )
+        table.doubts, table.ruled = grid.doubts, False
+        out.items.append(table)
+        consumed.update(grid.lines)
+    for k, ln in enumerate(lines):
+        if k not in consumed:
+            out.items.append(_Text(ln.text, ln.x0, ln.x1, ln.top, ln.bottom, number))
     out.items.sort(key=lambda it: it.top)
     return out
+
+
+def _text_lines(page: Any) -> list[TextLine]:  # page: a pdfplumber Page
+    out = []
+    for ln in page.extract_text_lines(strip=True, return_chars=True):
+        text = ln["text"].strip()
+        if not text:
+            continue
+        sizes = sorted(float(c["size"]) for c in ln["chars"] if c["text"].strip())
+        size = sizes[len(sizes) // 2] if sizes else 10.0
+        segments = segments_of(ln["chars"], size)
+        out.append(TextLine(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"], size, segments))
+    return out
+
+
+def _page_number(line: TextLine, height: float) -> bool:
+    return (line.bottom < height * 0.08 or line.top > height * 0.9) and bool(_PAGE_NUMBER.match(line.text))
+
+
+def _left_margin(lines: list[TextLine]) -> float:
+    x0s = sorted(ln.x0 for ln in lines)
+    return x0s[len(x0s) // 10] if x0s else 0.0
 
 
 def _fallback_layout(data: bytes, index: int) -> _Page:
@@ -332,6 +441,8 @@ def _assemble(pages: list[_Page]) -> list[Line]:
             else:
                 continued = (
                     isinstance(last, _Table)
+                    and it.ruled
+                    and last.ruled
                     and first_on_page
                     and last.page == it.page - 1
                     and _same_table(edges, it.columns)
@@ -363,8 +474,11 @@ def _assemble(pages: list[_Page]) -> list[Line]:
                     table_count += 1
                     group, edges = [it], it.columns
                     rows = it.rows
-                for row in rows:
-                    last_line = Line(text="\t".join(row), cells=row, page=it.page, table=it.index)
+                doubts = it.doubts[len(it.doubts) - len(rows) :] if it.doubts else [None] * len(rows)
+                for row, doubt in zip(rows, doubts, strict=True):
+                    last_line = Line(
+                        text="\t".join(row), cells=row, page=it.page, table=it.index, uncertain=doubt
+                    )
                     lines.append(last_line)
                     it.lines.append(last_line)
             last = it

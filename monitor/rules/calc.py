@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.model import Finding, Report, Table
-from monitor.rules.evidence import cell_ref
+from monitor.rules.evidence import cell_ref, row_name
 from monitor.rules.registry import RuleContext, finding, rule
 from monitor.rules.structure import numeric_cells
 from monitor.template import (
@@ -13,7 +13,6 @@ from monitor.template import (
     TABLE3_RESULT_ROWS_2021,
     TABLE4_GROUPS,
     column_label,
-    row_label,
 )
 
 
@@ -22,9 +21,12 @@ def _fmt(value: float | int) -> str:
 
 
 def _values(table: Table, cells: list[tuple[str, str]]) -> list[float | int] | None:
-    """The numbers in these (row, col) cells, or None if any is not a number (blank cells are reported apart)."""
+    """The numbers in these (row, col) cells, or None if any is not a number (blank cells are reported
+    apart) or sits in a row the reader could not place with confidence (no sum is asserted on it)."""
     out = []
     for row, col in cells:
+        if row in table.uncertain:
+            return None
         value = table.value(row, col)
         if value is None:
             return None
@@ -64,19 +66,32 @@ def t3_balance(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
+def _result_rows(report: Report, table: Table) -> tuple[str, ...]:
+    """The result rows summed into （七）总计. A 2021 report that prints （六）其他处理 as one row
+    without its sub-rows (STRUCT.ROWS_MISSING names them) still adds up: the one row counts."""
+    if report.template == "2019":
+        return TABLE3_RESULT_ROWS_2019
+    subrows = [r for r in TABLE3_RESULT_ROWS_2021 if r.startswith("other.")]
+    if "other" in table.rows and not any(r in table.rows for r in subrows):
+        return (*(r for r in TABLE3_RESULT_ROWS_2021 if r not in subrows), "other")
+    return TABLE3_RESULT_ROWS_2021
+
+
 @rule("CALC.T3_RESULT_TOTAL")
 def t3_result_total(report: Report, ctx: RuleContext) -> list[Finding]:
     table = report.tables.get("table3")
     if not table or not table.found:
         return []
-    rows = TABLE3_RESULT_ROWS_2019 if report.template == "2019" else TABLE3_RESULT_ROWS_2021
+    rows = _result_rows(report, table)
     found = []
     for col in TABLE3_COLUMNS:
         parts = _values(table, [(r, col.key) for r in rows])
         total = table.value("results_total", col.key)
         if parts is None or total is None or abs(sum(parts) - total) < 1e-9:
             continue
-        nonzero = [f"{row_label('table3', r)}={_fmt(v)}" for r, v in zip(rows, parts, strict=True) if v]
+        nonzero = [
+            f"{row_name(report, 'table3', r)}={_fmt(v)}" for r, v in zip(rows, parts, strict=True) if v
+        ]
         found.append(
             finding(
                 "CALC.T3_RESULT_TOTAL",
@@ -110,7 +125,7 @@ def t3_row_total(report: Report, ctx: RuleContext) -> list[Finding]:
         found.append(
             finding(
                 "CALC.T3_ROW_TOTAL",
-                f"表三“{row_label('table3', row)}”行：总计为{_fmt(total)}，六类申请人之和为{_fmt(sum(parts))}",
+                f"表三“{row_name(report, 'table3', row)}”行：总计为{_fmt(total)}，六类申请人之和为{_fmt(sum(parts))}",
                 {
                     "table": "table3",
                     "row": row,
@@ -165,7 +180,7 @@ def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
         if not table or not table.found:
             continue
         bad = []
-        for row, col, cell, kind in numeric_cells(report, key):
+        for row, col, cell, kind in numeric_cells(report, key):  # rows read with confidence
             if cell.kind == "text":
                 bad.append((row, col, cell, "不是数字"))
             elif (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.extract.facts import opening_year, title_year
+from monitor.extract.facts import opening_year
 from monitor.model import Finding, Report
+from monitor.portal.titles import title_year
 from monitor.rules.registry import RuleContext, finding, rule
 
 

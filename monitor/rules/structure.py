@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from monitor.extract.facts import names_region
 from monitor.extract.normalize import letters_only
 from monitor.model import Cell, Finding, Report
-from monitor.rules.evidence import quote
+from monitor.rules.evidence import quote, row_name, uncertain_rows
 from monitor.rules.registry import RuleContext, finding, rule
 from monitor.template import SECTION_TITLES, TABLE_TITLES, column_label, row_label, table2_blocks
 
@@ -97,11 +97,19 @@ def rows_missing(report: Report, ctx: RuleContext) -> list[Finding]:
             ]
             if blocks:
                 labels = blocks + [lb for lb in labels if not any(lb.startswith(b) for b in blocks)]
+        evidence: dict[str, object] = {
+            "table": key,
+            "missing_rows": table.missing_rows,
+            "labels": labels,
+            "template": tmpl,
+        }
+        if table.uncertain:  # rows that may be there, unread: not counted as missing
+            evidence["uncertain_rows"] = uncertain_rows(report, key)
         found.append(
             finding(
                 "STRUCT.ROWS_MISSING",
                 f"{TABLE_TITLES[key]}缺少{len(table.missing_rows)}行：{'、'.join(labels[:4])}{'等' if len(labels) > 4 else ''}",
-                {"table": key, "missing_rows": table.missing_rows, "labels": labels, "template": tmpl},
+                evidence,
                 subject=key,
             )
         )
@@ -121,10 +129,13 @@ def column_kinds(report: Report, table: str) -> dict[str, str]:
 
 
 def numeric_cells(report: Report, key: str) -> Iterator[tuple[str, str, Cell, str]]:
-    """(row, col, cell, kind) for every cell that must hold a number."""
+    """(row, col, cell, kind) for every cell that must hold a number, in the rows read with
+    confidence (a row whose cells may sit in the wrong columns is not judged)."""
     table = report.tables[key]
     kinds = column_kinds(report, key)
     for row, cols in table.rows.items():
+        if row in table.uncertain:
+            continue
         for col, cell in cols.items():
             kind = kinds.get(f"{row}|{col}", "count")
             if kind != "text":
@@ -150,7 +161,7 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
             continue
         count = sum(len(v) for v in by_row.values())
         rows = {
-            row_label(key, row, tmpl): (
+            row_name(report, key, row): (
                 "整行空白"
                 if len(cols) == len(table.rows[row]) and not any(c.raw for c in table.rows[row].values())
                 else "、".join(cols)
@@ -159,16 +170,19 @@ def blank_cells(report: Report, ctx: RuleContext) -> list[Finding]:
         }
         if count == total:
             rows = {"全表": f"全部{total}个单元格空白"}
+        evidence: dict[str, object] = {
+            "table": key,
+            "count": count,
+            "rows": rows,
+            "lines": sorted({table.lines[r] for r in by_row if r in table.lines}),
+        }
+        if table.uncertain:  # not judged: their cells may sit in the wrong columns
+            evidence["uncertain_rows"] = uncertain_rows(report, key)
         found.append(
             finding(
                 "STRUCT.BLANK_CELLS",
                 f"{TABLE_TITLES[key]}有{count}个应填数字的单元格为空或填写“/”“-”“无”（共{total}个）",
-                {
-                    "table": key,
-                    "count": count,
-                    "rows": rows,
-                    "lines": sorted({table.lines[r] for r in by_row if r in table.lines}),
-                },
+                evidence,
                 subject=key,
             )
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from monitor.extract.normalize import halfwidth
 from monitor.model import Finding, Report
 from monitor.rules.evidence import cell_ref, quote
 from monitor.rules.registry import RuleContext, finding, rule
 from monitor.similarity import COPY_SHARE, own_shingles, share
 from monitor.template import TABLE3_COLUMNS, TABLE4_GROUPS
+from monitor.text import halfwidth
 
 # "未收到政府信息公开申请", "未接到依申请公开办件" — the applications themselves, not what followed them
 # ("未发生因依申请公开答复引起的行政复议", "未收到申请人对答复结果的投诉").
@@ -21,6 +21,8 @@ _NOT_ABOUT_APPLICATIONS = re.compile(r"复议|诉讼|投诉|举报")
 _COUNT_APPLICATIONS = re.compile(
     r"(?:共|累计|全年|本年度?)?(?:收到|受理|新收|接收|接到)[^。；，,\d]{0,20}?申请[^。；，,\d]{0,6}?(\d+)\s*(?:件|个|条|宗)"
 )
+# "区政府办代表区政府受理申请17件", "本级受理…": a count for part of what table 3 sums, not its total.
+_PART_COUNT = re.compile(r"代表|本级")
 _NOT_CORRECTED = re.compile(r"(未|没有|无)[^。；，,]{0,30}?(被纠错|被纠正|纠错)")
 _NO_REVIEW = re.compile(r"(未|没有|无)(发生|收到|涉及)[^。；]{0,12}?(行政复议|行政诉讼)")
 
@@ -70,6 +72,8 @@ def text_table(report: Report, ctx: RuleContext) -> list[Finding]:
             )
         for m in _COUNT_APPLICATIONS.finditer(text):
             stated = int(m.group(1))
+            if _PART_COUNT.search(_clause(text, m.start(), m.end())):
+                continue
             if stated != new_total and not (
                 t3 and stated == (new_total + (t3.value("carried_over", "total") or 0))
             ):

@@ -100,21 +100,21 @@ def _month_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report, one per line.")
-@click.option("--year", type=int, help="The year the reports cover (default: from each title).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件...")
+@click.option("--json", "as_json", is_flag=True, help="每份报告输出一行 JSON 对象。")
+@click.option("--year", type=int, metavar="年度", help="报告的年度（默认从各自标题识别）。")
 @click.option(
     "--level",
     type=click.Choice(["department", "government", "township"]),
-    help="Department or government (default: inferred from the agency name).",
+    help="department 部门、government 政府、township 乡镇（默认从机关名称推断）。",
 )
-@click.option("--published", type=DATE, help="The date the report was published (enables PUB.LATE).")
-@click.option("--agency", help="The publishing agency (default: from the heading, signature or body).")
+@click.option("--published", type=DATE, help="报告的发布日期（据此检查 PUB.LATE）。")
+@click.option("--agency", metavar="名称", help="发布机关（默认从标题、落款或正文识别）。")
 @click.option(
     "--deadline",
     callback=_month_day,
-    metavar="MM-DD",
-    help="Publication deadline in the following year (default: 01-31 departments, 03-31 governments).",
+    metavar="月-日",
+    help="次年的发布截止日期（默认部门 01-31，政府 03-31）。",
 )
 def check(
     paths: tuple[str, ...],
@@ -125,15 +125,15 @@ def check(
     agency: str | None,
     deadline: str | None,
 ) -> None:
-    """Read annual reports (text, HTML, DOCX, PDF, DOC) and run every rule on them.
+    """读取年报文件（文本、HTML、DOCX、PDF、DOC）并逐条规则检查。
 
     \b
-    Reports passed together are compared with each other (XREF.CARRYOVER for
-    the same agency's consecutive years, XREF.COPIED across agencies).
-    Exit status: 0 when every input was read, 2 when one could not be.
+    一起给出的报告会相互比对（同一机关相邻年度：XREF.CARRYOVER；
+    不同机关之间：XREF.COPIED）。
+    退出码：全部读取成功为 0，有文件无法读取为 2。
 
     \b
-    Examples:
+    示例：
       nianbao check report.txt
       nianbao check 2023.pdf 2024.pdf --json
       nianbao check report.html --published 2024-02-03 --level department

@@ -14,7 +14,7 @@ from nianbao.cli.options import data_option, today_option
 
 @click.command()
 @data_option
-@click.option("--week", metavar="YYYY-Www", help="The ISO week to report on (default: the week of --today).")
+@click.option("--week", metavar="年-W周", help="报告哪一周（ISO 周，如 2025-W07；默认：--today 所在的周）。")
 @today_option
 @click.option(
     "--out",
@@ -22,17 +22,24 @@ from nianbao.cli.options import data_option, today_option
     type=click.Path(file_okay=False),
     default="reports_out",
     show_default=True,
-    help="Folder the digest is written to.",
+    metavar="目录",
+    help="周报、机关页和存档副本的输出目录。",
 )
-@click.option("--xlsx", is_flag=True, help="Also write the findings as digest-YYYY-Www.xlsx.")
-@click.option("--csv", "as_csv", is_flag=True, help="Also write the findings as digest-YYYY-Www.csv (UTF-8).")
-@click.option("--mail", is_flag=True, help="E-mail the digest with the [mail] settings of --config.")
+@click.option(
+    "--xlsx",
+    is_flag=True,
+    help="同时输出 Excel 表格 digest-YYYY-Www.xlsx（机关、问题清单、临近截止三张表）。",
+)
+@click.option("--csv", "as_csv", is_flag=True, help="同时以 CSV（UTF-8）输出问题清单 digest-YYYY-Www.csv。")
+@click.option("--no-pages", is_flag=True, help="不生成各机关的机关页（只写周报本身和它引用的存档副本）。")
+@click.option("--mail", is_flag=True, help="按 --config 中的 [mail] 设置用电子邮件发送周报。")
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
     envvar="NIANBAO_CONFIG",
-    help="TOML file with a [mail] table (see docs/digest.md).",
+    metavar="配置文件",
+    help="含 [mail] 设置的 TOML 配置文件（见 docs/digest.md）。",
 )
 def digest(
     data_dir: str,
@@ -41,18 +48,22 @@ def digest(
     out_dir: str,
     xlsx: bool,
     as_csv: bool,
+    no_pages: bool,
     mail: bool,
     config_file: str | None,
 ) -> None:
-    """Write the weekly digest for supervisors and print its path.
+    """生成每周监测周报并输出其路径。
 
-    The digest (in Chinese, one self-contained HTML file) lists per agency the
-    open findings to act on, what was fixed this week, the sites that could
-    not be checked, agencies whose report is not out yet with days left to
-    the deadline, counts per rule and a chart of open errors per week.
+    周报是一个独立的中文网页。首屏为“需要联系的机关”：未发布、逾期、未能检查、有错误、有警告，按轻重排列。
+
+    其后是按地区和层级的汇总（按时发布率排名、较上周变化）、各机关可展开的问题明细、本周已整改、临近截止、问题分类和趋势图。
+
+    输出目录中同时写入每个机关的机关页（agencies/）和周报引用的每份文件的存档副本（docs/）。
+
+    某个机关的数据有误时，只有该机关的部分不能生成，并在周报末尾和标准错误中列出，其余内容照常写出。
 
     \b
-    Examples:
+    示例：
       nianbao digest
       nianbao digest --today 2025-02-10 --xlsx
       nianbao digest --week 2025-W07 --data /srv/nianbao --out /srv/www/digest
@@ -78,9 +89,13 @@ def digest(
             settings = load_mail_settings(config_file)
             if settings is None:
                 raise Failure(f"{config_file}: 没有 [mail] 设置")
-        files = write_digest(data_dir, out_dir, period, xlsx=xlsx, csv=as_csv, mail=settings)
+        files = write_digest(
+            data_dir, out_dir, period, xlsx=xlsx, csv=as_csv, mail=settings, pages=not no_pages
+        )
     except NianbaoError as exc:
         raise Failure(str(exc)) from exc
+    for line in files.problems:
+        click.echo(f"nianbao: 警告：{line}", err=True)
     click.echo(str(files.html))
     for path in files.exports:
         click.echo(str(path))

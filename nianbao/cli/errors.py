@@ -18,16 +18,32 @@ class Failure(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"nianbao: 错误：{self.format_message()}", err=True, file=file)
+
+
+class InternalError(Failure):
+    """An exception nianbao did not expect: one Chinese line; ``--debug`` shows the traceback instead."""
+
+    exit_code = 1
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            f"内部错误（{type(exc).__name__}: {exc}）。这是 nianbao 的问题，不是输入有误；"
+            "加 --debug 重新运行可看到详细信息，请将其提供给维护人员"
+        )
 
 
 class Stopped(Failure):
     """The command was stopped by a signal: exit status 128 + the signal's number, as shells report it."""
 
     def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+        super().__init__(message, exit_code)
 
 
 def open_archive(data_dir: str, *, create: bool = True) -> Archive:

@@ -20,14 +20,15 @@ def data_option(func: F) -> F:
         default="data",
         show_default=True,
         envvar="NIANBAO_DATA",
-        help="Folder holding nianbao.db and the document store.",
+        metavar="目录",
+        help="数据目录：存放 nianbao.db 和原文件。",
     )(func)
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+
     """A YYYY-MM-DD date."""
 
-    name = "YYYY-MM-DD"
+    name = "日期"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
@@ -35,7 +36,7 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]  # generic only in c
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+            self.fail(f"{value!r} 不是 年-月-日 形式的日期（如 2025-02-10）", param, ctx)
 
 
 DATE = DateParam()
@@ -44,5 +45,9 @@ DATE = DateParam()
 def today_option(func: F) -> F:
     """--today YYYY-MM-DD: the date deadlines are judged against (default: the real today)."""
     return click.option(
-        "--today", type=DATE, default=None, help="Judge deadlines as of this date (default: today)."
+        "--today",
+        type=DATE,
+        default=None,
+        metavar="日期",
+        help="按这一天判断是否逾期（年-月-日，默认今天）。",
     )(func)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from monitor.errors import NianbaoError
 from nianbao.cli.errors import Failure
 
 JOBS = ("weekly_crawl", "daily_crawl", "digest")
@@ -21,7 +20,8 @@ JOBS = ("weekly_crawl", "daily_crawl", "digest")
     "config_file",
     type=click.Path(dir_okay=False),
     envvar="NIANBAO_CONFIG",
-    help="TOML file with a [schedule] table (default: every default, see docs/schedule.md).",
+    metavar="配置文件",
+    help="含 [schedule] 的 TOML 配置文件（不给时全部用默认值，见 docs/schedule.md）。",
 )
 @click.option(
     "--data",
@@ -29,42 +29,49 @@ JOBS = ("weekly_crawl", "daily_crawl", "digest")
     type=click.Path(file_okay=False),
     default=None,
     envvar="NIANBAO_DATA",
-    help="Folder holding nianbao.db and the document store (overrides [schedule] data; default: the config's).",
+    metavar="目录",
+    help="数据目录（优先于 [schedule] data；默认用配置文件中的）。",
 )
-@click.option("--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit.")
-@click.option("--run", "run_job", type=click.Choice(JOBS), help="Run one job now and exit (for cron).")
-@click.option("-v", "--verbose", is_flag=True, help="Log debug messages too.")
+@click.option("--list", "list_only", is_flag=True, help="检查配置，列出各任务及接下来的运行时间，然后退出。")
+@click.option("--run", "run_job", type=click.Choice(JOBS), help="立即运行一个任务后退出（供 cron 调用）。")
+@click.option("-v", "--verbose", is_flag=True, help="日志中也记录调试信息。")
 def schedule(
     config_file: str | None, data_dir: str | None, list_only: bool, run_job: str | None, verbose: bool
 ) -> None:
-    """Run the schedule in the foreground (Ctrl-C stops it).
+    """在前台按计划运行抓取和周报（Ctrl-C 停止）。
 
     \b
-    Default timetable (Asia/Shanghai):
-      weekly_crawl  every Monday 02:00, every enabled site (after loading the sites file)
-      digest        every Monday 08:00, the week that just ended, after the crawl has finished
-      daily_crawl   every day 12:00 from 01-20 to 04-10, sites still missing last year's report
-    Missed runs run once on wake; two crawls never overlap; a failing job is
-    logged and recorded in <data>/schedule-log.jsonl and the schedule goes on.
+    默认时间表（北京时间）：
+      weekly_crawl  每周一 02:00，导入网站清单后抓取全部启用的站点
+      digest        每周一 08:00，上一周的周报，等抓取结束后生成
+      daily_crawl   01-20 至 04-10 每天 12:00，抓取仍缺上一年度年报的站点
+    错过的运行在开机后补一次；两次抓取不会重叠；任务失败会记入日志和
+    <数据目录>/schedule-log.jsonl，计划照常继续。
+    启动前（以及 --list 时）先检查配置文件和网站清单，有误则列出全部问题。
 
     \b
-    Examples:
+    示例：
       nianbao schedule --config nianbao.toml
       nianbao schedule --config nianbao.toml --list
       nianbao schedule --config nianbao.toml --data /srv/nianbao/data
       nianbao schedule --config nianbao.toml --run weekly_crawl
     """
-    from nianbao.scheduler import Jobs, build_scheduler, load_schedule_config, run
+    from nianbao.scheduler import Jobs, build_scheduler, run
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
-    try:
-        config = load_schedule_config(config_file)
-    except NianbaoError as exc:
-        raise Failure(str(exc)) from exc
+    from nianbao.config_check import check_settings
+
+    checked = check_settings(config_file)
+    if checked.problems or (list_only and checked.sites_problems):
+        raise Failure("配置有误：\n" + "\n".join([*checked.problems, *checked.sites_problems]))
+    for problem in checked.sites_problems:  # rows the weekly crawl will leave out: said, not fatal
+        logging.getLogger("nianbao.schedule").warning("%s", problem)
+    assert checked.config is not None
+    config = checked.config
     if data_dir:
         config = dataclasses.replace(config, data=Path(data_dir).expanduser().resolve())
     jobs = Jobs(config)

@@ -1,4 +1,4 @@
-"""Archive commands: `ingest`, `findings`, `sites import|list`, `reparse`, `db check`.
+"""Archive commands: `ingest`, `findings`, `reparse`, `db check` (`sites …` is in ``cli.sites``).
 
 Thin shells around storage/: each opens the archive in --data, calls one
 function and prints the result in Chinese (or JSON, one object per line).
@@ -10,24 +10,24 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
-from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES
+from monitor.codes import SEVERITY_NAMES
 from monitor.errors import NianbaoError
 from nianbao.cli.errors import Failure, open_archive
+from nianbao.cli.names import finding_code, site_named
 from nianbao.cli.options import DATE, data_option
 
 STATUS_NAMES = {"open": "未解决", "resolved": "已解决"}
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--site", "site_id", required=True, help="The registered site the report belongs to.")
-@click.option("--year", type=int, help="The year the report covers (default: from its title).")
-@click.option("--url", help="Where the report was published, if known.")
-@click.option("--published", type=DATE, help="The date it was published (enables PUB.LATE).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="文件...")
+@click.option("--site", "site_id", required=True, metavar="站点", help="报告所属站点：编号或单位名称。")
+@click.option("--year", type=int, metavar="年度", help="报告的年度（默认从标题识别）。")
+@click.option("--url", metavar="网址", help="报告发布的网址（如已知）。")
+@click.option("--published", type=DATE, help="发布日期（据此检查 PUB.LATE）。")
 @data_option
 def ingest(
     paths: tuple[str, ...],
@@ -37,15 +37,14 @@ def ingest(
     published: date | None,
     data_dir: str,
 ) -> None:
-    """Archive and check reports received by other means (upload, e-mail).
+    """将通过其他途径收到的年报（上传、邮件）入库并检查。
 
-    Each file is stored byte for byte, read, checked and its findings
-    recorded exactly as for a crawled report; a corrected version resolves
-    the findings it fixed. Ingesting bytes already archived changes nothing.
-    A file that cannot be read is kept and recorded as CRAWL.DOCUMENT_FAILED.
+    每个文件原样保存，读取、检查并记录问题，与抓取到的报告完全相同；
+    改正后的新版本会解决它已改正的问题。已入库的相同文件不会重复记录。
+    无法读取的文件也会保存，并记为 CRAWL.DOCUMENT_FAILED。
 
     \b
-    Examples:
+    示例：
       nianbao ingest 2023年报.pdf --site gzjkq-jtfw --published 2024-01-25
       nianbao ingest received/*.docx --site wbq-jyj --data /srv/nianbao
     """
@@ -55,6 +54,7 @@ def ingest(
         raise click.UsageError("--url 只能用于单个文件")
     failed = False
     with open_archive(data_dir) as archive:
+        site_id = site_named(archive, site_id).id
         for path in paths:
             try:
                 body = Path(path).read_bytes()
@@ -84,32 +84,42 @@ def ingest(
 
 
 @click.command()
-@click.option("--site", "site_id", help="Only this site.")
-@click.option("--code", help="Only this code, or a family with a trailing dot (CALC.).")
-@click.option("--year", type=int, help="Only findings about this report year.")
-@click.option("--status", type=click.Choice(["open", "resolved", "all"]), default="open", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--site", "site_id", metavar="站点", help="只看这个站点：编号或单位名称（或名称中唯一的一部分）。"
+)
+@click.option("--code", metavar="代码", help="只看这个问题代码，或以点结尾的一族（如 CALC.）。")
+@click.option("--year", type=int, metavar="年度", help="只看这一年度报告的问题。")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "resolved", "all"]),
+    default="open",
+    show_default=True,
+    help="open 未解决，resolved 已解决，all 全部。",
+)
+@click.option("--json", "as_json", is_flag=True, help="每行输出一个 JSON 对象。")
 @data_option
 def findings(
     site_id: str | None, code: str | None, year: int | None, status: str, as_json: bool, data_dir: str
 ) -> None:
-    """List findings with their history: first seen, last seen, resolved.
+    """列出问题及其经过：首次发现、最近一次、何时解决。
 
     \b
-    --json prints one object per line with site, agency, year, code,
-    severity, message, evidence, url, first_seen, last_seen, resolved_at,
-    status, reopened, fingerprint.
+    --json 每行输出一个对象，字段为 site、agency、year、code、
+    severity、message、evidence、url、first_seen、last_seen、
+    resolved_at、status、reopened、fingerprint。
 
     \b
-    Examples:
+    示例：
       nianbao findings
-      nianbao findings --site gzjkq-jtfw --status all
+      nianbao findings --site 郑县教育体育局 --status all
       nianbao findings --code CALC. --json
     """
     from storage.queries import iter_findings
 
+    code = finding_code(code) if code else None
     # Rows are printed as SQLite reads them: memory stays the same however many findings the archive holds.
     with open_archive(data_dir, create=False) as archive:
+        site_id = site_named(archive, site_id).id if site_id else None
         rows = iter_findings(archive.db, site_id=site_id, code=code, status=status, year=year)  # type: ignore[arg-type]
         if as_json:
             for row in rows:
@@ -132,96 +142,23 @@ def findings(
     click.echo(f"共 {count} 项" if count else "没有符合条件的问题")
 
 
-@click.group()
-def sites() -> None:
-    """The sites registry: the agencies nianbao monitors."""
-
-
-@sites.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-@data_option
-def sites_import(file: str, data_dir: str) -> None:
-    """Add or update sites from a YAML sites file or a CSV/XLSX list.
-
-    \b
-    CSV/XLSX headers may be the YAML keys (id, agency, level, region,
-    start_urls, allowed_domains, deadline, first_year, obey_robots, enabled)
-    or Chinese names (机关名称, 层级, 地区, 网址, 截止日期, 起始年度, …).
-
-    \b
-    Examples:
-      nianbao sites import sites.yaml
-      nianbao sites import 监测名单.xlsx --data /srv/nianbao
-    """
-    from storage.sitefiles import load_sites
-    from storage.sites import save_sites
-
-    try:
-        loaded = load_sites(file)
-    except NianbaoError as exc:
-        raise Failure(str(exc)) from exc
-    with open_archive(data_dir) as archive:
-        result = save_sites(archive.db, loaded, now=archive.now(), source=str(file))
-    click.echo(
-        f"{file}：共 {len(loaded)} 个站点，新增 {len(result.added)}，更新 {len(result.updated)}，"
-        f"未变化 {len(result.unchanged)}"
-    )
-
-
-@sites.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@data_option
-def sites_list(as_json: bool, data_dir: str) -> None:
-    """List registered sites.
-
-    \b
-    Example:
-      nianbao sites list --json
-    """
-    from storage.sites import list_sites
-
-    with open_archive(data_dir, create=False) as archive:
-        registered = list_sites(archive.db)
-    if as_json:
-        for site in registered:
-            row: dict[str, Any] = site.to_row()
-            row.update(
-                start_urls=site.start_urls,
-                allowed_domains=site.allowed_domains,
-                obey_robots=site.obey_robots,
-                enabled=site.enabled,
-            )
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    if not registered:
-        click.echo("尚未登记站点：请用 nianbao sites import FILE 导入")
-        return
-    for site in registered:
-        deadline = site.effective_deadline or "无"
-        flags = "" if site.enabled else "  （已停用）"
-        click.echo(f"{site.id}  {site.agency}  {LEVEL_NAMES[site.level]}  截止 {deadline}{flags}")
-        for url in site.start_urls:
-            click.echo(f"    {url}")
-    click.echo(f"共 {len(registered)} 个站点")
-
-
 @click.command()
-@click.option("--site", "site_id", help="Only this site.")
+@click.option("--site", "site_id", metavar="站点", help="只处理这个站点：编号或单位名称。")
 @data_option
 def reparse(site_id: str | None, data_dir: str) -> None:
-    """Read every current report again from its stored bytes and re-check it.
+    """从已保存的原文件重新读取并检查每份当前报告。
 
-    Run after the parser improves; findings the new reading no longer
-    produces are resolved, new ones opened.
+    在解析程序改进后运行：新的读取不再产生的问题记为已解决，新问题随之记录。
 
     \b
-    Examples:
+    示例：
       nianbao reparse
       nianbao reparse --site gzjkq-jtfw
     """
     from nianbao.reparse import reparse as run_reparse
 
     with open_archive(data_dir, create=False) as archive:
+        site_id = site_named(archive, site_id).id if site_id else None
         results = run_reparse(archive, site_id)
     for r in results:
         f = r.summary.findings
@@ -235,25 +172,24 @@ def reparse(site_id: str | None, data_dir: str) -> None:
 
 @click.group()
 def db() -> None:
-    """The archive database itself."""
+    """数据库本身。"""
 
 
 @db.command("check")
-@click.option("--verify", is_flag=True, help="Also re-hash every stored document (slow).")
+@click.option("--verify", is_flag=True, help="同时重新计算每个已保存原文件的哈希（较慢）。")
 @click.option(
     "--remove-orphans",
     is_flag=True,
-    help="Delete unreferenced blobs and temporary files older than 24 h (younger ones may belong to a running crawl).",
+    help="删除 24 小时前写入、未被引用的原文件和临时文件（更新的可能属于正在进行的抓取）。",
 )
 @data_option
 def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
-    """Check the database's integrity and that every document's bytes are stored.
+    """检查数据库是否完好、每个文档的原文件是否都在。
 
-    Exit status 1 when something is damaged; unreferenced blobs (left by an
-    interrupted run) are reported but are not damage.
+    有损坏时退出码为 1；未被引用的原文件（中断的运行留下的）会列出，但不算损坏。
 
     \b
-    Examples:
+    示例：
       nianbao db check
       nianbao db check --verify --remove-orphans
     """
@@ -294,5 +230,5 @@ def db_check(verify: bool, remove_orphans: bool, data_dir: str) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (ingest, findings, sites, reparse, db):
+    for command in (ingest, findings, reparse, db):
         group.add_command(command)

@@ -1,285 +1,611 @@
-"""Build the weekly digest from the archive.
+"""Build the weekly digest from the archive: whom to call, roll-ups, and details streamed per agency.
 
-Reads only through ``storage.queries`` (findings, finding_changes, reports,
-sites) and the as-of queries in ``nianbao.digest.queries`` (including the
-chart's ``open_history``);
-every figure is computed as of the period's cutoff, so a digest for a past
-week shows that week as it was.
+Every figure is an SQL aggregate over a ``Snapshot`` of the archive at the
+period's cutoff (``nianbao.digest.queries``), so a digest for a past week
+shows that week as it was, and the cost does not grow with every finding
+held in memory: Python sees one row per agency and, while the page is
+written, one agency's findings at a time.
+
+One agency's bad data (a deadline ``02-30`` accepted long ago, an evidence
+blob that no longer parses) never stops the digest: that agency's part fails
+alone, is named in ``Digest.problems`` and on the page, and the rest is built.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES, SEVERITY_ORDER, RunStatus, code_title
-from monitor.evidence import evidence_items, evidence_text, shorten
+from monitor.codes import LEVEL_NAMES, LEVELS, SEVERITY_NAMES, SEVERITY_ORDER, RunStatus, code_title
+from monitor.deadlines import deadline_for
+from monitor.evidence import evidence_text, shorten
 from monitor.model import CST
-from monitor.publication import upcoming_deadline
 from nianbao.digest.chart import weekly_chart
+from nianbao.digest.copies import copy_path
+from nianbao.digest.evidence import day, page_evidence
 from nianbao.digest.model import (
-    AgencyBlock,
+    CALL_STATES,
+    GRAVITY,
+    AgencyDetail,
+    AgencyRow,
     CodeCount,
     DeadlineRow,
     Digest,
+    Figure,
     FindingView,
     Headline,
-    UncheckedSite,
+    Rollup,
+    StoredCopy,
 )
 from nianbao.digest.queries import (
-    FindingState,
+    SiteCounts,
+    Snapshot,
+    crawl_messages,
     crawls_as_of,
-    finding_states,
     last_successful_crawls,
     open_history,
+    published_in_year,
+    report_counts,
 )
 from nianbao.digest.weeks import Period, Week
-from storage import queries
 from storage.clock import iso
-from storage.queries import FindingRow, ReportRow, RunRow
-from storage.sites import Site
+from storage.queries import RunRow
+from storage.reports import load_report_json
+from storage.reviews import VERDICT_NAMES
+
+log = logging.getLogger(__name__)
 
 HISTORY_WEEKS = 12
 # A site whose last crawl is older than this is not counted as checked: its results are stale.
 STALE_AFTER = timedelta(days=8)
-LATE_CODES = ("PUB.MISSING", "PUB.LATE")
+AGENCIES_DIR = "agencies"
+T = TypeVar("T")
 
 
 def build_digest(
     db: Database, period: Period, *, history_weeks: int = HISTORY_WEEKS, generated_at: datetime | None = None
 ) -> Digest:
-    """Everything the digest page shows for ``period``."""
-    sites = {site.id: site for site in queries.sites(db)}
-    states = finding_states(db, period.cutoff)
-    rows = [row for row in queries.findings(db, status="all") if row.site in sites and row.id in states]
-    changes = queries.finding_changes(db, period.start, period.cutoff)
-    opened = {row.id for row in changes["opened"]}
-    reopened = {row.id for row in changes["reopened"]}
-    resolved_now = {row.id for row in changes["resolved"]}
-    reports_by_id = {r.id: r for r in queries.reports(db, current_only=False)}
-    views = _Views(period, sites, reports_by_id, opened, reopened)
+    """Everything the digest page shows for ``period``; details stream from ``db`` while it stays open."""
+    sites = site_rows(db)
+    now = Snapshot(db, period.cutoff)
+    before = Snapshot(db, period.start)
+    problems: list[str] = []
+    try:
+        counts, counts_before = now.site_counts(), before.site_counts()
+        runs, runs_before = crawls_as_of(db, period.cutoff), crawls_as_of(db, period.start)
+        successes = last_successful_crawls(db, period.cutoff)
+        crawl_lines = crawl_messages(now)
+        report_year = period.today.year - 1
+        published = published_in_year(db, report_year, period.cutoff)
+        published_before = published_in_year(db, report_year, period.start)
+        agencies: list[AgencyRow] = []
+        previous: list[AgencyRow] = []
+        for site in sites:
+            sid = site["id"]
 
-    open_rows = [row for row in rows if states[row.id].is_open]
-    resolved_rows = [row for row in rows if row.id in resolved_now and not states[row.id].is_open]
-    open_views = [views.finding(row, states[row.id]) for row in open_rows]
-    resolved_views = sorted(
-        (views.finding(row, states[row.id]) for row in resolved_rows),
-        key=lambda f: (SEVERITY_ORDER[f.severity], f.agency, f.code),
-    )
+            def this_week(site: dict[str, Any] = site, sid: str = sid) -> AgencyRow:
+                return agency_row(
+                    site,
+                    period.today,
+                    period.cutoff,
+                    counts.get(sid),
+                    runs.get(sid),
+                    successes.get(sid),
+                    crawl_lines.get(sid, []),
+                    published,
+                    report_year,
+                )
 
-    unchecked = _unchecked(db, period, sites, open_rows)
-    agencies = _agencies(open_views, sites, {u.site_id: u.reason for u in unchecked})
-    current = _current_reports(reports_by_id.values(), sites, period.cutoff)
-    headline = Headline(
-        monitored=len(sites),
-        checked=len(sites) - len(unchecked),
-        not_checked=len(unchecked),
-        reports=len(current),
-        reports_new=sum(1 for r in current if r.recorded_at >= period.start),
-        missing_or_late=len({(r.site, r.year) for r in open_rows if r.code in LATE_CODES}),
-        open_errors=sum(1 for f in open_views if f.severity == "error"),
-        open_warnings=sum(1 for f in open_views if f.severity == "warning"),
-        open_infos=sum(1 for f in open_views if f.severity == "info"),
-    )
-    history = open_history(db, period, sites=set(sites), weeks=history_weeks, severity="error")
-    return Digest(
+            def last_week(site: dict[str, Any] = site, sid: str = sid) -> AgencyRow:
+                return agency_row(
+                    site,
+                    period.week.monday - timedelta(days=1),
+                    period.start,
+                    counts_before.get(sid),
+                    runs_before.get(sid),
+                    None,
+                    [],
+                    published_before,
+                    report_year,
+                )
+
+            def fallback(site: dict[str, Any] = site) -> AgencyRow:
+                return fallback_row(site)
+
+            agencies.append(_isolated(problems, site, this_week, fallback))
+            previous.append(_isolated([], site, last_week, fallback))
+        agencies.sort(key=_gravity)
+        totals, totals_before = now.totals(), before.totals()
+        reports = report_counts(db, period)
+        headline = Headline(
+            monitored=len(agencies),
+            checked=sum(1 for a in agencies if "unchecked" not in a.states),
+            not_checked=sum(1 for a in agencies if "unchecked" in a.states),
+            reports=reports.reports,
+            reports_new=reports.reports_new,
+            missing=sum(1 for a in agencies if a.state == "missing"),
+            late=sum(1 for a in agencies if a.state == "late"),
+            open_errors=totals["error"],
+            open_warnings=totals["warning"],
+            open_infos=totals["info"],
+            dismissed=totals["dismissed"],
+            report_year=report_year,
+        )
+        had_last_week = db.execute(
+            "SELECT 1 FROM finding_events WHERE at < ? LIMIT 1", [period.start]
+        ).fetchone()
+        figures = _figures(headline, previous, totals_before, bool(had_last_week))
+        codes = _codes(now.code_counts(period.start))
+        history = open_history(db, period, weeks=history_weeks, severity="error")
+        resolved_count = sum(c.resolved for c in codes)
+    except BaseException:
+        now.close()
+        before.close()
+        raise
+    before.close()
+    digest = Digest(
         period=period,
         generated_at=iso(generated_at or datetime.now(CST)),
         headline=headline,
+        figures=figures,
         agencies=agencies,
-        resolved=resolved_views,
-        unchecked=unchecked,
-        upcoming=_upcoming(period.today, sites, current),
-        codes=_codes(open_views, resolved_views, opened | reopened),
+        regions=rollups(agencies, previous, "region"),
+        levels=rollups(agencies, previous, "level"),
+        upcoming=_upcoming(period.today, sites, published, problems),
+        codes=codes,
         chart=weekly_chart(history),
+        resolved_count=resolved_count,
+        problems=problems,
+    )
+    details = _Details(db, now, period, digest)
+    digest.detail_source = details.agencies
+    digest.resolved_source = details.resolved
+    digest.closer = now.close
+    return digest
+
+
+# -- sites -----------------------------------------------------------------------------------------
+
+
+def site_rows(db: Database) -> list[dict[str, Any]]:
+    """The enabled sites as plain rows; ``contact`` and ``phone`` when the archive has those columns."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sites)").fetchall()}
+    extra = [c for c in ("contact", "phone") if c in columns]
+    select = ", ".join(["id", "agency", "level", "region", "start_urls", "deadline", "first_year", *extra])
+    rows = []
+    for row in db.query(f"SELECT {select} FROM sites WHERE enabled = 1 ORDER BY id"):
+        row = dict(row)
+        try:
+            urls = json.loads(row["start_urls"] or "[]")
+        except ValueError:
+            urls = []
+        row["site_url"] = next((safe_url(u) for u in urls if safe_url(u)), None)
+        row.setdefault("contact", None)
+        row.setdefault("phone", None)
+        rows.append(row)
+    return rows
+
+
+def page_of(site_id: str) -> str:
+    """The agency page's path relative to the digest: ``agencies/<id>.html``, any character made safe."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", site_id).strip(".") or "_"
+    if safe != site_id:
+        import hashlib
+
+        safe = f"{safe[:60]}-{hashlib.sha256(site_id.encode()).hexdigest()[:8]}"
+    return f"{AGENCIES_DIR}/{safe}.html"
+
+
+def _isolated(
+    problems: list[str], site: dict[str, Any], build: Callable[[], T], fallback: Callable[[], T]
+) -> T:
+    """``build()``; if it fails, ``fallback()`` and a line in ``problems`` naming the agency."""
+    try:
+        return build()
+    except Exception as exc:  # one agency's bad data must not stop the digest
+        log.warning("digest: %s: %s", site["id"], exc, exc_info=True)
+        problems.append(f"{site['agency']}（{site['id']}）：{problem_text(exc, site)}")
+        return fallback()
+
+
+def problem_text(exc: Exception, site: dict[str, Any]) -> str:
+    if isinstance(exc, ValueError) and site.get("deadline"):
+        try:
+            deadline_for(2001, site["level"], site["deadline"])
+        except ValueError:
+            return f"登记的截止日期 {site['deadline']} 无效，无法判断期限（请在站点清单中改正后重新导入）"
+    return f"该机关的数据无法处理（{type(exc).__name__}），其余内容不受影响"
+
+
+def fallback_row(site: dict[str, Any]) -> AgencyRow:
+    row = _base_row(site)
+    row.state, row.states = "unchecked", ["unchecked"]
+    row.unchecked_reason = "数据有误，未能判断"
+    row.problem = "该机关的状态未能判断，请查看其机关页"
+    return row
+
+
+def _base_row(site: dict[str, Any]) -> AgencyRow:
+    return AgencyRow(
+        site_id=site["id"],
+        agency=site["agency"],
+        region=site.get("region"),
+        level=site["level"],
+        level_name=LEVEL_NAMES.get(site["level"], site["level"]),
+        contact=site.get("contact"),
+        phone=site.get("phone"),
+        page=page_of(site["id"]),
+        site_url=site.get("site_url"),
+        state="ok",
+        states=[],
     )
 
 
-def _current_reports(reports: Iterable[ReportRow], sites: dict[str, Site], cutoff: str) -> list[ReportRow]:
-    """Per (site, year), the newest version recorded before ``cutoff``: the current report as of then.
-
-    Not today's current version filtered by the cutoff: a version recorded
-    later would hide the (site, year) from a regenerated past digest. Where
-    the archive tells several reports of one (site, year) apart
-    (``report_key``), each is its own.
-    """
-    newest: dict[tuple[str, int | None, str | None], ReportRow] = {}
-    for report in reports:
-        if report.site_id not in sites or report.recorded_at >= cutoff:
-            continue
-        key = (report.site_id, report.year, getattr(report, "report_key", None))
-        held = newest.get(key)
-        if held is None or (report.recorded_at, report.id) > (held.recorded_at, held.id):
-            newest[key] = report
-    return sorted(newest.values(), key=lambda r: (r.site_id, r.year is None, r.year or 0, r.id))
-
-
-class _Views:
-    """Turns archive rows into what a supervisor reads."""
-
-    def __init__(
-        self,
-        period: Period,
-        sites: dict[str, Site],
-        reports: dict[int, ReportRow],
-        opened: set[int],
-        reopened: set[int],
-    ) -> None:
-        self.period, self.sites, self.reports = period, sites, reports
-        self.opened, self.reopened = opened, reopened
-
-    def finding(self, row: FindingRow, state: FindingState) -> FindingView:
-        report = self.reports.get(row.report_id) if row.report_id else None
-        weeks = _weeks_between(state.open_since or row.first_seen, self.period.week)
-        if not state.is_open:
-            status, text = "resolved", f"本周已整改（{_day(state.resolved_at)}）"
-        elif row.id in self.reopened:
-            status, text = "reopened", "本周重新出现（曾经整改）"
-        elif row.id in self.opened:
-            status, text = "new", "本周新发现"
-        else:
-            status, text = "open", f"已持续 {weeks} 周"
-        url = safe_url(row.url) or (safe_url(report.url) if report else None)
-        return FindingView(
-            id=row.id,
-            site_id=row.site,
-            agency=row.agency,
-            code=row.code,
-            title=code_title(row.code),
-            severity=row.severity,
-            severity_name=SEVERITY_NAMES.get(row.severity, row.severity),
-            message=row.message,
-            evidence=[(k, v) for k, v in evidence_items(row.evidence) if v != row.message],
-            evidence_text=evidence_text(row.evidence),
-            year=row.year,
-            report_title=report.title if report else None,
-            url=url,
-            link_label="打开报告" if row.scope == "report" else "打开网站",
-            status=status,
-            status_text=text,
-            weeks_open=weeks,
-            first_seen=_day(row.first_seen) or "",
-            last_seen=_day(row.last_seen) or "",
-            resolved_at=_day(state.resolved_at),
+def agency_row(
+    site: dict[str, Any],
+    today: date,
+    cutoff: str,
+    counts: SiteCounts | None,
+    run: RunRow | None,
+    last_success: str | None,
+    crawl_lines: list[str],
+    published: dict[str, str | None],
+    report_year: int,
+) -> AgencyRow:
+    """One agency's state at ``cutoff``: what to call it about, and how its report for the year stands."""
+    row = _base_row(site)
+    if counts is not None:
+        row.errors, row.warnings, row.infos, row.dismissed = (
+            counts.errors,
+            counts.warnings,
+            counts.infos,
+            counts.dismissed,
         )
-
-
-def _agencies(
-    views: list[FindingView], sites: dict[str, Site], not_checked: dict[str, str]
-) -> list[AgencyBlock]:
-    by_site: dict[str, list[FindingView]] = defaultdict(list)
-    for view in views:
-        by_site[view.site_id].append(view)
-    status_order = {"new": 0, "reopened": 1, "open": 2}
-    blocks = []
-    for site_id, found in by_site.items():
-        site = sites[site_id]
-        found.sort(
-            key=lambda f: (
-                SEVERITY_ORDER[f.severity],
-                status_order.get(f.status, 3),
-                -(f.year or 0),
-                f.code,
-                f.id,
-            )
+        row.missing_years, row.late_years, row.days_late = (
+            counts.missing_years,
+            counts.late_years,
+            counts.late_days,
         )
-        blocks.append(
-            AgencyBlock(
-                site_id=site_id,
-                agency=site.agency,
-                level_name=LEVEL_NAMES.get(site.level, site.level),
-                url=safe_url(site.start_urls[0]) if site.start_urls else None,
-                findings=found,
-                not_checked=not_checked.get(site_id),
-            )
-        )
-    blocks.sort(key=lambda b: (-b.count("error"), -b.count("warning"), -b.count("info"), b.agency, b.site_id))
-    return blocks
+    reason = _unchecked_reason(run, cutoff)
+    if reason:
+        row.unchecked_reason = reason
+        row.unchecked_details = [
+            shorten(d) for d in dict.fromkeys(crawl_lines or (run.errors if run else []))
+        ]
+        row.last_attempt = day(run.started_at) if run else None
+        row.last_success = day(last_success)
+    states = []
+    if row.missing_years:
+        states.append("missing")
+    if row.late_years:
+        states.append("late")
+    if reason:
+        states.append("unchecked")
+    for state, count in (("errors", row.errors), ("warnings", row.warnings), ("infos", row.infos)):
+        if count:
+            states.append(state)
+    row.states = states or ["ok"]
+    row.state = row.states[0]
+    since = {
+        "missing": counts.missing_since if counts else None,
+        "late": counts.late_since if counts else None,
+        "unchecked": counts.crawl_since if counts else None,
+    }.get(row.state, counts.since if counts else None)
+    row.since = day(since)
+
+    deadline = deadline_for(report_year, site["level"], site.get("deadline"))
+    row.deadline = deadline.isoformat() if deadline else None
+    row.published = published.get(site["id"])
+    if report_year in row.late_years:
+        row.year_state = "late"
+        if row.days_late is None and row.published and deadline:
+            row.days_late = (date.fromisoformat(row.published) - deadline).days
+    elif site["id"] in published:
+        row.year_state = "on_time" if row.published else "unknown"
+    elif report_year in row.missing_years:
+        row.year_state = "missing"
+    elif deadline is None:
+        row.year_state = "no_deadline"
+    elif today <= deadline:
+        row.year_state = "pending"
+    else:
+        row.year_state = "unknown"
+    return row
 
 
-def _unchecked(
-    db: Database, period: Period, sites: dict[str, Site], open_rows: list[FindingRow]
-) -> list[UncheckedSite]:
-    """Sites this digest cannot vouch for: never crawled, failed, stale, or without a report column."""
-    runs = crawls_as_of(db, period.cutoff)
-    successes = last_successful_crawls(db, period.cutoff)
-    crawl_findings: dict[str, list[str]] = defaultdict(list)
-    for row in open_rows:
-        if row.code.startswith("CRAWL.") and row.code != "CRAWL.DOCUMENT_FAILED":
-            crawl_findings[row.site].append(row.message)
-    stale_before = iso(datetime.fromisoformat(period.cutoff) - STALE_AFTER)
-    out = []
-    for site in sites.values():
-        run: RunRow | None = runs.get(site.id)
-        if run is None:
-            reason = "尚无抓取记录"
-        elif run.status != "ok":
-            reason = RunStatus(run.status).reason
-        elif (run.finished_at or run.started_at) < stale_before:
-            reason = f"超过 {STALE_AFTER.days} 天没有抓取"
-        else:
-            continue
-        # The run's own error lines repeat its crawl findings ("CODE url message"): show them only without one.
-        details = crawl_findings.get(site.id) or (run.errors if run else [])
-        details = list(dict.fromkeys(details))
-        out.append(
-            UncheckedSite(
-                site_id=site.id,
-                agency=site.agency,
-                url=safe_url(site.start_urls[0]) if site.start_urls else None,
-                reason=reason,
-                details=[shorten(d) for d in details],
-                last_attempt=_day(run.started_at) if run else None,
-                last_success=_day(successes.get(site.id)),
-            )
+def _unchecked_reason(run: RunRow | None, cutoff: str) -> str | None:
+    """Why this digest cannot vouch for the site: never crawled, failed, or stale; None when checked."""
+    if run is None:
+        return "尚无抓取记录"
+    if run.status != "ok":
+        try:
+            return RunStatus(run.status).reason
+        except ValueError:
+            return run.status
+    stale_before = iso(datetime.fromisoformat(cutoff) - STALE_AFTER)
+    if (run.finished_at or run.started_at) < stale_before:
+        return f"超过 {STALE_AFTER.days} 天没有抓取"
+    return None
+
+
+def _gravity(row: AgencyRow) -> tuple[Any, ...]:
+    return (GRAVITY[row.state], -row.errors, -row.warnings, row.since or "9999", row.agency, row.site_id)
+
+
+# -- roll-ups, figures, codes, deadlines ----------------------------------------------------------------
+
+
+def rollups(agencies: list[AgencyRow], previous: list[AgencyRow], by: str) -> list[Rollup]:
+    """Per region (ranked by on-time rate) or per level: agencies and how the year's reports stand."""
+
+    def key(row: AgencyRow) -> str:
+        return (row.region or "") if by == "region" else row.level
+
+    def tally(rows: list[AgencyRow]) -> dict[str, Rollup]:
+        out: dict[str, Rollup] = {}
+        for row in rows:
+            k = key(row)
+            name = (k or "（未填地区）") if by == "region" else LEVEL_NAMES.get(k, k)
+            r = out.setdefault(k, Rollup(k, name, 0, 0, 0, 0, 0, 0, 0))
+            r.agencies += 1
+            r.due += row.year_state in ("on_time", "late", "missing", "unknown")
+            r.on_time += row.year_state == "on_time"
+            r.late += row.year_state == "late"
+            r.missing += row.year_state == "missing"
+            r.not_checked += "unchecked" in row.states
+            r.open_errors += row.errors
+        return out
+
+    now, before = tally(agencies), tally(previous)
+    for k, r in now.items():
+        if k in before:
+            r.previous_on_time, r.previous_errors = before[k].on_time, before[k].open_errors
+    if by == "level":
+        return [now[k] for k in sorted(now, key=lambda k: LEVELS.index(k) if k in LEVELS else 99)]
+    ranked = sorted(
+        now.values(),
+        key=lambda r: (r.rate is None, -(r.rate or 0), r.open_errors, r.name),
+    )
+    for rank, r in enumerate(ranked, start=1):
+        r.rank = rank if r.rate is not None else None
+    return ranked
+
+
+def _figures(
+    h: Headline, previous: list[AgencyRow], totals_before: dict[str, int], compare: bool
+) -> list[Figure]:
+    def was(value: int) -> int | None:
+        return value if compare else None
+
+    missing_before = sum(1 for a in previous if a.state == "missing")
+    late_before = sum(1 for a in previous if a.state == "late")
+    unchecked_before = sum(1 for a in previous if "unchecked" in a.states)
+    return [
+        Figure("monitored", "监测机关", h.monitored, None, "#regions"),
+        Figure(
+            "missing",
+            "未发布年报",
+            h.missing,
+            was(missing_before),
+            "#call-missing",
+            "bad" if h.missing else "",
+        ),
+        Figure("late", "逾期发布", h.late, was(late_before), "#call-late", "bad" if h.late else ""),
+        Figure(
+            "not_checked",
+            "未能检查",
+            h.not_checked,
+            was(unchecked_before),
+            "#call-unchecked",
+            "warn" if h.not_checked else "",
+        ),
+        Figure(
+            "open_errors",
+            "未解决错误",
+            h.open_errors,
+            was(totals_before["error"]),
+            "#call-errors",
+            "bad" if h.open_errors else "",
+        ),
+        Figure(
+            "open_warnings",
+            "未解决警告",
+            h.open_warnings,
+            was(totals_before["warning"]),
+            "#call-warnings",
+            "warn" if h.open_warnings else "",
+        ),
+        Figure("reports", "已找到年报", h.reports, None, "#regions"),
+        Figure("dismissed", "已排除误报", h.dismissed, was(totals_before["dismissed"]), "#codes"),
+    ]
+
+
+def _codes(rows: list[tuple[str, str, int, int, int, int, int]]) -> list[CodeCount]:
+    out = [
+        CodeCount(
+            code=code,
+            title=code_title(code),
+            severity=severity,
+            severity_name=SEVERITY_NAMES.get(severity, severity),
+            open=open_,
+            new=new,
+            resolved=resolved,
+            confirmed=confirmed,
+            dismissed=dismissed,
         )
-    out.sort(key=lambda u: (u.agency, u.site_id))
+        for code, severity, open_, new, resolved, confirmed, dismissed in rows
+        if open_ or resolved or confirmed or dismissed
+    ]
+    out.sort(key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.code))
     return out
 
 
-def _upcoming(today: date, sites: dict[str, Site], current: list[ReportRow]) -> list[DeadlineRow]:
-    have = {(r.site_id, r.year) for r in current}
+def _upcoming(
+    today: date, sites: list[dict[str, Any]], published: dict[str, str | None], problems: list[str]
+) -> list[DeadlineRow]:
+    """Agencies whose report for the year has not appeared while its deadline is still ahead."""
+    year = today.year - 1
     rows = []
-    for site in sites.values():
-        due = upcoming_deadline(site.level, today, site.deadline)
-        if due is None or (site.id, due[0]) in have:
+    for site in sites:
+        if site["id"] in published:
             continue
-        year, deadline = due
+        try:
+            deadline = deadline_for(year, site["level"], site.get("deadline"))
+        except ValueError:
+            continue  # already named in the problems by its agency row
+        if deadline is None or deadline < today:
+            continue
         rows.append(
             DeadlineRow(
-                site_id=site.id,
-                agency=site.agency,
-                level_name=LEVEL_NAMES.get(site.level, site.level),
+                site_id=site["id"],
+                agency=site["agency"],
+                region=site.get("region"),
+                level_name=LEVEL_NAMES.get(site["level"], site["level"]),
                 year=year,
                 deadline=deadline.isoformat(),
                 days_left=(deadline - today).days,
+                page=page_of(site["id"]),
             )
         )
     rows.sort(key=lambda r: (r.days_left, r.agency, r.site_id))
     return rows
 
 
-def _codes(open_views: list[FindingView], resolved: list[FindingView], changed: set[int]) -> list[CodeCount]:
-    open_count = Counter(f.code for f in open_views)
-    new_count = Counter(f.code for f in open_views if f.id in changed)
-    resolved_count = Counter(f.code for f in resolved)
-    severity = {f.code: f.severity for f in [*open_views, *resolved]}
-    codes = sorted(set(open_count) | set(resolved_count), key=lambda c: (SEVERITY_ORDER[severity[c]], c))
-    return [
-        CodeCount(
-            code=code,
-            title=code_title(code),
-            severity=severity[code],
-            severity_name=SEVERITY_NAMES.get(severity[code], severity[code]),
-            open=open_count[code],
-            new=new_count[code],
-            resolved=resolved_count[code],
+# -- details, streamed ----------------------------------------------------------------------------------
+
+
+class _Details:
+    """Turns one agency's open findings at a time into what a supervisor reads."""
+
+    def __init__(self, db: Database, snapshot: Snapshot, period: Period, digest: Digest) -> None:
+        self.db, self.snapshot, self.period, self.digest = db, snapshot, period, digest
+        self.sites = {a.site_id: a for a in digest.agencies}
+
+    def agencies(self) -> Iterator[AgencyDetail]:
+        for row in self.digest.agencies:
+            if row.state == "ok" and not row.problem:
+                continue
+            try:
+                views = [self.finding(r) for r in self.snapshot.open_rows(row.site_id)]
+                views.sort(
+                    key=lambda f: (
+                        SEVERITY_ORDER.get(f.severity, 9),
+                        f.status != "new",
+                        -(f.year or 0),
+                        f.code,
+                        f.id,
+                    )
+                )
+                yield AgencyDetail(row, views)
+            except Exception as exc:  # this agency's findings fail alone
+                log.warning("digest: details of %s: %s", row.site_id, exc, exc_info=True)
+                problem = f"{row.agency}（{row.site_id}）：问题明细未能生成（{type(exc).__name__}）"
+                self.digest.problems.append(problem)
+                yield AgencyDetail(row, [], problem="问题明细未能生成，请在机关页或 nianbao findings 中查看")
+
+    def resolved(self) -> Iterator[FindingView]:
+        for r in self.snapshot.resolved_rows(self.period.start):
+            try:
+                yield self.finding(r, resolved_at=r["resolved_at"])
+            except Exception as exc:
+                log.warning("digest: resolved finding %s: %s", r.get("id"), exc, exc_info=True)
+
+    def finding(self, r: dict[str, Any], *, resolved_at: str | None = None) -> FindingView:
+        report = self._report(r["report_id"], needs_sections="quote" in (r["evidence"] or ""))
+        evidence = json.loads(r["evidence"] or "{}")
+        open_since = r.get("open_since") or r["first_seen"]
+        weeks = weeks_between(open_since, self.period.week)
+        if resolved_at:
+            status, text = "resolved", f"本周已整改（{day(resolved_at)}）"
+        elif open_since >= self.period.start and r["first_seen"] >= self.period.start:
+            status, text = "new", "本周新发现"
+        elif open_since >= self.period.start:
+            status, text = "reopened", "本周重新出现（曾经整改）"
+        else:
+            status, text = "open", f"已持续 {weeks} 周"
+        review = review_text = None
+        if r.get("verdict"):
+            when = day(r.get("reviewed_at"))
+            who = f"{r.get('reviewer')}，{when}"
+            if r.get("in_force"):
+                review = r["verdict"]
+                review_text = f"{VERDICT_NAMES[r['verdict']]}（{who}）" + (
+                    f"：{r['note']}" if r.get("note") else ""
+                )
+            else:
+                review = "lapsed"
+                review_text = f"报告已更新，需重新审核（此前{VERDICT_NAMES[r['verdict']]}，{who}）"
+        site = self.sites.get(r["site_id"])
+        copy = None
+        if report is not None:
+            copy = StoredCopy(
+                report["sha256"],
+                report["file"],
+                safe_url(report["url"]),
+                report["name"],
+                report["content_type"],
+            )
+            self.digest.cited[report["sha256"]] = copy
+        message = r["message"]
+        return FindingView(
+            id=int(r["id"]),
+            site_id=r["site_id"],
+            agency=site.agency if site else r["site_id"],
+            code=r["code"],
+            title=code_title(r["code"]),
+            severity=r["severity"],
+            severity_name=SEVERITY_NAMES.get(r["severity"], r["severity"]),
+            message=message,
+            evidence=page_evidence(
+                evidence,
+                message=message,
+                sections=report["sections"] if report else None,
+                template=report["template"] if report else None,
+            ),
+            evidence_text=evidence_text({k: v for k, v in evidence.items() if k not in ("line", "lines")}),
+            year=r["year"],
+            report_title=report["title"] if report else None,
+            copy=copy,
+            site_url=safe_url(r["url"])
+            if r["scope"] in ("site", "crawl") and r["url"]
+            else (site.site_url if site else None),
+            status=status,
+            status_text=text,
+            weeks_open=weeks,
+            first_seen=day(r["first_seen"]) or "",
+            last_seen=day(r["last_seen"]) or "",
+            resolved_at=day(resolved_at),
+            review=review,
+            review_text=review_text,
         )
-        for code in codes
-    ]
+
+    def _report(self, report_id: int | None, *, needs_sections: bool) -> dict[str, Any] | None:
+        if report_id is None:
+            return None
+        row = self.db.execute(
+            """SELECT r.title, d.sha256, d.url, d.name, d.content_type
+                FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.id = ?""",
+            [report_id],
+        ).fetchone()
+        if row is None:
+            return None
+        stored = load_report_json(self.db, report_id) or {}  # compressed since m003: read whole
+        return {
+            "title": row[0],
+            "template": stored.get("template"),
+            "sections": stored.get("sections") if needs_sections else None,
+            "sha256": row[1],
+            "url": row[2],
+            "name": row[3],
+            "content_type": row[4],
+            "file": copy_path(row[1], row[3], row[2], row[4]),
+        }
 
 
 def safe_url(url: str | None) -> str | None:
@@ -295,13 +621,10 @@ def safe_url(url: str | None) -> str | None:
     return text
 
 
-def _weeks_between(since: str, week: Week) -> int:
+def weeks_between(since: str, week: Week) -> int:
     """How many ISO weeks, counting both ends, from the week of ``since`` to ``week``."""
     start = Week.containing(datetime.fromisoformat(since).astimezone(CST).date()).monday
     return max(1, (week.monday - start).days // 7 + 1)
 
 
-def _day(stamp: str | None) -> str | None:
-    if not stamp:
-        return None
-    return datetime.fromisoformat(stamp).astimezone(CST).date().isoformat()
+__all__ = ["CALL_STATES", "build_digest", "page_of", "safe_url"]

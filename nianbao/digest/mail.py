@@ -19,15 +19,18 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from monitor.errors import NianbaoError
 from nianbao.digest.model import Digest
+from nianbao.tomlconfig import model_problems, read_toml
 
 SECURITY = ("none", "starttls", "ssl")
 MIME_TYPES = {
@@ -94,16 +97,59 @@ class MailSettings:
         )
 
 
-def load_mail_settings(path: str | Path) -> MailSettings | None:
-    """The [mail] settings of a TOML file, or None when it has no [mail] table."""
+class _MailTable(BaseModel):
+    """The [mail] table as written: unknown keys and wrongly typed values are refused, every one named."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    host: str
+    sender: str
+    to: str | list[str]
+    port: int | None = None
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+    attach: list[Literal["xlsx", "csv"]] = ["xlsx"]
+
+
+def mail_problems(table: Any, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Everything wrong with a [mail] table (Chinese, one line each, naming the key); [] when it is right."""
+    if not isinstance(table, dict):
+        return ["[mail] 应为表"]
+    problems = []
+    environ = os.environ if environ is None else environ
+    variable = table.get("password_env")
+    if isinstance(variable, str) and variable not in environ:
+        problems.append(f"[mail] password_env：环境变量 {variable} 未设置（发送周报时要从中读取密码）")
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MailConfigError(f"{path}：无法读取配置文件（{exc.strerror}）") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MailConfigError(f"{path}：不是有效的 TOML（{exc}）") from exc
+        parsed = _MailTable.model_validate(table)
+    except ValidationError as exc:
+        return model_problems(exc, "mail", _MailTable) + problems
+    to = [parsed.to] if isinstance(parsed.to, str) else parsed.to
+    if not to or not all("@" in address for address in to):
+        problems.append(
+            f'[mail] to = {parsed.to!r}：应为收件地址（或地址列表），如 ["督查科 <dck@example.gov.cn>"]'
+        )
+    if "@" not in parsed.sender:
+        problems.append(f"[mail] sender = {parsed.sender!r}：应为发件地址")
+    return problems
+
+
+def load_mail_settings(path: str | Path) -> MailSettings | None:
+    """The [mail] settings of a TOML file, or None when it has no [mail] table; every problem at once."""
+    data = read_toml(Path(path), MailConfigError)
     table = data.get("mail")
-    return MailSettings.from_mapping(table, str(path)) if table else None
+    if table is None:
+        return None
+    problems = mail_problems(table)
+    if len(problems) == 1:
+        raise MailConfigError(f"{path}：{problems[0]}")
+    if problems:
+        raise MailConfigError(
+            f"{path}：发现 {len(problems)} 处问题：\n" + "\n".join(f"  {p}" for p in problems)
+        )
+    return MailSettings.from_mapping(table, str(path))
 
 
 def text_summary(digest: Digest) -> str:
@@ -113,19 +159,24 @@ def text_summary(digest: Digest) -> str:
         f"政府信息公开年报监测周报 {digest.week_label}（{p.week.monday} 至 {p.week.sunday}，数据截至 {p.today}）",
         "",
         f"监测机关 {h.monitored} 个：检查成功 {h.checked}，未能检查 {h.not_checked}。",
-        f"已找到年报 {h.reports} 份；未发布或逾期 {h.missing_or_late}；未解决错误 {h.open_errors}，警告 {h.open_warnings}。",
+        f"已找到年报 {h.reports} 份；未发布 {h.missing}，逾期 {h.late}；未解决错误 {h.open_errors}，警告 {h.open_warnings}"
+        + (f"；已排除误报 {h.dismissed}" if h.dismissed else "")
+        + "。",
         "",
     ]
-    if digest.agencies:
-        lines.append("需要处理：")
-        for block in digest.agencies:
-            new = sum(1 for f in block.findings if f.status in ("new", "reopened"))
+    to_call = digest.to_call
+    if to_call:
+        lines.append(f"需要联系的机关（{len(to_call)} 个，按轻重排列）：")
+        for row in to_call[:50]:
+            contact = "，".join(x for x in (row.contact, row.phone) if x)
             lines.append(
-                f"- {block.agency}：错误 {block.count('error')}，警告 {block.count('warning')}"
-                + (f"（本周新增 {new}）" if new else "")
+                f"- {row.agency}：{row.status_text}；错误 {row.errors}，警告 {row.warnings}"
+                + (f"（{contact}）" if contact else "")
             )
-    if digest.unchecked:
-        lines += ["", "未能检查："] + [f"- {u.agency}：{u.reason}" for u in digest.unchecked]
+        if len(to_call) > 50:
+            lines.append(f"- ……另有 {len(to_call) - 50} 个，见周报网页")
+    if digest.problems:
+        lines += ["", "未能生成的部分："] + [f"- {line}" for line in digest.problems]
     lines += ["", "详细内容见本邮件的网页版正文或附件。"]
     return "\n".join(lines)
 

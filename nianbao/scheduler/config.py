@@ -18,7 +18,10 @@
     cron = "0 12 * * *"
     season = ["01-20", "04-10"]
 
-Cron fields are minute, hour, day of month, month, day of week, with the
+Every key is checked (pydantic, strict: ``xlsx = "yes"`` is refused, a typo
+like ``timezon`` is named with its likely meaning) and every problem reported
+at once; ``nianbao config check`` runs the same checks with the mail settings
+and the sites file. Cron fields are minute, hour, day of month, month, day of week, with the
 day of week written as a name (mon…sun): APScheduler 3 numbers weekdays from
 Monday, unlike crontab, so numbers are refused rather than misread.
 Relative paths are relative to the config file's folder.
@@ -27,16 +30,16 @@ Relative paths are relative to the config file's folder.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.errors import NianbaoError
+from nianbao.tomlconfig import joined, model_problems, read_toml, table_typos
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CRONS = {"weekly_crawl": "0 2 * * mon", "digest": "0 8 * * mon", "daily_crawl": "0 12 * * *"}
@@ -104,79 +107,111 @@ def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
         raise ValueError(
             f"{expression!r}：星期请写作 mon、tue … sun（APScheduler 的星期数字与 crontab 不同）"
         )
-    return CronTrigger.from_crontab(expression, timezone=zone)
+    try:
+        return CronTrigger.from_crontab(expression, timezone=zone)
+    except ValueError:  # APScheduler's own message is English
+        raise ValueError(
+            f"{expression!r} 无效：分 0-59、时 0-23、日 1-31、月 1-12、星期 mon-sun，可用 * , - /"
+        ) from None
+
+
+class _Job(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    cron: str | None = None
+    enabled: bool = True
+
+
+class _Digest(_Job):
+    xlsx: bool = True
+    csv: bool = False
+    mail: bool = False
+    wait_hours: float = 4
+
+
+class _Daily(_Job):
+    season: list[str] = Field(default=list(DEFAULT_SEASON), min_length=2, max_length=2)
+
+
+class _Schedule(BaseModel):
+    """The [schedule] table as written: unknown keys and wrongly typed values are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    timezone: str = DEFAULT_TIMEZONE
+    data: str = "data"
+    sites: str = "sites.yaml"
+    out: str = "reports_out"
+    misfire_grace_hours: float | None = None
+    crawl_timeout_hours: float = 6
+    weekly_crawl: _Job = _Job()
+    digest: _Digest = _Digest()
+    daily_crawl: _Daily = _Daily()
 
 
 def load_schedule_config(path: str | Path | None) -> ScheduleConfig:
-    """Read the [schedule] table of ``path`` (None: every default)."""
+    """Read the [schedule] table of ``path`` (None: every default); every problem at once."""
     if path is None:
         return _validated(ScheduleConfig(), "默认设置")
     source = Path(path)
+    data = read_toml(source, ScheduleConfigError)
+    problems = table_typos(data)
+    raw = data.get("schedule", {})
+    if not isinstance(raw, dict):
+        raise ScheduleConfigError(f"{source}：schedule 应为表（[schedule]）")
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScheduleConfigError(f"{source}：无法读取配置文件（{exc.strerror}）") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScheduleConfigError(f"{source}：不是有效的 TOML（{exc}）") from exc
-    table: dict[str, Any] = data.get("schedule", {})
+        table = _Schedule.model_validate(raw)
+    except ValidationError as exc:
+        problems += model_problems(exc, "schedule", _Schedule)
+        raise ScheduleConfigError(joined(source, problems)) from None
+    if problems:
+        raise ScheduleConfigError(joined(source, problems))
     base = source.resolve().parent
 
-    def where(key: str) -> str:
-        return f"{source}：[schedule] {key}"
+    def path_of(value: str) -> Path:
+        found = Path(value).expanduser()
+        return found if found.is_absolute() else (base / found).resolve()
 
-    def path_of(key: str, default: Path) -> Path:
-        value = Path(str(table.get(key, default))).expanduser()
-        return value if value.is_absolute() else (base / value).resolve()
+    def job(key: str, sub: _Job) -> JobConfig:
+        return JobConfig(sub.cron or DEFAULT_CRONS[key], sub.enabled)
 
-    def job(key: str) -> JobConfig:
-        sub = table.get(key, {})
-        if not isinstance(sub, dict):
-            raise ScheduleConfigError(f"{where(key)} 应为表（[schedule.{key}]）")
-        return JobConfig(str(sub.get("cron", DEFAULT_CRONS[key])), bool(sub.get("enabled", True)))
-
-    digest = table.get("digest", {}) if isinstance(table.get("digest", {}), dict) else {}
-    daily = table.get("daily_crawl", {}) if isinstance(table.get("daily_crawl", {}), dict) else {}
-    season = daily.get("season", list(DEFAULT_SEASON))
-    if not (isinstance(season, list) and len(season) == 2):
-        raise ScheduleConfigError(f'{where("daily_crawl.season")} 应为 ["01-20", "04-10"] 形式')
-    grace = table.get("misfire_grace_hours")
+    grace = table.misfire_grace_hours
     config = ScheduleConfig(
-        timezone=str(table.get("timezone", DEFAULT_TIMEZONE)),
-        data=path_of("data", Path("data")),
-        sites=path_of("sites", Path("sites.yaml")),
-        out=path_of("out", Path("reports_out")),
-        weekly_crawl=job("weekly_crawl"),
-        digest=job("digest"),
-        daily_crawl=job("daily_crawl"),
-        season=(str(season[0]), str(season[1])),
-        xlsx=bool(digest.get("xlsx", True)),
-        csv=bool(digest.get("csv", False)),
-        mail=bool(digest.get("mail", False)),
-        misfire_grace_seconds=None if grace is None else int(float(grace) * 3600),
-        crawl_timeout_seconds=int(float(table.get("crawl_timeout_hours", 6)) * 3600),
-        digest_wait_seconds=int(float(digest.get("wait_hours", 4)) * 3600),
+        timezone=table.timezone,
+        data=path_of(table.data),
+        sites=path_of(table.sites),
+        out=path_of(table.out),
+        weekly_crawl=job("weekly_crawl", table.weekly_crawl),
+        digest=job("digest", table.digest),
+        daily_crawl=job("daily_crawl", table.daily_crawl),
+        season=(table.daily_crawl.season[0], table.daily_crawl.season[1]),
+        xlsx=table.digest.xlsx,
+        csv=table.digest.csv,
+        mail=table.digest.mail,
+        misfire_grace_seconds=None if grace is None else int(grace * 3600),
+        crawl_timeout_seconds=int(table.crawl_timeout_hours * 3600),
+        digest_wait_seconds=int(table.digest.wait_hours * 3600),
         source=source,
     )
     return _validated(config, str(source))
 
 
 def _validated(config: ScheduleConfig, source: str) -> ScheduleConfig:
+    problems = []
     try:
         config.zone  # noqa: B018 (validation)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleConfigError(f"{source}：未知时区 {config.timezone!r}") from None
+        problems.append(f"[schedule] timezone：未知时区 {config.timezone!r}（中国大陆用 Asia/Shanghai）")
     for job in DEFAULT_CRONS:
         try:
-            config.trigger(job)
+            cron_trigger(getattr(config, job).cron, ZoneInfo(DEFAULT_TIMEZONE))
         except ValueError as exc:
-            raise ScheduleConfigError(f"{source}：[schedule.{job}] cron {exc}") from None
+            problems.append(f"[schedule.{job}] cron {exc}")
     for value in config.season:
         try:
             _month_day(value)
         except ValueError:
-            raise ScheduleConfigError(
-                f"{source}：[schedule.daily_crawl] season 中 {value!r} 应为 MM-DD"
-            ) from None
+            problems.append(f"[schedule.daily_crawl] season 中 {value!r} 应为 MM-DD（如 01-20）")
+    if problems:
+        raise ScheduleConfigError(joined(source, problems))
     return config
 
 

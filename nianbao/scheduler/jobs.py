@@ -232,20 +232,20 @@ class ChildCrawl:
 
 
 def registered_sites(config: ScheduleConfig) -> list[Site]:
-    """The sites every scheduled crawl covers: the registry's enabled sites after loading the sites file.
+    """The sites every scheduled crawl covers: the registry's enabled sites after importing the sites file.
 
-    Loading only adds and updates (by id): a site removed from the file stays
-    registered, and crawled, until the file marks it ``enabled: false``. This
-    is the same set ``nianbao crawl --sites FILE`` crawls.
+    The import (``nianbao.sitelist``) adds and updates, disables the sites the
+    file brought in and no longer lists, and leaves out rows with problems
+    (logged). This is the same set ``nianbao crawl --sites FILE`` crawls.
     """
+    from nianbao.sitelist import import_list
     from storage import queries
     from storage.archive import Archive
-    from storage.sitefiles import load_sites
-    from storage.sites import save_sites
 
-    loaded = load_sites(config.sites)
     with Archive.open(config.data) as archive:
-        save_sites(archive.db, loaded, now=archive.now(), source=str(config.sites))
+        result = import_list(archive, config.sites)
+        if result.file.problems:
+            log.warning("%s", result.file.report())
         return queries.sites(archive.db, enabled_only=True)
 
 
