@@ -88,19 +88,29 @@ def remove_bands(db: Database, report_id: int) -> None:
         )
 
 
-def candidates(db: Database, year: int, bands: Sequence[int], *, exclude_site: str) -> list[Candidate]:
-    """Current reports of ``year`` of other sites sharing at least one band key, with their sketches."""
+def candidates(
+    db: Database, year: int, bands: Sequence[int], *, exclude_site: str, limit: int = 100
+) -> list[Candidate]:
+    """Current reports of ``year`` of other sites sharing band keys, with their sketches.
+
+    At most ``limit``, those sharing the most keys first: when hundreds of agencies publish one
+    template's text, a report is compared with the likeliest of them, not all (the cost per report
+    stays bounded; the rule names at most ``PEER_LIMIT`` of them anyway).
+    """
     if not bands:
         return []
     marks = ", ".join("?" * len(bands))
     rows = db.execute(
         f"""SELECT s.report_id, c.site_id, c.report_key, r.parsed_at, s.shingles, s.signature
-            FROM (SELECT DISTINCT report_id FROM report_bands WHERE year = ? AND key IN ({marks})) b
-            JOIN current_reports c ON c.report_id = b.report_id
-            JOIN reports r ON r.id = b.report_id
-            JOIN report_sketches s ON s.report_id = b.report_id
-            WHERE c.site_id != ?""",
-        [year, *bands, exclude_site],
+            FROM (SELECT b.report_id, count(*) AS shared FROM report_bands b
+                  JOIN current_reports o ON o.report_id = b.report_id
+                  WHERE b.year = ? AND b.key IN ({marks}) AND o.site_id != ?
+                  GROUP BY b.report_id ORDER BY shared DESC, b.report_id LIMIT ?) m
+            JOIN current_reports c ON c.report_id = m.report_id
+            JOIN reports r ON r.id = m.report_id
+            JOIN report_sketches s ON s.report_id = m.report_id
+            ORDER BY m.shared DESC, m.report_id""",
+        [year, *bands, exclude_site, limit],
     ).fetchall()
     return [Candidate(int(r[0]), r[1], r[2], r[3], int(r[4]), bytes(r[5])) for r in rows]
 
