@@ -35,8 +35,10 @@ from storage.reports import current_parsed, parsed_reports
 from storage.similarity import Candidate, IndexEntry, candidates
 from storage.sites import Site
 
-# At most this many other agencies' reports, the likeliest copies first, are compared exactly.
-PEER_LIMIT = 20
+# At most this many other agencies' reports, the likeliest copies first, are compared exactly: a report
+# names at most five of the agencies it shares its text with (when a template's text is copied by hundreds,
+# five tell the supervisor what happened; more would fill the desk and the archive with the same finding).
+PEER_LIMIT = 5
 
 
 def options_for(site: Site, *, year: int | None = None, today: date | None = None) -> CheckOptions:

@@ -15,6 +15,7 @@ a candidate has a sketch without bands.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,31 +89,45 @@ def remove_bands(db: Database, report_id: int) -> None:
         )
 
 
+# Rows read per band key: when hundreds of current reports share one key (one template's text copied by a
+# county's townships), a lookup reads this many of them, not all: its cost stays bounded.
+PER_KEY = 32
+
+
+def band_lookup(year: int, bands: Sequence[int]) -> tuple[str, list[object]]:
+    """The lookup of band keys: for each key, at most ``PER_KEY`` of the reports holding it."""
+    one = "SELECT report_id FROM (SELECT report_id FROM report_bands WHERE year = ? AND key = ? LIMIT ?)"
+    params: list[object] = [value for key in bands for value in (year, key, PER_KEY)]
+    return " UNION ALL ".join([one] * len(bands)), params
+
+
 def candidates(
     db: Database, year: int, bands: Sequence[int], *, exclude_site: str, limit: int = 100
 ) -> list[Candidate]:
     """Current reports of ``year`` of other sites sharing band keys, with their sketches.
 
     At most ``limit``, those sharing the most keys first: when hundreds of agencies publish one
-    template's text, a report is compared with the likeliest of them, not all (the cost per report
-    stays bounded; the rule names at most ``PEER_LIMIT`` of them anyway).
+    template's text, a report is compared with the likeliest of them, not all (the rule names at
+    most ``PEER_LIMIT`` of them anyway), and the cost per report stays bounded.
     """
     if not bands:
         return []
-    marks = ", ".join("?" * len(bands))
+    sql, params = band_lookup(year, bands)
+    shared = Counter(int(row[0]) for row in db.execute(sql, params))
+    ranked = sorted(shared, key=lambda report_id: (-shared[report_id], report_id))[: limit * 2]
+    if not ranked:
+        return []
+    marks = ", ".join("?" * len(ranked))
     rows = db.execute(
         f"""SELECT s.report_id, c.site_id, c.report_key, r.parsed_at, s.shingles, s.signature
-            FROM (SELECT b.report_id, count(*) AS shared FROM report_bands b
-                  JOIN current_reports o ON o.report_id = b.report_id
-                  WHERE b.year = ? AND b.key IN ({marks}) AND o.site_id != ?
-                  GROUP BY b.report_id ORDER BY shared DESC, b.report_id LIMIT ?) m
-            JOIN current_reports c ON c.report_id = m.report_id
-            JOIN reports r ON r.id = m.report_id
-            JOIN report_sketches s ON s.report_id = m.report_id
-            ORDER BY m.shared DESC, m.report_id""",
-        [year, *bands, exclude_site, limit],
+            FROM current_reports c JOIN reports r ON r.id = c.report_id
+            JOIN report_sketches s ON s.report_id = c.report_id
+            WHERE c.report_id IN ({marks}) AND c.site_id != ?""",
+        [*ranked, exclude_site],
     ).fetchall()
-    return [Candidate(int(r[0]), r[1], r[2], r[3], int(r[4]), bytes(r[5])) for r in rows]
+    found = [Candidate(int(r[0]), r[1], r[2], r[3], int(r[4]), bytes(r[5])) for r in rows]
+    found.sort(key=lambda c: (-shared[c.report_id], c.report_id))
+    return found[:limit]
 
 
 def unsketched(db: Database, *, limit: int = 1000) -> list[int]:
