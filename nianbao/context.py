@@ -72,7 +72,7 @@ def index_entry(report: Report) -> IndexEntry:
 def likely_copies(db: Database, site: Site, report: Report) -> list[Candidate]:
     """Other sites' current reports of the year whose signatures say they may hold ``COPY_SHARE`` of this one.
 
-    The likeliest first. Cheap (one indexed lookup, a comparison of signatures): nothing is read.
+    The likeliest first. Cheap (index lookups, a comparison of signatures): nothing is read.
     """
     if not report.year or report.image_only:  # an image-only report has no text to compare
         return []

@@ -3,8 +3,9 @@
 The application computes a report's sketch (``monitor.similarity``: own-shingle
 count, MinHash signature, LSH band keys) and hands it over with the report;
 this module only stores it and answers "which current reports of this year
-share a band key with these": one indexed lookup whose cost does not grow
-with the year (0.3–0.4 ms from 1,000 to 100,000 reports, docs/scale.md).
+share band keys with these": one lookup of the primary key per band key, at
+most ``PER_KEY`` rows each, whose cost does not grow with the year (with the
+signature estimate, 0.23–0.36 ms median from 1,000 to 100,000 reports, docs/scale.md).
 
 ``report_sketches`` keeps a sketch per report version; ``report_bands`` holds
 the keys of the *current* versions only, moved by ``storage.reports`` when the
