@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Family = Literal["gkmlpt", "hanweb", "trs", "jiyue", "generic"]
+Family = Literal["gkmlpt", "epoint", "hanweb", "trs", "jiyue", "generic"]
 
 _GKMLPT = re.compile(r"""\bSID\s*[:=]\s*['"]""")
 _HANWEB = re.compile(
@@ -22,8 +22,12 @@ _HANWEB = re.compile(
     r"jpaas-publish-server)"
 )
 _TRS = re.compile(
-    r"(createPageHTML|pageControl\s*\(|var\s+countPage|TRS_Editor|TRS_UEDITOR|/wcm/app/js|0;URL=/wcm)"
+    r"(createPageHTML|pageControl\s*\(|var\s+countPage|TRS_Editor|TRS_UEDITOR|/wcm/app/js|0;URL=/wcm|"
+    r"list2\.trsapi|listModel\s*\()"
 )
+# Anhui's disclosure platform: columns /public/column/{organId}, lists from the label service.
+_EPOINT_URL = re.compile(r"/public/column/\d+")
+_EPOINT = re.compile(r"(/site/label/8888|labelName['\"]?\s*[:=]\s*['\"]?publicInfoList)")
 _JIYUE = re.compile(
     r"""(name=["']?(SiteIDCode|ColumnName|ColumnType)["']?|ucap|开普云|/columns/[0-9a-f]{8}-|/\d{19}\.html)""",
     re.I,
@@ -35,6 +39,8 @@ def detect_family(url: str, text: str) -> Family:
     head = text[:400_000]
     if _GKMLPT.search(head) and ("gkmlpt" in url or "gkmlpt" in head):
         return "gkmlpt"
+    if _EPOINT_URL.search(url) or _EPOINT.search(head):
+        return "epoint"
     if _HANWEB.search(head):
         return "hanweb"
     if _TRS.search(head):

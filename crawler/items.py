@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import DateSeen, Publication
-from nianbao.crawl_ledger import SiteDone
+from nianbao.crawl_ledger import Listed, SiteDone
 from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
 
 
@@ -69,6 +69,7 @@ class ReportItem:
     documents: list[FetchedDocument] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)  # attachments that could not be fetched
     also_at: list[str] = field(default_factory=list)  # other URLs the same report was listed under
+    listing: dict[str, Any] = field(default_factory=dict)  # the list entry: title, year, list date, list page
 
     @property
     def page(self) -> FetchedDocument | None:
@@ -94,6 +95,7 @@ class ReportItem:
             "documents": [d.to_json() for d in self.documents],
             "failed": self.failed,
             "also_at": self.also_at,
+            "listing": self.listing,
         }
 
 
@@ -136,11 +138,18 @@ class SiteDoneItem:
     dated_items: int = 0
     problems: int = 0
     column_url: str = ""
+    # Years whose every listed report is gone (HTTP 404): year -> those entries.
+    years_failed: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    skipped_out_of_range: int = 0  # listed reports outside the years that matter (not fetched)
+    capped: int = 0  # listed reports or attachments not fetched: the per-site cap was reached
+    errors: list[str] = field(default_factory=list)  # our own failures (a page we could not parse)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["kind"] = "site"
         data["years_listed"] = {str(k): v for k, v in self.years_listed.items()}
+        data["years_failed"] = {str(k): v for k, v in self.years_failed.items()}
         return data
 
 
@@ -165,7 +174,15 @@ def submission_of(item: ReportItem) -> Submission:
         publication=Publication.of(item.publication, item.url, LOOKED_AT),
         dates=[_kept(seen) for seen in item.date_evidence],
         image_only=item.image_only,
+        failed=[_failed(entry) for entry in item.failed],
+        listing=dict(item.listing),
     )
+
+
+def _failed(entry: dict[str, Any]) -> str:
+    """An attachment that could not be fetched, in a few words (the intake's wrapper-page rule)."""
+    name = entry.get("name") or entry.get("url") or ""
+    return f"{name}：{entry.get('message') or entry.get('kind') or '无法下载'}"
 
 
 def site_done_of(item: SiteDoneItem) -> SiteDone:
@@ -183,7 +200,17 @@ def site_done_of(item: SiteDoneItem) -> SiteDone:
         duplicates=len(item.duplicates),
         redirects=list(item.redirects),
         column_url=item.column_url,
+        years_failed=dict(item.years_failed),
+        skipped_out_of_range=item.skipped_out_of_range,
+        capped=item.capped,
+        errors=list(item.errors),
+        notes=list(item.notes),
     )
+
+
+def listed_of(item: ReportItem) -> Listed:
+    """The report as the site's account names it in a problem."""
+    return Listed(item.url, item.title, item.year, dict(item.listing))
 
 
 def _kept(seen: DateSeen) -> DateSeen:

@@ -6,6 +6,15 @@ process, checked, recorded) in the background, so the crawl keeps moving;
 when the site's ``SiteDoneItem`` arrives and its reports are all taken in,
 ``nianbao.crawl_result.finish_crawl`` judges the site and writes its run.
 
+A report that cannot be taken in is never lost silently: an unreadable file,
+a reader that crashed, or an error while recording it becomes
+CRAWL.DOCUMENT_FAILED naming the report (its year and title from the list).
+
+On a stop request (``crawler.signals``) the reports still waiting to be read are
+cancelled, and every site not finished is recorded with what was read so far
+and the status ``error``; if the crawl does not close in time, that happens at
+once (``crawl_overdue``).
+
 ``ItemsFeedPipeline`` writes every item (without bodies) as JSON lines, for
 tests and for looking at what a crawl saw.
 """
@@ -22,7 +31,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ProblemItem, ReportItem, SiteDoneItem, site_done_of, submission_of
+from crawler.items import ProblemItem, ReportItem, SiteDoneItem, listed_of, site_done_of, submission_of
+from crawler.signals import crawl_overdue, crawl_stopping
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -72,17 +82,25 @@ class IntakePipeline:
         self.batch: str | None = settings.get("NIANBAO_BATCH")
         self.summary_path: str | None = settings.get("NIANBAO_SUMMARY_JSON")
         self.read_workers = settings.getint("NIANBAO_READ_WORKERS", 1)
+        # Each site's account until its run is written (``nianbao.crawl_ledger``, shared with the queue).
         self.ledgers: dict[str, SiteLedger] = {}
         self.inflight: dict[str, set[asyncio.Future[Any]]] = defaultdict(set)
         self.closing: set[asyncio.Future[Any]] = set()
         self.summary: list[dict[str, Any]] = []
+        self.read_function: str | None = settings.get("NIANBAO_READ_FUNCTION")
+        self.stopping = False
+        self.closed = False
+        self.interrupted: set[str] = set()  # sites with a report whose reading a stop cut short
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IntakePipeline:
         data_dir = crawler.settings.get("NIANBAO_DATA")
         if not data_dir:
             raise NotConfigured
-        return cls(crawler, data_dir)
+        pipeline = cls(crawler, data_dir)
+        crawler.signals.connect(pipeline.stop, signal=crawl_stopping)
+        crawler.signals.connect(pipeline.record_unfinished, signal=crawl_overdue)
+        return pipeline
 
     @property
     def intakes(self) -> dict[str, Intake]:
@@ -95,7 +113,14 @@ class IntakePipeline:
         from nianbao.reading import IsolatedReader
         from storage.archive import Archive
 
-        self.reader: IsolatedReader = IsolatedReader(self.read_workers)
+        if self.read_function:
+            from scrapy.utils.misc import load_object
+
+            self.reader: IsolatedReader = IsolatedReader(
+                self.read_workers, read=load_object(self.read_function.replace(":", "."))
+            )
+        else:
+            self.reader = IsolatedReader(self.read_workers)
         self.archive: Archive = Archive.open(self.data_dir, clock=crawl_clock(self.today))
         self.batch = self.batch or self.archive.now()
         spider = self.crawler.spider
@@ -108,7 +133,7 @@ class IntakePipeline:
         # Reading and checking run as background tasks: awaiting them here would keep the response in
         # Scrapy's scraper slot, and a full slot stops the engine from sending any site's next request.
         if isinstance(item, ReportItem):
-            self._background(item.site_id, self._take(item))
+            self._background(item, self._take(item))
         elif isinstance(item, ProblemItem):
             if item.site_id in self.ledgers:
                 self.ledgers[item.site_id].problem(item)
@@ -116,14 +141,19 @@ class IntakePipeline:
             self.closing.add(asyncio.ensure_future(self._finish_when_taken(item)))
         return item
 
-    def _background(self, site_id: str, work: Any) -> None:
+    def _background(self, item: ReportItem, work: Any) -> None:
+        site_id = item.site_id
+
         async def logged() -> None:
             try:
                 await work
-            except Exception:  # recorded in the log and the run's counts; the site's run still finishes
+            except asyncio.CancelledError:  # a stop: the report is not recorded (read again next time)
+                self.interrupted.add(site_id)
+                return
+            except Exception as exc:  # the report is a finding; the site's run still finishes
                 logger.exception("could not record a report of site %s", site_id)
                 if site_id in self.ledgers:
-                    self.ledgers[site_id].report_failed()
+                    self.ledgers[site_id].report_failed(listed_of(item), exc)
 
         task = asyncio.ensure_future(logged())
         self.inflight[site_id].add(task)
@@ -135,12 +165,14 @@ class IntakePipeline:
             return
         ledger.report_arrived(item.year, [doc.body is not None for doc in item.documents])
         outcome = await ledger.intake.take(submission_of(item))
-        ledger.report_taken(outcome, item.url)
+        ledger.report_taken(outcome, listed_of(item))
 
     async def _finish_when_taken(self, item: SiteDoneItem) -> None:
         """Finish the site's run once every report of it has been read, checked and recorded."""
         while self.inflight[item.site_id]:
             await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
+        if item.site_id in self.interrupted:
+            return  # not judged on part of its reports: recorded as stopped (``record_unfinished``)
         try:
             self._finish_site(item)
         except Exception:
@@ -156,18 +188,43 @@ class IntakePipeline:
         ]  # written: forget the site (until then close_spider would try once more)
         self.summary.append(summary)
 
+    def stop(self) -> None:
+        """A stop request: the reports still being read are not waited for (nothing half-read is recorded)."""
+        self.stopping = True
+        for tasks in self.inflight.values():
+            for task in tasks:
+                task.cancel()
+
     async def close_spider(self) -> None:
+        if self.stopping:
+            self.stop()  # anything taken in since the stop request
         pending = [t for tasks in self.inflight.values() for t in tasks] + list(self.closing)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.gather(*self.closing, return_exceptions=True)
+        self.record_unfinished()
+
+    def record_unfinished(self) -> None:
+        """Record every site not finished (stopped, killed, or its run could not be written) as an error.
+
+        What it read so far is kept. Called at the spider's close, and at once when a stopped crawl
+        does not close in time (then from the event loop, between two steps of any report's reading).
+        """
+        from nianbao.crawl_ledger import STOPPED, UNFINISHED
+
         for site_id, ledger in list(self.ledgers.items()):
             try:
-                self.summary.append(ledger.finish_unfinished())
+                self.summary.append(ledger.finish_unfinished([STOPPED if self.stopping else UNFINISHED]))
             except Exception:
                 logger.exception("could not record the crawl of site %s", site_id)
         self.ledgers.clear()
-        self.reader.close()
+        if self.closed:
+            return
+        self.closed = True
+        if self.stopping:  # a read still running is not waited for (the process exits after the stop)
+            self.reader.pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self.reader.close()
         if self.summary_path:
             write_summary(self.summary_path, self.batch, self.summary)
         self.archive.close()
@@ -205,13 +262,25 @@ class StreamPipeline:
         self.closing: set[asyncio.Future[Any]] = set()
         self.failed: set[str] = set()
         self.done: list[dict[str, Any]] = []
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StreamPipeline:
         url = crawler.settings.get("NIANBAO_RESULTS")
         if not url:
             raise NotConfigured
-        return cls(crawler, url)
+        pipeline = cls(crawler, url)
+        crawler.signals.connect(pipeline.stop, signal=crawl_stopping)
+        return pipeline
+
+    def stop(self) -> None:
+        """A stop (the worker died, the job timed out): no site is said to be done from here on.
+
+        The spider ends the sites whose requests the stop dropped as if they were complete; handed on,
+        such a site would be written from part of its reports. Left unfinished, the job fails and
+        its retry crawls them again.
+        """
+        self.stopping = True
 
     def open_spider(self) -> None:
         from nianbao.queue.sender import ResultSender
@@ -270,8 +339,7 @@ class StreamPipeline:
         await asyncio.to_thread(
             self.sender.report,
             item.site_id,
-            item.year,
-            item.url,
+            listed_of(item),
             submission,
             [doc.sha256 for doc in item.documents],
             carried,  # type: ignore[arg-type]
@@ -282,8 +350,8 @@ class StreamPipeline:
     async def _done_when_sent(self, item: SiteDoneItem) -> None:
         while self.inflight[item.site_id]:
             await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
-        if item.site_id in self.failed:
-            return  # not all of it reached the stream: the job will crawl it again
+        if item.site_id in self.failed or self.stopping:
+            return  # not all of it reached the stream, or the crawl was stopped: the job crawls it again
         try:
             await asyncio.to_thread(self.sender.site_done, site_done_of(item), sites_done=len(self.done) + 1)
         except Exception:

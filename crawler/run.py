@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import crawler  # noqa: F401  (tldextract offline before Scrapy loads)
 
@@ -86,12 +86,10 @@ def _echo_log(settings: Any) -> None:
 
 def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | None = None) -> int:
     """Run the report spider to the end; returns 0 when the crawl itself ran (findings are data)."""
-    from scrapy.crawler import CrawlerProcess
-
     from crawler.spiders.reports import ReportSpider
 
     log_setup(settings)
-    process = CrawlerProcess(settings)
+    process = _process_class()(settings)
     _echo_log(settings)
     kwargs: dict[str, Any] = {}
     if site_ids:
@@ -101,6 +99,8 @@ def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | N
     crawler_ = process.create_crawler(ReportSpider)
     process.crawl(crawler_, **kwargs)
     process.start()
+    if process.stop_requested:
+        return 1
     stats = crawler_.stats.get_stats() if crawler_.stats else {}
     return 0 if stats.get("finish_reason") in ("finished", None) else 1
 
@@ -110,6 +110,77 @@ def _sites(path: str) -> list[Any]:
 
     with open(path, encoding="utf-8") as handle:
         return [Site.from_row(row) for row in json.load(handle)]
+
+
+_stopped = False  # a stop signal arrived
+
+
+def _hold_tmp_lock() -> None:
+    """Share the lock on this crawl's temporary folder with the parent (``nianbao.crawling.crawl_tmp``).
+
+    While either process lives the folder is in use; once both are gone (even killed) the lock is free
+    and the next crawl's start removes the folder.
+    """
+    from nianbao.crawling import TMP_LOCK_ENV
+
+    path = os.environ.get(TMP_LOCK_ENV)
+    if not path:
+        return
+    try:
+        import fcntl
+
+        handle = open(path, "a")  # noqa: SIM115  (held open, and locked, for the life of the process)
+        fcntl.flock(handle, fcntl.LOCK_SH)
+    except OSError:
+        return
+    _held.append(handle)
+
+
+_held: list[Any] = []
+
+
+def _process_class() -> Any:
+    """Scrapy's CrawlerProcess, stopping within seconds on SIGTERM/SIGINT (see ``crawler.signals``).
+
+    Scrapy's graceful stop waits for every request the downloader holds, sent a delay apart, and for
+    retries' back-off: minutes on a big site. Here the first signal first tells the crawl to stop
+    asking (``crawl_stopping``), then stops gracefully; if the crawl has not closed after
+    ``NIANBAO_STOP_GRACE`` seconds, the unfinished sites are recorded (``crawl_overdue``) and the
+    process exits. A second signal stops at once, as in Scrapy.
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    class StoppingCrawlerProcess(CrawlerProcess):
+        stop_requested = False
+
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            from twisted.internet import reactor
+
+            global _stopped
+            self.stop_requested = _stopped = True
+            reactor.callFromThread(self._stopping)
+            super()._signal_shutdown(signum, frame)
+
+        def _stopping(self) -> None:
+            from twisted.internet import reactor
+
+            from crawler.signals import crawl_stopping
+
+            for crawler_ in list(self.crawlers):
+                crawler_.signals.send_catch_log(signal=crawl_stopping)
+            grace = self.settings.getfloat("NIANBAO_STOP_GRACE", 10.0)
+            cast(Any, reactor).callLater(grace, self._overdue)
+
+        def _overdue(self) -> None:
+            from crawler.signals import crawl_overdue
+
+            logging.getLogger(__name__).warning("the crawl did not stop in time: recording unfinished sites")
+            for crawler_ in list(self.crawlers):
+                crawler_.signals.send_catch_log(signal=crawl_overdue)
+            logging.shutdown()
+            os._exit(1)
+
+    return StoppingCrawlerProcess
 
 
 def _stop_with_parent() -> None:
@@ -146,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", help="YYYY-MM-DD the deadlines are judged against")
     parser.add_argument("--summary", help="write the crawl summary (JSON) here")
     parser.add_argument("--items", help="write every item (JSON lines, no bodies) here")
+    parser.add_argument(
+        "--all-years",
+        action="store_true",
+        help="fetch every listed year (default: from the site's first year)",
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     args = parser.parse_args(argv)
     _stop_with_parent()
@@ -159,9 +235,22 @@ def main(argv: list[str] | None = None) -> int:
         overrides["NIANBAO_ITEMS_JSONL"] = args.items
     if not args.data and not args.sites_json:
         parser.error("--data or --sites-json is required")
+    if args.all_years:
+        overrides["NIANBAO_ALL_YEARS"] = True
     settings = build_settings(args.data, args.today, overrides)
+    _hold_tmp_lock()
     try:
-        return crawl(settings, args.site or None, sites=_sites(args.sites_json) if args.sites_json else None)
+        if args.sites_json:  # a queue's worker: the sites come with its job
+            code = crawl(settings, args.site or None, sites=_sites(args.sites_json))
+        else:
+            code = crawl(settings, args.site or None)
+        if _stopped:
+            # Stopped: the runs are written; do not wait at exit for a reader still busy with a document.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except Exception as exc:  # e.g. an unknown site id: one line, no traceback for the user
         from monitor.errors import NianbaoError
 

@@ -4,7 +4,9 @@ Politeness: one request at a time per domain with a delay (1 s by default,
 stretched by AutoThrottle when a server slows down), robots.txt obeyed unless
 a site's registry entry says otherwise, retries with exponential backoff.
 Throughput comes from crawling many sites at once: the global concurrency is
-high and the scheduler (DownloaderAwarePriorityQueue) feeds idle domains first.
+high and the scheduler (DownloaderAwarePriorityQueue) feeds idle servers first.
+"One at a time" is per server address, not per host name (``crawler.downloader``),
+and the delay runs from the server's answer, robots.txt included.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# One slot per server address (the subdomains of one 集约化 platform share it), delay from the answer.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
+TWISTED_DNS_RESOLVER = "crawler.resolver.HostsResolver"
 # Scrapy starts this many asyncio tasks for every callback's output; a callback here yields a handful of
 # requests and items, and 100 tasks per response (the default) cost more CPU than the crawl itself.
 CONCURRENT_ITEMS = 8
@@ -58,7 +63,10 @@ NIANBAO_MAX_PAGE_BYTES = 8 * 1024 * 1024
 NIANBAO_MAX_DOCUMENT_BYTES = 40 * 1024 * 1024
 
 COOKIES_ENABLED = True
+# No extension may listen on the network: the telnet console and the remote-control HTTP endpoint (which runs
+# Python code, and writes a job file with its token) are off, by flag and by removal.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"
@@ -67,8 +75,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Offsite per site: a site's links may only lead to its own allowed domains (mirrors copy gov pages).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.SiteOffsiteMiddleware": 50,
+    "crawler.middlewares.ResolveFirstMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Above the retry middleware: it sees a failed https handshake first (process_exception runs downward).
+    "crawler.middlewares.HttpsFallbackMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ItemsFeedPipeline": 100,
@@ -76,6 +87,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StreamPipeline": 310,  # a queue's worker: results to the archive's writer
 }
 EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.CrawlProgress": 500,
 }
 
@@ -93,3 +106,13 @@ NIANBAO_JOB = None  # …the queue job and its attempt the results belong to
 NIANBAO_ATTEMPT = None
 NIANBAO_KNOWN_JSON = None  # …and what the archive held for its sites (validators for conditional requests)
 NIANBAO_READ_WORKERS = 1  # processes reading reports beside the crawl (0: one thread in the crawl's process)
+NIANBAO_ALL_YEARS = False  # fetch reports of every year listed, not only from the site's first year on
+# Per-site caps (a list of 10,000 report links must not hold the crawl for hours); reported when reached.
+NIANBAO_MAX_REPORTS_PER_SITE = 500  # report pages (or report files linked from the list) fetched per site
+NIANBAO_MAX_ATTACHMENTS_PER_SITE = 1000  # attachments fetched per site
+NIANBAO_STOP_GRACE = (
+    10.0  # seconds a stopped crawl has to close before its unfinished sites are recorded as they are
+)
+NIANBAO_HOSTS: dict[str, str] = {}  # host name -> address, resolved without DNS (crawler.resolver)
+NIANBAO_HOSTS_ONLY = False  # resolve only NIANBAO_HOSTS names (tests: nothing leaves loopback)
+NIANBAO_READ_FUNCTION = None  # "module:function" reading a document in the worker (tests inject failures)

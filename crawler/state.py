@@ -9,6 +9,7 @@ fetched only when the main copy never showed up).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from crawler.adapters.base import Entry
@@ -80,6 +81,27 @@ class SiteState:
     column_hint: bool = False  # some list page names itself a report column
     empty_column: bool = False  # …and says it is empty (暂无信息, total 0)
     column_url: str = ""
+    # Which years matter: reports before ``first_year`` or listed after ``latest`` (--today) are not fetched.
+    first_year: int | None = None
+    latest: date | None = None
+    skipped: set[str] = field(default_factory=set)  # canonical keys of entries out of range
+    skipped_out_of_range: int = 0
+    skipped_examples: list[dict[str, Any]] = field(default_factory=list)
+    # The per-site caps.
+    report_requests: int = 0
+    attachment_requests: int = 0
+    capped_reports: int = 0
+    capped_attachments: int = 0
+    capped_examples: list[dict[str, Any]] = field(default_factory=list)
+    # What became of each listed year: a report obtained, or every listed report gone (HTTP 404).
+    years_obtained: set[int] = field(default_factory=set)
+    years_unsettled: set[int] = field(default_factory=set)  # not fetched (cap) or failed for a passing reason
+    gone: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # our own failures: the listing cannot be trusted
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     # -- the one ledger of a site's requests: ``sent`` when issued, ``answered`` when settled ----
 

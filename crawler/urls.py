@@ -30,6 +30,15 @@ _COLUMN_LAST = re.compile(r"^(index|list|default|column-index)([_-]\d+)?\.(s?htm
 _COL = re.compile(r"/col/col\d+/?")
 
 
+# Zhejiang JPaaS download gateway: the link carries an encrypted, expiring fileUrl (portals.md §1B).
+_GATEWAY = re.compile(r"/api-gateway/jpaas-web-server/front/document/(file-)?download", re.I)
+
+
+def is_gateway(url: str) -> bool:
+    """A link through a download gateway whose tokens expire (fetched again from a fresh page when stale)."""
+    return bool(_GATEWAY.search(urlsplit(url).path))
+
+
 def domain_allowed(host: str | None, allowed: Iterable[str]) -> bool:
     """``host`` is one of ``allowed`` or a subdomain of one (Scrapy's offsite rule)."""
     if not host:

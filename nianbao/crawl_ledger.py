@@ -25,6 +25,12 @@ from nianbao.intake import Intake, Outcome
 log = logging.getLogger(__name__)
 
 UNFINISHED = "抓取未完成（爬虫提前停止或记录失败）"
+STOPPED = "抓取被中止，只记录了中止前读到的内容"
+
+
+def report_name(title: str, year: int | None) -> str:
+    """How a message names a report: its year when known, else its title."""
+    return f"{year}年度报告" if year else f"年报“{title}”"
 
 
 def crawl_clock(today: date | None) -> Callable[[], datetime] | None:
@@ -62,6 +68,16 @@ class Problem:
         }
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A report as the spider found it: where, under what title and year, and its entry in the list."""
+
+    url: str
+    title: str
+    year: int | None
+    listing: dict[str, Any] = field(default_factory=dict)  # the list entry: title, year, list date, list page
+
+
 @dataclass
 class SiteDone:
     """What the spider saw of a site when all its requests were answered."""
@@ -78,16 +94,23 @@ class SiteDone:
     duplicates: int = 0
     redirects: list[list[str]] = field(default_factory=list)
     column_url: str = ""
+    years_failed: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # listed, not fetched
+    skipped_out_of_range: int = 0
+    capped: int = 0
+    errors: list[str] = field(default_factory=list)  # our own failures while crawling the site
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["years_listed"] = {str(k): v for k, v in self.years_listed.items()}
+        data["years_failed"] = {str(k): v for k, v in self.years_failed.items()}
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SiteDone:
         values = dict(data)
         values["years_listed"] = {int(k): list(v) for k, v in data.get("years_listed", {}).items()}
+        values["years_failed"] = {int(k): list(v) for k, v in data.get("years_failed", {}).items()}
         return cls(**values)
 
 
@@ -112,33 +135,50 @@ class SiteLedger:
         for body in bodies:
             self.counts["downloaded" if body else "not_modified"] += 1
 
-    def report_taken(self, outcome: Outcome, report_url: str) -> None:
+    def report_taken(self, outcome: Outcome, listed: Listed) -> None:
         """What the intake made of it; a document that killed the reader is our failure, said as a crawl problem."""
         if outcome.status == "unchanged":
             self.counts["unchanged"] += 1
-        elif outcome.status == "unreadable":
-            self.counts["unreadable"] += 1
+        elif outcome.status in (
+            "unreadable",
+            "withheld",
+        ):  # a finding says why (the crawl's, or the archive's)
+            self.counts[outcome.status] += 1
         else:
             self.counts["checked"] += 1
         if outcome.year is not None:
             self.years.add(outcome.year)
-        for url, sha256, message in outcome.crashed:
+        name = report_name(listed.title, outcome.year or listed.year)
+        for url, sha256, message in outcome.crashed:  # our reader's failure, not the agency's
             self.counts["reader_crashed"] += 1
-            evidence = {"kind": "reader_crashed", "report_url": report_url, "sha256": sha256}
-            self.problems.append(
-                Problem(self.site_id, DOCUMENT_FAILED, f"年报文件无法读取：{message}", url, evidence, False)
+            self._report_problem(
+                listed, "reader_crashed", f"{name}文件读取时读取进程崩溃", url, sha256=sha256, detail=message
             )
 
-    def report_failed(self) -> None:
-        """A report that could not be recorded (logged by the caller): counted, the run still finishes."""
+    def report_failed(self, listed: Listed, exc: Exception) -> None:
+        """A report that could not be recorded (logged by the caller): a finding; the run still finishes."""
         self.counts["record_errors"] += 1
+        self._report_problem(
+            listed,
+            "record_failed",
+            f"{report_name(listed.title, listed.year)}无法读取或记录（{type(exc).__name__}）",
+            listed.url,
+            detail=f"{type(exc).__name__}: {exc}"[:300],
+        )
+
+    def _report_problem(self, listed: Listed, kind: str, message: str, url: str, **evidence: Any) -> None:
+        """CRAWL.DOCUMENT_FAILED for a report that was fetched but could not be taken in, with its list entry."""
+        facts = {"kind": kind, "url": url, "report_url": listed.url, **listed.listing, **evidence}
+        self.problems.append(Problem(self.site_id, DOCUMENT_FAILED, message, url, facts, False))
 
     def problem(self, problem: CrawlProblem) -> None:
         self.problems.append(problem)
 
     def finish(self, done: SiteDone, *, today: date) -> dict[str, Any]:
         """Judge the site's crawl, write its run, and return its summary (what ``nianbao crawl`` prints)."""
-        years_found = set(done.years_listed) | self.years
+        read = self.years
+        years_failed = {y: gone for y, gone in done.years_failed.items() if y not in read}
+        years_found = (set(done.years_listed) - set(years_failed)) | read
         counts: dict[str, Any] = dict(self.counts)
         counts.update(
             {
@@ -148,9 +188,19 @@ class SiteLedger:
                 "interpretations_skipped": done.interpretations,
                 "offsite_links": done.offsite,
                 "duplicates": done.duplicates,
+                "skipped_out_of_range": done.skipped_out_of_range,
+                "capped": done.capped,
             }
         )
-        crawl = SiteCrawl(self.problems, years_found, done.listing_complete, done.column_url, counts)
+        crawl = SiteCrawl(
+            self.problems,
+            years_found,
+            done.listing_complete,
+            done.column_url,
+            counts,
+            years_failed=years_failed,
+            errors=done.errors,
+        )
         verdict = finish_crawl(self.intake, crawl, today=today)
         return {
             "site_id": self.site_id,
@@ -166,6 +216,7 @@ class SiteLedger:
             "resolved": len(verdict.summary.findings.resolved),
             "families": done.families,
             "redirects": done.redirects,
+            "notes": done.notes,
         }
 
     def finish_unfinished(self, errors: Sequence[str] = (UNFINISHED,)) -> dict[str, Any]:
@@ -189,5 +240,4 @@ class SiteLedger:
             "opened": 0,
             "reopened": 0,
             "resolved": 0,
-            "errors": list(errors),
         }

@@ -4,7 +4,10 @@ The crawler says what it saw (problems, the years its listing named, whether
 the listing was complete); this module judges it and writes the site's run
 through its intake, in one transaction. A site whose listing could not be
 read completely is never judged for missing reports: its CRAWL.* finding
-says why it could not be looked at.
+says why it could not be looked at. A year whose listed report is gone (its
+link answers 404) is judged missing, and its PUB.MISSING
+says it was listed but could not be downloaded. A site whose list pages our own
+code could not read is recorded as an error (and not judged for missing years).
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ class SiteCrawl:
     listing_complete: bool
     column_url: str | None = None
     counts: dict[str, Any] = field(default_factory=dict)
+    # Years whose every listed report is gone: year -> those entries (title, url, reason).
+    years_failed: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # our own failures while crawling the site
 
 
 @dataclass
@@ -72,11 +78,16 @@ def problem_finding(problem: CrawlProblem) -> Finding:
 
 def finish_crawl(intake: Intake, crawl: SiteCrawl, *, today: date) -> CrawlVerdict:
     """Judge the crawl and write the site's run; a failure to judge or write is recorded as an error run."""
-    errors = [f"{p.code} {p.url} {p.message}" for p in crawl.problems]
+    errors = [f"{p.code} {p.url} {p.message}" for p in crawl.problems] + list(crawl.errors)
     try:
         status = run_status(crawl.problems)
+        if status == RunStatus.OK and crawl.errors:
+            status = RunStatus.ERROR
         for problem in crawl.problems:
-            intake.add_finding(problem_finding(problem), url=problem.url)
+            year = problem.evidence.get("year")
+            intake.add_finding(
+                problem_finding(problem), url=problem.url, year=year if isinstance(year, int) else None
+            )
         site = intake.run.site
         missing = missing_reports(
             level=site.level,
@@ -86,6 +97,7 @@ def finish_crawl(intake: Intake, crawl: SiteCrawl, *, today: date) -> CrawlVerdi
             deadline_override=site.deadline,
             first_year=site.first_year,
             site_url=crawl.column_url or (site.start_urls[0] if site.start_urls else None),
+            listed_failed=crawl.years_failed,
         )
         for found in missing:
             intake.add_finding(found, year=found.evidence.get("year"))

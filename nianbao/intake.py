@@ -67,9 +67,14 @@ class Submission:
     publication: Publication | None = None
     dates: list[DateSeen] = field(default_factory=list)  # every date seen, kept with the first document
     image_only: bool = False  # the page says the report is published only as images
+    failed: list[str] = field(default_factory=list)  # attachments that could not be fetched, and why
+    listing: dict[str, Any] = field(
+        default_factory=dict
+    )  # the list entry (title, year, list date, list page)
 
 
-Status = Literal["added", "unchanged", "unreadable"]
+# withheld: only a "详见附件" page arrived (its attachment could not be fetched): nothing recorded, not checked.
+Status = Literal["added", "unchanged", "unreadable", "withheld"]
 
 
 @dataclass
@@ -84,6 +89,7 @@ class Outcome:
     crashed: list[tuple[str, str, str]] = field(
         default_factory=list
     )  # (url, sha256, message) that killed a reader
+    withheld: bool = False  # only a "详见附件" page could be read: the report was not checked
 
     @property
     def problem(self) -> str | None:
@@ -92,7 +98,7 @@ class Outcome:
             return None
         if len(self.problems) == 1:
             return self.problems[0][1]
-        return "；".join(f"{where}：{why}" for where, why in self.problems)
+        return "；".join(f"{where}：{why}" if where else why for where, why in self.problems)
 
 
 @dataclass
@@ -223,29 +229,52 @@ class Intake:
         submission = step.submission
         outcome = Outcome("added", year=submission.given_year or submission.year_hint)
         best: tuple[float, Report, StoredDocument] | None = None
+        unreadable: set[str] = set()
         for (incoming, document), reading in zip(step.readable, readings, strict=True):
             where = incoming.url or incoming.name or document.sha256
             if isinstance(reading, ReaderCrashed):  # our reader's failure, not the agency's: said so
                 outcome.problems.append((where, str(reading)))
                 outcome.crashed.append((where, document.sha256, str(reading)))
+                unreadable.add(where)
                 continue
             if reading.report is None:
                 outcome.problems.append((where, reading.problem or "无法读取"))
+                unreadable.add(where)
                 continue
             score = _score(reading.report)
             if best is None or score > best[0]:
                 best = (score, reading.report, document)
+        if best is not None and not holds_report(best[1]) and (submission.failed or outcome.problems):
+            # A "详见附件" page whose attachment failed: judged, the page would give a dozen false STRUCT.*
+            # errors. The report is not checked. An attachment that could not be downloaded is the crawl's
+            # finding already (naming the report); one that could not be read is recorded as the report's
+            # unreadable version (its CRAWL.DOCUMENT_FAILED names the report's year and the problem).
+            outcome.withheld = True
+            if submission.failed:
+                outcome.status = "withheld"
+                outcome.problems.extend(("", why) for why in submission.failed)
+                return outcome
+            best = None
         if best is None:
             outcome.status = "unreadable"
+            parse_error = outcome.problem or "无法读取"
+            document = step.readable[0][1]
+            if outcome.withheld:
+                document = next(
+                    d for inc, d in step.readable if (inc.url or inc.name or d.sha256) in unreadable
+                )
+                named = f"{outcome.year}年度报告" if outcome.year else "报告"
+                parse_error = f"{named}的附件无法读取（{parse_error}），其页面只写“详见附件”，报告未检查"
             self.run.record_report(
-                step.readable[0][1],
+                document,
                 None,
                 year=outcome.year,
-                parse_error=outcome.problem or "无法读取",
+                parse_error=parse_error,
                 given_year=submission.given_year,
                 year_hint=submission.year_hint,
                 publication=submission.publication,
                 key=submission.key,
+                failure_evidence=submission.listing or None,
             )
             return outcome
         _, report, document = best
@@ -414,6 +443,11 @@ class Intake:
             self._check_again_with_later_reports()
             self._check_copies_again()
         return self.run.finish(status, counts=counts, errors=errors)
+
+
+def holds_report(report: Report) -> bool:
+    """Does this reading hold the report itself (half its parts, or a table), not a "详见附件" wrapper?"""
+    return len(report.sections) >= 3 or any(table.found for table in report.tables.values())
 
 
 def _score(report: Report) -> float:

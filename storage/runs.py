@@ -211,6 +211,7 @@ class SiteRun:
         year_hint: int | None = None,
         publication: Publication | None = None,
         key: str | None = None,
+        failure_evidence: dict[str, Any] | None = None,
         sketch: IndexEntry | None = None,
     ) -> None:
         """Record the site's report read from ``document`` and the findings its check produced.
@@ -230,8 +231,8 @@ class SiteRun:
             raise ValueError("record_report needs a report or a parse_error")
         year = year if year is not None else report.year if report else None
         findings = list(findings)
-        if report is None:
-            findings.append(parse_failure(document, parse_error or ""))
+        if report is None:  # ``failure_evidence``: what else names the report (its list entry)
+            findings.append(parse_failure(document, parse_error or "", failure_evidence))
         options: dict[str, Any] = {"year": given_year}
         if year_hint is not None:
             options["year_hint"] = year_hint
@@ -458,13 +459,14 @@ def start_run(
     return SiteRun(archive, site, kind, batch)
 
 
-def parse_failure(document: StoredDocument, problem: str) -> Finding:
+def parse_failure(document: StoredDocument, problem: str, extra: dict[str, Any] | None = None) -> Finding:
     """The finding that stands in for a report whose document could not be read."""
     where = document.url or document.name or document.sha256[:12]
+    evidence = {"url": document.url, "name": document.name, "sha256": document.sha256, "problem": problem}
     return Finding(
         DOCUMENT_FAILED,
         code_of(DOCUMENT_FAILED).severity,
         f"报告文件无法解析：{where}（{problem}）",
-        {"url": document.url, "name": document.name, "sha256": document.sha256, "problem": problem},
+        {**evidence, **{k: v for k, v in (extra or {}).items() if k not in evidence}},
         subject=f"document:{document.sha256[:16]}",
     )

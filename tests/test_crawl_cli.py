@@ -199,3 +199,39 @@ def test_a_site_with_corrupt_stored_data_does_not_stop_the_others(sites: Path, t
     digest = nianbao("digest", "--today", "2024-06-03", "--out", str(tmp_path / "digest"), data=data)
     assert digest.returncode == 0, digest.stderr
     assert list((tmp_path / "digest").glob("digest-*.html"))
+
+
+def test_all_years_reaches_the_crawl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import crawler.run
+    import nianbao.crawling
+    from nianbao.cli.crawl import crawl
+    from nianbao.crawling import CrawlResult, crawl_command
+    from tests.support.archive import add_site, open_archive
+
+    data = tmp_path / "data"
+    with open_archive(data) as archive:
+        add_site(archive, "s1", "一号机关")
+    seen: dict[str, object] = {}
+
+    def fake(*args: object, **kwargs: object) -> CrawlResult:
+        seen.update(kwargs)
+        return CrawlResult(0, sites=[{"site_id": "s1", "agency": "一号机关", "status": "ok", "run_id": 1}])
+
+    monkeypatch.setattr(nianbao.crawling, "run_crawl", fake)
+    done = CliRunner().invoke(crawl, ["--all-years", "--data", str(data)])
+    assert done.exit_code == 0, done.output
+    assert seen["all_years"] is True
+    assert "--all-years" in crawl_command(data, all_years=True) and "--all-years" not in crawl_command(data)
+    settings: list[object] = []
+
+    def record(s: object, ids: object = None) -> int:
+        settings.append(s)
+        return 0
+
+    monkeypatch.setattr(crawler.run, "crawl", record)
+    assert crawler.run.main(["--data", str(data), "--all-years"]) == 0
+    assert settings[0].getbool("NIANBAO_ALL_YEARS")  # type: ignore[attr-defined]
+    help_text = CliRunner().invoke(crawl, ["--help"]).output
+    assert "--all-years" in help_text and "所有年份" in help_text

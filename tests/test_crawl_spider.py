@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler.items import ProblemItem, ReportItem, SiteDoneItem
-from crawler.middlewares import BackoffRetryMiddleware, SiteOffsiteMiddleware
+from crawler.middlewares import BackoffRetryMiddleware, OffsiteRefused, SiteOffsiteMiddleware
 from crawler.spiders.reports import ReportSpider
 from crawler.state import Previous
 from storage.sites import Site
@@ -177,7 +177,7 @@ def _fail(request: Request, exc: Exception) -> Failure:
         ),
         # The column moved to another domain (Haidian → zyk.bjhd.gov.cn): reported, not followed.
         (
-            lambda r: IgnoreRequest("offsite: zyk.bjhd.gov.cn is not an allowed domain"),
+            lambda r: OffsiteRefused("zyk.bjhd.gov.cn"),
             "CRAWL.NO_REPORT_COLUMN",
             "offsite",
         ),
@@ -269,3 +269,265 @@ def test_a_site_whose_requests_were_lost_is_still_closed() -> None:
         spider._flush(HtmlResponse("data:,", body=b"", request=Request("data:,", meta={"site_id": "trs"})))
         == []
     )
+
+
+# ---- failures name their report; hostile answers are findings (issues 12, 14) -------------------
+
+REPORT_2023 = "青山市教育局2023年政府信息公开工作年度报告"
+
+
+def _entry(url: str, title: str = REPORT_2023, listed: str | None = "2024-01-29") -> Any:
+    from datetime import date
+
+    from crawler.adapters.base import Entry
+
+    return Entry(
+        url, title, f"{BASE}/zfxxgk/zfxxgknb/index.shtml", date.fromisoformat(listed) if listed else None
+    )
+
+
+def _wrapped_report(spider: ReportSpider) -> tuple[Request, Request]:
+    """The 2023 report page with its two attachments requested: (pdf, xls)."""
+    import asyncio
+
+    asyncio.run(start_requests(spider))
+    detail = spider._detail_request(
+        spider.states["trs"], _entry(f"{BASE}/zfxxgk/zfxxgknb/202401/t20240129_1926722.shtml")
+    )
+    assert detail.callback is not None
+    pdf, xls = detail.callback(serve_file(detail))
+    return pdf, xls
+
+
+def test_a_gzip_bomb_attachment_is_a_finding_naming_its_report() -> None:
+    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
+    spider = make_spider(trs_site())
+    pdf, xls = _wrapped_report(spider)
+    assert xls.callback is not None
+    xls.callback(serve_file(xls))
+    bomb = IgnoreRequest("Ignored response … exceeded DOWNLOAD_MAXSIZE during decompression")
+    bomb.__cause__ = _DecompressionMaxSizeExceeded(8454144, 8388608)
+    problem, item = spider.on_error(_fail(pdf, bomb))
+    assert (problem.code, problem.evidence["kind"], problem.listing) == (
+        "CRAWL.DOCUMENT_FAILED",
+        "decompression_cap",
+        False,
+    )
+    assert (
+        problem.message
+        == f"2023年度报告附件“{pdf.meta['attachment'].name}”无法下载（解压后超过大小上限，疑似压缩炸弹）"
+    )
+    assert (problem.evidence["title"], problem.evidence["year"], problem.evidence["list_date"]) == (
+        REPORT_2023,
+        2023,
+        "2024-01-29",
+    )
+    assert isinstance(item, ReportItem) and item.failed[0]["kind"] == "decompression_cap"
+
+
+def test_a_report_page_redirected_off_the_site_is_a_finding_not_followed() -> None:
+    import asyncio
+
+    spider = make_spider(trs_site())
+    asyncio.run(start_requests(spider))
+    entry = _entry(
+        f"{BASE}/zfxxgk/zfxxgknb/202301/t20230116_1700011.shtml",
+        "青山市教育局2022年政府信息公开工作年度报告",
+        "2023-01-16",
+    )
+    detail = spider._detail_request(spider.states["trs"], entry)
+    moved = detail.replace(url="http://zyk.bjhd.gov.cn/nb/2022.html")
+    moved.meta["redirect_urls"] = [detail.url]
+    (problem,) = spider.on_error(_fail(moved, OffsiteRefused("zyk.bjhd.gov.cn")))
+    assert problem.code == "CRAWL.DOCUMENT_FAILED" and problem.url == entry.url
+    assert problem.message == "2022年度报告页面无法下载（跳转到登记域名之外：zyk.bjhd.gov.cn）"
+    assert problem.evidence["redirected_to"] == "http://zyk.bjhd.gov.cn/nb/2022.html"
+    assert problem.evidence["year"] == 2022
+    assert spider.states["trs"].years_unsettled == {2022}  # the report may be there: not a missing year
+
+
+def test_a_404_report_page_names_its_year_and_makes_the_year_not_found() -> None:
+    import asyncio
+
+    spider = make_spider(trs_site())
+    asyncio.run(start_requests(spider))
+    state = spider.states["trs"]
+    entry = _entry(
+        f"{BASE}/zfxxgk/zfxxgknb/202301/t20230199_404.shtml",
+        "青山市教育局2022年政府信息公开工作年度报告",
+        "2023-01-16",
+    )
+    detail = spider._detail_request(state, entry)
+    failure = _fail(detail, HttpError(HtmlResponse(detail.url, status=404, body=b"", request=detail), "x"))
+    (problem,) = spider.on_error(failure)
+    assert problem.message == "2022年度报告页面无法下载（HTTP 404）"
+    assert (problem.evidence["title"], problem.evidence["list_date"]) == (entry.title, "2023-01-16")
+    state.pending = state.pending_lists = 0
+    state.listing_done = True
+    (*_, done) = spider._advance(state)
+    assert list(done.years_failed) == [2022] and done.years_failed[2022][0]["reason"] == "HTTP 404"
+
+
+def _list_of(entries: list[tuple[str, str, str | None]]) -> bytes:
+    items = "".join(
+        f'<li><a href="./{path}" title="{title}">{title}</a><span>{listed or ""}</span></li>'
+        for path, title, listed in entries
+    )
+    return f"<html><head><title>政府信息公开年报</title></head><body><ul>{items}</ul></body></html>".encode()
+
+
+def _years_site_requests(first_year: int | None, **settings: Any) -> tuple[ReportSpider, list[str]]:
+    import asyncio
+
+    crawler = get_crawler(ReportSpider, {"NIANBAO_TODAY": "2024-06-01", **settings})
+    spider = ReportSpider.from_crawler(crawler, sites=[trs_site(first_year=first_year)])
+    crawler.spider = spider
+    (start,) = asyncio.run(start_requests(spider))
+    page = _list_of(
+        [
+            ("202401/t20240120_1.shtml", "青山市教育局2023年政府信息公开工作年度报告", "2024-01-20"),
+            ("202301/t20230120_2.shtml", "青山市教育局2022年政府信息公开工作年度报告", "2023-01-20"),
+            ("202201/t20220120_3.shtml", "青山市教育局2021年政府信息公开工作年度报告", "2022-01-20"),
+            ("202501/t20250120_4.shtml", "青山市教育局2024年政府信息公开工作年度报告", "2025-01-20"),
+            ("202101/t20210120_5.shtml", "关于政府信息公开工作的年度报告", "2021-01-20"),
+        ]
+    )
+    out = spider.parse_list(respond(start, page))
+    return spider, sorted(r.url.rsplit("_", 1)[1] for r in out if isinstance(r, Request))
+
+
+def test_only_the_years_that_matter_are_fetched() -> None:
+    spider, fetched = _years_site_requests(2022)
+    # 2021 is before the first year; the undated-title one listed in 2021 too; 2024's is listed after --today.
+    assert fetched == ["1.shtml", "2.shtml"]
+    assert spider.states["trs"].skipped_out_of_range == 3
+    _, everything = _years_site_requests(2022, NIANBAO_ALL_YEARS=True)
+    assert everything == [
+        "1.shtml",
+        "2.shtml",
+        "3.shtml",
+        "5.shtml",
+    ]  # --all-years; still nothing after --today
+
+
+def test_without_a_first_year_the_look_back_of_pub_missing_applies() -> None:
+    _, fetched = _years_site_requests(None)
+    assert fetched == [
+        "1.shtml",
+        "2.shtml",
+        "3.shtml",
+    ]  # due: 2021–2023 (three years back), the undated one is 2020's
+
+
+def test_the_per_site_cap_is_reported_when_reached() -> None:
+    import asyncio
+
+    crawler = get_crawler(ReportSpider, {"NIANBAO_TODAY": "2024-06-01", "NIANBAO_MAX_REPORTS_PER_SITE": 2})
+    spider = ReportSpider.from_crawler(crawler, sites=[trs_site(first_year=2020)])
+    crawler.spider = spider
+    (start,) = asyncio.run(start_requests(spider))
+    page = _list_of(
+        [
+            (f"2024/t2024012{n}_{n}.shtml", f"青山市第{n}中学2023年政府信息公开工作年度报告", "2024-01-20")
+            for n in range(5)
+        ]
+    )
+    requests = [r for r in spider.parse_list(respond(start, page)) if isinstance(r, Request)]
+    assert len(requests) == 2
+    out: list[Any] = []
+    for request in requests:
+        out += spider.on_error(_fail(request, DownloadTimeoutError("x")))
+    cap = next(p for p in out if isinstance(p, ProblemItem) and p.evidence["kind"] == "cap")
+    assert cap.evidence["not_fetched"] == 3 and "每站上限 2 个" in cap.message
+    assert isinstance(out[-1], SiteDoneItem) and out[-1].capped == 3
+
+
+def test_a_list_page_our_code_cannot_read_makes_the_site_an_error_not_a_judgement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from crawler import adapters
+
+    spider = make_spider(trs_site())
+    (start,) = asyncio.run(start_requests(spider))
+
+    def broken(*args: Any) -> Any:
+        raise OverflowError("int too large")
+
+    monkeypatch.setattr(adapters, "parse", broken)
+    out = spider.parse_list(respond(start, b"<html><body>x</body></html>"))
+    done = next(i for i in out if isinstance(i, SiteDoneItem))
+    assert not done.listing_complete and "OverflowError" in done.errors[0]
+
+
+def test_one_unusable_start_url_does_not_stop_the_other_sites() -> None:
+    import asyncio
+
+    bad = Site(id="bad", agency="甲", start_urls=["http://"], allowed_domains=["a.gov.cn"])
+    good = trs_site()
+    spider = make_spider(bad, good)
+    out = asyncio.run(start_requests(spider))
+    assert [type(o).__name__ for o in out] == ["ProblemItem", "SiteDoneItem", "Request"]
+    assert out[0].code == "CRAWL.NO_REPORT_COLUMN" and out[2].meta["site_id"] == "trs"
+
+
+def test_no_extension_listens_on_the_network() -> None:
+    from scrapy.utils.conf import build_component_list
+
+    from crawler.run import build_settings
+
+    settings = build_settings()
+    enabled = build_component_list(settings.getwithbase("EXTENSIONS"))
+    assert "crawler.extensions.CrawlProgress" in enabled
+    assert not {
+        "scrapy.extensions.remote_control.RemoteControl",
+        "scrapy.extensions.telnet.TelnetConsole",
+    } & set(enabled)
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED") and not settings.getbool("TELNETCONSOLE_ENABLED")
+
+
+def test_slots_are_per_address_and_the_delay_runs_from_the_answer() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.core.downloader import Slot
+    from scrapy.resolver import dnscache
+
+    from crawler.downloader import PoliteDownloader
+
+    dnscache["a.platform.example.gov.cn"] = "10.1.2.3"
+    dnscache["b.platform.example.gov.cn"] = "10.1.2.3"
+    # A stale meta slot (a redirect keeps its source's) does not decide: the request's own host does.
+    a = Request("http://a.platform.example.gov.cn/x", meta={"download_slot": "elsewhere.gov.cn"})
+    b = Request("http://b.platform.example.gov.cn/y")
+    key = PoliteDownloader.get_slot_key
+    assert key(None, a) == key(None, b) == "10.1.2.3"  # type: ignore[arg-type]
+    assert key(None, Request("http://unknown.example.gov.cn/")) == "unknown.example.gov.cn"  # type: ignore[arg-type]
+    slot = Slot(1, 1.0, 0.0)
+    downloader = SimpleNamespace(slots={"10.1.2.3": slot}, DOWNLOAD_SLOT="download_slot")
+    b.meta["download_slot"] = "10.1.2.3"
+    PoliteDownloader._answered(downloader, b)  # type: ignore[arg-type]
+    assert slot.lastseen > 0.0  # the next request waits a full delay from this answer
+
+
+def test_a_failed_https_handshake_is_asked_again_over_http() -> None:
+    from OpenSSL.SSL import Error as SSLError
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from crawler.middlewares import HttpsFallbackMiddleware
+
+    crawler = get_crawler(ReportSpider)
+    middleware = HttpsFallbackMiddleware(crawler)
+    request = Request("https://www.example.gov.cn:8443/nb/", meta={"site_id": "x"})
+    failed = DownloadFailedError("handshake")
+    failed.__cause__ = ResponseNeverReceived(
+        [Failure(SSLError([("SSL routines", "", "wrong version number")]))]
+    )
+    again = middleware.process_exception(request, failed)
+    assert again is not None and again.url == "http://www.example.gov.cn:8443/nb/"
+    assert "https 握手失败" in again.meta["https_fallback"]["reason"]
+    later = middleware.process_request(Request("https://www.example.gov.cn:8443/robots.txt"))
+    assert later is not None and later.url.startswith("http://")
+    assert middleware.process_exception(request, DownloadTimeoutError("x")) is None  # a timeout is not TLS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -411,3 +412,142 @@ def test_image_only_report() -> None:
     )
     assert not normal.image_only and normal.attachments == []
     assert [e.source for e in normal.dates] == ["text:日期"]  # 生成日期 in the info table
+
+
+# ---- TRS list models (list2.trsapi), the real 平潭 column -----------------------------------------
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+PINGTAN = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/"
+
+
+def test_the_pingtan_column_is_a_trs_list_model_with_dates_beside_its_links() -> None:
+    text = (REAL / "pingtan-list.html").read_text(encoding="utf-8")
+    assert detect_family(PINGTAN, text) == "trs"
+    listing = adapters.parse(PINGTAN, text, "list", {"scope": PINGTAN, "start_page": True})
+    assert len(listing.entries) == 10
+    dates = {e.url.rsplit("/", 1)[1]: e.list_date for e in listing.entries}
+    assert dates["t20240308_87885.htm"] == date(2024, 3, 8) and dates["t20170118_80485.htm"] == date(
+        2017, 1, 18
+    )
+    assert all(dates.values())  # each in the <dd> beside the link's own <dd>
+    (page,) = listing.fetches  # recordCount 20 / prepage 10: index.htm and index_1.htm, both static
+    assert page.url == PINGTAN + "index_1.htm" and page.kind == "list"
+
+
+def test_list_model_arguments_are_read_as_the_script_computes_them() -> None:
+    from crawler.adapters.trs import list_model
+
+    text = (REAL / "pingtan-list.html").read_text(encoding="utf-8")
+    assert list_model(text) == {
+        "max_static": 1,
+        "prepage": 10,
+        "record_count": 20,
+        "channelid": "200210",  # SiteInfo.searchId, defined in an earlier script
+        "classsql": "chnlid=1813",  # "" || "chnlid=1813"
+        "sortfield": "-docorderpri,-docreltime",
+    }
+    without = list_model(text.replace('classsql: "" || "chnlid=1813",', ""))
+    assert without is not None and without["classsql"] == "chnlid=1813"  # from the ChnlId meta
+
+
+def test_list_model_pages_beyond_the_static_ones_come_from_the_search_service() -> None:
+    text = (
+        (REAL / "pingtan-list.html")
+        .read_text(encoding="utf-8")
+        .replace("recordCount: '20'", "recordCount: '45'")
+    )
+    listing = adapters.parse(PINGTAN, text, "list", {"scope": PINGTAN, "start_page": True})
+    static, *api = listing.fetches
+    assert static.url == PINGTAN + "index_1.htm"
+    assert [(f.kind, f.method, f.url) for f in api] == [
+        ("trs_api", "POST", "https://www.pingtan.gov.cn/fjdzapp/search")
+    ] * 3
+    assert [f.formdata["page"] for f in api if f.formdata] == ["3", "4", "5"]
+    form = api[0].formdata or {}
+    assert (form["channelid"], form["classsql"], form["prepage"]) == ("200210", "chnlid=1813", "10")
+    assert api[0].headers["Referer"] == PINGTAN
+
+
+def test_the_search_service_answer() -> None:
+    from crawler.adapters.trs import parse_api
+
+    text = (
+        (REAL / "pingtan-list.html")
+        .read_text(encoding="utf-8")
+        .replace("recordCount: '20'", "recordCount: '30'")
+    )
+    (_, api) = adapters.parse(PINGTAN, text, "list", {"scope": PINGTAN, "start_page": True}).fetches
+    rows = [
+        {
+            "doctitle": "平潭综合实验区2012年度政府信息公开工作<em>年度报告</em>",
+            "chnldocurl": "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201301/t20130118_1.htm",
+            "docreltime": "2013.01.18 16:20:00",
+        }
+    ] + [
+        {"doctitle": f"通知{n}", "chnldocurl": f"./2013/t{n}.htm", "docreltime": "2013.01.01 09:00:00"}
+        for n in range(9)
+    ]
+    answer = json.dumps(
+        {"error": False, "page": 3, "prepage": 10, "pageCount": 3, "recordCount": 30, "data": rows}
+    )
+    listing = parse_api(api.url, answer, api.params)
+    (entry,) = listing.entries
+    assert entry.title == "平潭综合实验区2012年度政府信息公开工作年度报告" and entry.list_date == date(
+        2013, 1, 18
+    )
+    assert listing.dated_items == 10
+    # The last promised page came back full: the count may be stale, one more page is asked for.
+    (more,) = listing.fetches
+    assert (more.formdata or {})["page"] == "4" and more.params["probe"]
+    empty = parse_api(more.url, json.dumps({"page": 4, "pageCount": 3, "data": []}), more.params)
+    assert not empty.fetches and not empty.entries
+
+
+# ---- Anhui label columns -------------------------------------------------------------------------
+
+
+def test_an_anhui_column_is_read_through_its_label_service(tmp_path: Path) -> None:
+    from crawler.adapters.epoint import label_params, parse_label
+    from tests.support.mockportal import platforms
+
+    platforms.build_anhui(tmp_path, "127.0.0.1")
+    url = platforms.anhui_column("http://fzggw.ah.gov.cn")
+    text = (tmp_path / "public/column/7011").read_text(encoding="utf-8")
+    assert detect_family(url, text) == "epoint"
+    label = label_params(url, text)
+    assert label is not None
+    assert (label["organId"], label["catId"], label["siteId"], label["file"]) == (
+        "7011",
+        "49944301",
+        "49631471",
+        "/xxgk/publicInfoList_newest2020",
+    )
+    (first,) = adapters.parse(url, text, "list", {"start_page": True}).fetches
+    assert (
+        first.kind == "epoint_label"
+        and "pageIndex=1" in first.url
+        and first.url.startswith("http://fzggw.ah.gov.cn/site/label/8888?")
+    )
+    fragment = (
+        '<div class="xxgk_navli"><ul><li><a href="/public/7011/49000001.html" title="江淮市民政局2024年政府信息公开工作年度报告">'
+        '江淮市民政局2024年…</a><span class="date">2025-01-11</span></li></ul></div>'
+        "<script>pageInfo({pageIndex:1,pageCount:3,pageSize:15});</script>"
+    )
+    listing = parse_label(first.url, fragment, first.params)
+    (entry,) = listing.entries
+    assert entry.url == "http://fzggw.ah.gov.cn/public/7011/49000001.html" and entry.list_date == date(
+        2025, 1, 11
+    )
+    assert ["pageIndex=2" in f.url for f in listing.fetches] == [True, False]
+    # Without the template path on the page the list is not guessed at.
+    assert label_params(url, text.replace("file: '/xxgk/publicInfoList_newest2020'", "")) is None
+
+
+def test_list_links_follow_the_pages_base_href() -> None:
+    page = (
+        '<html><head><base href="http://www.example.gov.cn/zwgk/nb/"></head><body><ul>'
+        '<li><a href="202401/t20240122_1.html">某局2023年政府信息公开工作年度报告</a><span>2024-01-22</span></li>'
+        "</ul></body></html>"
+    )
+    (entry,) = adapters.parse("http://www.example.gov.cn/list/index.html", page).entries
+    assert entry.url == "http://www.example.gov.cn/zwgk/nb/202401/t20240122_1.html"

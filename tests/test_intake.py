@@ -112,3 +112,53 @@ def test_a_submission_names_its_report_by_key(archive: Archive) -> None:
     again = Intake.start(archive, "jgsw", kind="crawl")
     assert again.take_now(Submission(URL, [Incoming(URL, DOCUMENT)])).status == "unchanged"
     again.finish("ok")
+
+
+# ---- a "详见附件" page is never judged in place of its attachment -------------------------------
+
+WRAPPER = (
+    "<html><head><title>赣州经开区机关事务管理中心2023年政府信息公开工作年度报告</title></head><body>"
+    "<h1>赣州经开区机关事务管理中心2023年政府信息公开工作年度报告</h1><div class='TRS_Editor'><p>详见附件。</p>"
+    "<p><a href='./P020240205.pdf'>2023年度报告.pdf</a></p></div></body></html>"
+).encode()
+ATTACHMENT = URL.rsplit("/", 1)[0] + "/P020240205.pdf"
+
+
+def _take(archive: Archive, documents: list[Incoming], failed: list[str] | None = None) -> Any:
+    intake = Intake.start(archive, "jgsw", kind="crawl")
+    outcome = intake.take_now(Submission(URL, documents, year_hint=2023, failed=failed or []))
+    intake.finish("ok")
+    return outcome
+
+
+def _codes(archive: Archive) -> list[str]:
+    return [r[0] for r in archive.db.execute("SELECT code FROM findings WHERE status = 'open' ORDER BY code")]
+
+
+def test_a_wrapper_page_whose_attachment_failed_to_download_is_not_judged(archive: Archive) -> None:
+    outcome = _take(archive, [Incoming(URL, WRAPPER)], failed=["2023年度报告.pdf：HTTP 404"])
+    assert outcome.status == "withheld" and outcome.findings == []
+    assert _codes(archive) == []  # no STRUCT.* from the wrapper (the crawl's finding names the failed file)
+    assert archive.db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+def test_a_wrapper_page_whose_attachment_cannot_be_read_is_a_named_failure(archive: Archive) -> None:
+    truncated = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>"  # cut off: no trailer
+    outcome = _take(
+        archive,
+        [
+            Incoming(URL, WRAPPER),
+            Incoming(ATTACHMENT, truncated, role="attachment", content_type="application/pdf"),
+        ],
+    )
+    assert outcome.status == "unreadable" and outcome.withheld
+    assert _codes(archive) == ["CRAWL.DOCUMENT_FAILED"]
+    (message, year, url) = archive.db.execute("SELECT message, year, url FROM findings").fetchone()
+    assert "2023年度报告的附件无法读取" in message and "未检查" in message and year == 2023
+    assert url == ATTACHMENT
+
+
+def test_a_page_holding_the_report_is_judged_whatever_its_attachment(archive: Archive) -> None:
+    outcome = _take(archive, [Incoming(URL, DOCUMENT)], failed=["附件.xls：HTTP 404"])
+    assert outcome.status == "added"
+    assert "DATE.SIGNATURE_YEAR" in _codes(archive)

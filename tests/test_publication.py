@@ -66,3 +66,28 @@ def test_bad_deadline_overrides(bad: str) -> None:
     with pytest.raises(ValueError, match="MM-DD"):
         parse_month_day(bad)
     assert parse_month_day("2-20") == "02-20"
+
+
+def test_a_listed_report_that_cannot_be_downloaded_is_said_so() -> None:
+    dead = [
+        {
+            "title": "某局2022年度政府信息公开工作年度报告",
+            "url": "http://x.gov.cn/2022.htm",
+            "reason": "HTTP 404",
+        }
+    ]
+    found = missing_reports(
+        level="department",
+        today=date(2024, 6, 1),
+        years_found={2021, 2023},
+        crawl_ok=True,
+        first_year=2021,
+        listed_failed={2022: dead},
+    )
+    (missing,) = found
+    assert missing.evidence["year"] == 2022
+    assert (
+        "2022年度报告已列出但无法下载（HTTP 404" in missing.message
+        and "未在网站上找到" not in missing.message
+    )
+    assert missing.evidence["listed"] == dead

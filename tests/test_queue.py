@@ -15,7 +15,7 @@ import pytest
 from monitor.check import read_report
 from monitor.model import CheckOptions, Publication
 from monitor.rules import RuleContext, run_rules
-from nianbao.crawl_ledger import Problem, SiteDone
+from nianbao.crawl_ledger import Listed, Problem, SiteDone
 from nianbao.intake import Incoming, Submission
 from nianbao.queue.groups import HostGroup, host_groups
 from nianbao.queue.messages import STREAM, blob_key, report_from_json, report_to_json
@@ -140,8 +140,7 @@ def _send_report(sender: ResultSender, site_id: str, data: bytes, name: str) -> 
     sha = sha256_of(data)
     sender.report(
         site_id,
-        2023,
-        submission.key,
+        Listed(submission.key, "2023年政府信息公开工作年度报告", 2023),
         submission,
         [sha],
         ["sent"],

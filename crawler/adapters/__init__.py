@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from crawler.adapters import gkmlpt, hanweb, jiyue, trs
+from crawler.adapters import epoint, gkmlpt, hanweb, jiyue, trs
 from crawler.adapters.base import Entry, Fetch, Listing
 from crawler.detect import detect_family
 
@@ -13,6 +13,7 @@ Parser = Callable[[str, str, dict[str, Any]], Listing]
 
 PAGE_PARSERS: dict[str, Parser] = {
     "gkmlpt": gkmlpt.parse_list,
+    "epoint": epoint.parse_list,
     "hanweb": hanweb.parse_list,
     "trs": trs.parse_list,
     "jiyue": jiyue.parse_list,
@@ -23,6 +24,8 @@ FETCH_PARSERS: dict[str, Parser] = {
     "hanweb_proxy": hanweb.parse_proxy,
     "unitbuild": hanweb.parse_unitbuild,
     "gkmlpt_api": gkmlpt.parse_api,
+    "trs_api": trs.parse_api,
+    "epoint_label": epoint.parse_label,
 }
 
 

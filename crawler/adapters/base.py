@@ -71,7 +71,11 @@ def _text(el: Any) -> str:
 
 
 def date_near(anchor: Any) -> tuple[date | None, str]:
-    """The date printed with a list link: inside the anchor (Hubei), in a following span, in the row."""
+    """The date printed with a list link: inside the anchor (Hubei), in a following span, in the row.
+
+    A row may be a ``dl`` of ``dd`` cells (TRS list models: ``<dl><dd><a…></dd><dd>2024-03-08</dd></dl>``)
+    or a ``tr`` of ``td`` cells: from the link's own cell the search goes on to the row around it.
+    """
     own = anchor.text_content() or ""
     m = _DATE_NEAR.search(own)
     if m and parse_date(m.group(1)):
@@ -96,9 +100,12 @@ def date_near(anchor: Any) -> tuple[date | None, str]:
         m = _BRACKETED.search(rest) or _DATE_NEAR.search(rest) or _DATE_NEAR.search(re.sub(r"\s+", "", rest))
         if m and parse_date(m.group(1)):
             return parse_date(m.group(1)), m.group(0).strip()
-        if row.tag in ("li", "tr", "dd", "dl", "p"):
+        if row.tag in ("li", "tr", "dl", "p"):
             break
-        row = row.getparent()
+        parent = row.getparent()
+        if row.tag in ("dd", "dt", "td", "th") and (parent is None or parent.tag not in ("dl", "tr")):
+            break  # a cell outside a row: no row to look in
+        row = parent
     return None, ""
 
 
@@ -110,14 +117,24 @@ def link_title(anchor: Any) -> str:
     return normalize_title(title if len(title) >= len(text) else text)
 
 
+def page_base(url: str, doc: Any) -> str:
+    """What the page's relative links are relative to: its ``<base href>`` when it has one, as in a browser."""
+    for href in doc.xpath("//base/@href")[:1]:
+        joined = absolute(url, str(href))
+        if joined:
+            return joined
+    return url
+
+
 def html_listing(
     family: str, url: str, doc: Any, scope: str | None = None, start_page: bool = False
 ) -> Listing:
     """Entries, sub-columns and column links in an HTML list (or a fragment of records)."""
     listing = Listing(family)
     seen: set[str] = set()
+    base = page_base(url, doc)
     for anchor in doc.iter("a"):
-        target = absolute(url, anchor.get("href"))
+        target = absolute(base, anchor.get("href"))
         if not target or target in seen:
             continue
         title = link_title(anchor)

@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,19 +38,82 @@ from twisted.python.failure import Failure
 from crawler import adapters
 from crawler.adapters.base import Entry
 from crawler.detect import Verdict, classify_failure
+from crawler.downloader import CrawlStopped
 from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
+from crawler.middlewares import OffsiteRefused
+from crawler.signals import crawl_stopping
 from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
-from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_wap_copy
-from monitor.model import DateSeen
+from crawler.urls import canonical, column_dir, domain_allowed, host_of, is_gateway, is_wap_copy
+from monitor.model import CST, DateSeen
 from monitor.portal.dates import choose_publication, date_from_url
 from monitor.portal.links import is_document_link
 from monitor.portal.page import Attachment, parse_detail
 from monitor.portal.titles import classify_title
+from monitor.publication import due_years
+from nianbao.crawl_ledger import report_name
 from nianbao.intake import Role
 
 MAX_SUBCOLUMN_DEPTH = 3
 MAX_LIST_REQUESTS = 1000  # per site: a runaway pager is cut here (and noted)
+MAX_EXAMPLES = 20  # capped or skipped links named in a finding's evidence
 _EMPTY_LIST = re.compile(r"暂无(相关)?(信息|数据|内容|记录|文章)|没有(相关)?(信息|数据|记录)")
+# Failures that say the report is not there at all: its year counts as not found (PUB.MISSING 已列出但无法下载).
+# Only the server's own 404/410: a page moved to another domain may well hold the report (Haidian →
+# zyk.bjhd.gov.cn), and a "soft 404" is read from the page's words, too weak to call a report missing.
+GONE_KINDS = frozenset({"http404"})
+# Gateway answers worth one fresh link from the report page (an expired fileUrl answers in one of these ways).
+_REFRESHABLE = frozenset({"gateway_expired", "http404", "soft404", "http4xx", "http5xx", "not_document"})
+_GATEWAY_LIMITED = re.compile("(下载次数|频繁|上限|限流)")
+_REASONS = {
+    "soft404": "页面显示“不存在”",
+    "timeout": "连接超时",
+    "dns": "域名无法解析",
+    "refused": "连接被拒绝",
+    "too_large": "超过下载大小上限",
+    "decompression_cap": "解压后超过大小上限，疑似压缩炸弹",
+    "robots": "robots.txt 禁止抓取",
+    "ruishu": "瑞数反爬挑战",
+    "jiasule": "加速乐反爬挑战",
+    "waf": "人机验证或拦截页面",
+    "gateway_expired": "下载链接已失效",
+    "gateway_limited": "下载次数受限",
+    "not_document": "链接返回的不是文件",
+    "cap": "超过每站抓取数量上限",
+}
+
+
+def short_reason(verdict: Verdict) -> str:
+    """The few words in brackets after "无法下载": the HTTP status, or what went wrong."""
+    status = verdict.evidence.get("status")
+    if status and verdict.kind in ("http404", "http4xx", "http5xx", "restricted", "http"):
+        return f"HTTP {status}"
+    if verdict.kind == "offsite":
+        return f"跳转到登记域名之外：{verdict.evidence.get('host', '')}".rstrip("：")
+    return _REASONS.get(verdict.kind, verdict.message)
+
+
+def first_year_that_matters(site: Any, today: date | None) -> int | None:
+    """The site's first report year; without one, the first year PUB.MISSING judges (its look-back)."""
+    first = getattr(site, "first_year", None)
+    if first is not None:
+        return int(first)
+    due = due_years(
+        getattr(site, "level", "department"),
+        today or datetime.now(CST).date(),
+        getattr(site, "deadline", None),
+    )
+    return due[0] if due else None
+
+
+def entry_facts(entry: Entry, year: int | None) -> dict[str, Any]:
+    """What the list page said about a report: every failure of it carries this."""
+    return {
+        "title": entry.title,
+        "year": year,
+        "list_date": entry.list_date.isoformat() if entry.list_date else None,
+        "list_url": entry.list_url,
+    }
+
 
 Out = list[Any]
 
@@ -84,6 +147,9 @@ def answers(handler: Handler) -> Callable[[ReportSpider, Any], Out]:
         request: Request = answer.request
         state = spider.states[request.meta["site_id"]]
         out: Out = []
+        fallback = request.meta.get("https_fallback")
+        if fallback:
+            state.note(f"{host_of(request.url)}：{fallback['reason']}")
         try:
             out.extend(handler(spider, state, answer))
         except Exception as exc:
@@ -142,9 +208,20 @@ class ReportSpider(Spider):
             self.states[site.id] = SiteState(site.id, allowed, bool(site.obey_robots))
         self.attachment_maxsize = settings.getint("NIANBAO_MAX_DOCUMENT_BYTES", 40 * 1024 * 1024)
         self.page_maxsize = settings.getint("NIANBAO_MAX_PAGE_BYTES", 8 * 1024 * 1024)
+        self.max_reports = settings.getint("NIANBAO_MAX_REPORTS_PER_SITE", 500)
+        self.max_attachments = settings.getint("NIANBAO_MAX_ATTACHMENTS_PER_SITE", 1000)
+        all_years = settings.getbool("NIANBAO_ALL_YEARS")
+        for site_id, state in self.states.items():
+            state.first_year = None if all_years else first_year_that_matters(self.sites[site_id], self.today)
+            state.latest = self.today
+        self.stopping = False
         self._flushed: set[str] = set()
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._stop, signal=crawl_stopping)
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_QUIET_ROBOTS)
+
+    def _stop(self) -> None:
+        self.stopping = True
 
     # ---- requests -----------------------------------------------------------------------------
 
@@ -223,6 +300,19 @@ class ReportSpider(Spider):
             request.meta["handle_httpstatus_list"] = [304]
         return request
 
+    def _report_request(self, state: SiteState, entry: Entry) -> Request | None:
+        """The request for a listed report, unless the site's cap is reached (then it is counted)."""
+        if state.report_requests >= self.max_reports:
+            state.capped_reports += 1
+            year = classify_title(entry.title).year
+            if year is not None:
+                state.years_unsettled.add(year)
+            if len(state.capped_examples) < MAX_EXAMPLES:
+                state.capped_examples.append({"title": entry.title, "url": entry.url, "year": year})
+            return None
+        state.report_requests += 1
+        return self._detail_request(state, entry)
+
     def _detail_request(self, state: SiteState, entry: Entry) -> Request:
         role = "document" if is_document_link(entry.url) else "detail"
         meta = self._meta(
@@ -236,10 +326,15 @@ class ReportSpider(Spider):
         return self._send(state, self._conditional(state, request))
 
     def _attachment_request(
-        self, state: SiteState, key: str, attachment: Attachment, referer: str
+        self, state: SiteState, key: str, attachment: Attachment, referer: str, *, refreshed: bool = False
     ) -> Request:
         meta = self._meta(
-            state, "attachment", assembly=key, attachment=attachment, download_maxsize=self.attachment_maxsize
+            state,
+            "attachment",
+            assembly=key,
+            attachment=attachment,
+            download_maxsize=self.attachment_maxsize,
+            refreshed=refreshed,
         )
         request = Request(
             attachment.url,
@@ -255,18 +350,24 @@ class ReportSpider(Spider):
         for site_id, state in self.states.items():
             site = self.sites[site_id]
             requests = []
-            for url in site.start_urls:
-                fragment = urlsplit(url).fragment
-                request = self._list_request(
-                    state, url, start=True, params={"start_page": True, "fragment": fragment}
-                )
-                if request is not None:
-                    requests.append(request)
+            problem = "站点登记中没有可抓取的起始网址"
+            try:
+                for url in site.start_urls:
+                    fragment = urlsplit(url).fragment
+                    request = self._list_request(
+                        state, url, start=True, params={"start_page": True, "fragment": fragment}
+                    )
+                    if request is not None:
+                        requests.append(request)
+            except Exception as exc:  # one site's unusable start URL must not stop the others
+                self.logger.warning("site %s: start URL unusable: %r", site_id, exc)
+                requests, problem = [], f"站点登记的起始网址无法抓取（{exc}）"
+                state.pending = state.pending_lists = 0
             if not requests:
                 yield ProblemItem(
                     site_id,
                     "CRAWL.NO_REPORT_COLUMN",
-                    "站点登记中没有可抓取的起始网址",
+                    problem,
                     ", ".join(site.start_urls),
                     {"start_urls": list(site.start_urls)},
                 )
@@ -314,6 +415,8 @@ class ReportSpider(Spider):
             if _EMPTY_LIST.search(response.text) and listing.column_hint:
                 state.empty_column = True
         state.dated_items += listing.dated_items
+        for note in listing.notes:
+            state.note(note)
         state.column_hint = state.column_hint or listing.column_hint
         if listing.empty:
             state.empty_column = True
@@ -368,11 +471,46 @@ class ReportSpider(Spider):
             if existing.url != entry.url:
                 state.duplicates.append({"url": entry.url, "same_as": existing.url, "why": "same report"})
             return
+        if key in state.skipped:
+            return
+        if self._out_of_range(state, entry, info.year):
+            state.skipped.add(key)
+            return
         if is_wap_copy(entry.url):
             state.held.setdefault(key, entry)
             return
         state.entries[key] = entry
-        yield self._detail_request(state, entry)
+        request = self._report_request(state, entry)
+        if request is not None:
+            yield request
+
+    def _out_of_range(self, state: SiteState, entry: Entry, year: int | None) -> bool:
+        """A report before the site's first year, or listed after ``--today``: not fetched (but counted).
+
+        The title's year decides; without one, the list date does (a report of year Y is published in
+        Y + 1 at the earliest, so a list date in the first year or before means an earlier report).
+        """
+        listed = entry.list_date
+        before = state.first_year is not None and (
+            (year is not None and year < state.first_year)
+            or (year is None and listed is not None and listed.year <= state.first_year)
+        )
+        after = state.latest is not None and (
+            (listed is not None and listed > state.latest)
+            or (listed is None and year is not None and year >= state.latest.year)
+        )
+        if not (before or after):
+            return False
+        state.skipped_out_of_range += 1
+        if len(state.skipped_examples) < MAX_EXAMPLES:
+            state.skipped_examples.append(
+                {
+                    "title": entry.title,
+                    "url": entry.url,
+                    "why": "before_first_year" if before else "after_today",
+                }
+            )
+        return True
 
     def _fetched(self, response: Response, role: Role, name: str = "") -> FetchedDocument:
         previous: Previous | None = response.meta.get("previous")
@@ -404,7 +542,7 @@ class ReportSpider(Spider):
         if response.status != 304:
             verdict = classify_failure(response.status, response.body, response.url)
             if verdict is not None:
-                yield from self._document_failure(state, entry.url, verdict)
+                yield from self._document_failure(state, entry, verdict, "detail")
                 return
         doc = self._fetched(response, "page")
         seen_at = state.hashes.get(doc.sha256 or "")
@@ -423,6 +561,7 @@ class ReportSpider(Spider):
         year = title_info.year or detail.year
         if year is not None:
             state.years_listed.setdefault(year, set()).add(entry.url)
+            state.years_obtained.add(year)
         evidence = self._evidence(entry, detail.dates, response.url)
         item = ReportItem(
             site_id=state.site_id,
@@ -435,14 +574,23 @@ class ReportSpider(Spider):
             publication=choose_publication(evidence, self.today, year),
             date_evidence=evidence,
             documents=[doc],
+            listing=entry_facts(entry, year),
         )
         attachments = [a for a in detail.attachments if self._allowed(state, a.url)]
+        room = max(0, self.max_attachments - state.attachment_requests)
+        for attachment in attachments[room:]:  # over the site's cap: named on the report, not fetched
+            state.capped_attachments += 1
+            item.failed.append(
+                {"url": attachment.url, "name": attachment.name, "kind": "cap", "message": _REASONS["cap"]}
+            )
+        attachments = attachments[:room]
         if not attachments:
             state.reports += 1
             yield item
             return
         key = canonical(entry.url)
         state.assemblies[key] = Assembly(item, len(attachments))
+        state.attachment_requests += len(attachments)
         for attachment in attachments:
             yield self._attachment_request(state, key, attachment, response.url)
 
@@ -460,14 +608,15 @@ class ReportSpider(Spider):
     def parse_document(self, state: SiteState, response: Response) -> Iterable[Any]:
         """A list link straight to a file: the file is the report."""
         entry: Entry = response.meta["entry"]
-        html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
-        verdict = classify_failure(response.status, response.body, response.url) if html else None
+        verdict = _not_a_document(response)
         if verdict is not None:  # an error page where the file should be
-            yield from self._document_failure(state, entry.url, verdict)
+            yield from self._document_failure(state, entry, verdict, "document")
             return
         doc = self._fetched(response, "attachment", entry.title)
         evidence = self._evidence(entry, [], response.url)
         info = classify_title(entry.title)
+        if info.year is not None:
+            state.years_obtained.add(info.year)
         state.reports += 1
         yield (
             ReportItem(
@@ -480,21 +629,35 @@ class ReportSpider(Spider):
                 publication=choose_publication(evidence, self.today, info.year),
                 date_evidence=evidence,
                 documents=[doc],
+                listing=entry_facts(entry, info.year),
             )
         )
 
     @answers
     def parse_attachment(self, state: SiteState, response: Response) -> Iterable[Any]:
         attachment: Attachment = response.meta["attachment"]
-        html = (response.headers.get("Content-Type") or b"").lower().startswith(b"text/html")
-        verdict = classify_failure(response.status, response.body, response.url) if html else None
+        verdict = _not_a_document(response) if attachment.kind != "image" else None
         if verdict is not None:
-            yield from self._attachment_failed(state, response.meta, verdict)
+            yield from self._attachment_trouble(state, response.meta, verdict)
             return
         role: Role = "image" if attachment.kind == "image" else "attachment"
         assembly = state.assemblies[response.meta["assembly"]]
         assembly.item.documents.append(self._fetched(response, role, attachment.name))
         yield from self._assembly_step(state, response.meta["assembly"])
+
+    @answers
+    def parse_refresh(self, state: SiteState, response: Response) -> Iterable[Any]:
+        """The report page again, for a fresh link to an attachment whose gateway link had expired."""
+        meta = response.meta
+        old: Attachment = meta["attachment"]
+        text = response.text if isinstance(response, TextResponse) else ""
+        fresh = next(
+            (a for a in parse_detail(text, response.url).attachments if _same_attachment(a, old)), None
+        )
+        if fresh is None or not self._allowed(state, fresh.url):
+            yield from self._attachment_failed(state, meta, meta["first_failure"])
+            return
+        yield self._attachment_request(state, meta["assembly"], fresh, response.url, refreshed=True)
 
     def _assembly_step(self, state: SiteState, key: str) -> Out:
         assembly = state.assemblies[key]
@@ -510,28 +673,46 @@ class ReportSpider(Spider):
     @answers
     def on_error(self, state: SiteState, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
+        if self.stopping or isinstance(failure.value, CrawlStopped):
+            return  # a stopped crawl's failures say nothing about the site (its run is recorded as stopped)
         role = request.meta.get("role")
         verdict = self._failure_verdict(failure, request)
         if role == "list":
+            if request.meta.get("params", {}).get("probe"):
+                state.note(f"list page {request.url} (a probe past the stated count): {verdict.kind}")
+                return
             yield from self._list_failure(state, request.url, verdict, bool(request.meta.get("start")))
         elif role in ("detail", "document"):
-            yield from self._document_failure(state, request.url, verdict)
+            yield from self._document_failure(state, request.meta["entry"], verdict, role)
         elif role == "attachment":
-            yield from self._attachment_failed(state, request.meta, verdict)
+            yield from self._attachment_trouble(state, request.meta, verdict)
+        elif role == "refresh":
+            yield from self._attachment_failed(state, request.meta, request.meta["first_failure"])
 
     def _handler_failed(self, state: SiteState, request: Request, exc: Exception) -> Out:
-        """A bug reading one answer must not end the site silently: noted, or the report's failure."""
+        """A bug reading one answer must not end the site silently: an error of the run, or the report's failure."""
         self.logger.exception("%s %s could not be read", request.meta.get("role"), request.url)
         if request.meta.get("listing"):
-            state.notes.append(f"list page {request.url} could not be read: {exc!r}")
+            state.errors.append(f"列表页面无法解析（{type(exc).__name__}）：{request.url}")
             return []
+        entry: Entry | None = request.meta.get("entry")
+        verdict = Verdict(
+            "CRAWL.DOCUMENT_FAILED",
+            "parse_error",
+            f"页面无法解析（{type(exc).__name__}: {exc}）",
+            {"url": request.url, "detail": repr(exc)[:200]},
+        )
+        if entry is not None:
+            return self._document_failure(state, entry, verdict, "detail")
+        if request.meta.get("assembly") in state.assemblies:
+            return self._attachment_failed(state, request.meta, verdict)
         return [
             self._problem(
                 state,
                 "CRAWL.DOCUMENT_FAILED",
-                f"年报页面无法解析：{exc!r}",
+                f"年报页面无法解析（{type(exc).__name__}）",
                 request.url,
-                {"url": request.url},
+                {"url": request.url, "kind": "parse_error"},
                 listing=False,
             )
         ]
@@ -548,6 +729,28 @@ class ReportSpider(Spider):
                 {"url": response.url, "status": response.status},
             )
         if isinstance(exc, IgnoreRequest):
+            cause = exc.__cause__
+            # Scrapy drops a body that inflates past the size cap (a gzip bomb) with IgnoreRequest; its cause is
+            # a private class, known here by name.
+            if type(cause).__name__ == "_DecompressionMaxSizeExceeded":
+                return Verdict(
+                    "CRAWL.DOCUMENT_FAILED",
+                    "decompression_cap",
+                    "文件解压后超过下载大小上限（疑似压缩炸弹），未下载",
+                    {
+                        "url": url,
+                        "max_size": getattr(cause, "max_size", None),
+                        "decompressed_so_far": getattr(cause, "decompressed_size", None),
+                    },
+                )
+            if isinstance(exc, OffsiteRefused):
+                redirects = request.meta.get("redirect_urls") or []
+                return Verdict(
+                    "offsite",
+                    "offsite",
+                    f"页面跳转到登记域名之外（{exc.host}），未跟随",
+                    {"url": redirects[0] if redirects else url, "redirected_to": url, "host": exc.host},
+                )
             if "robots" in str(exc).lower():
                 return Verdict(
                     "CRAWL.BLOCKED",
@@ -555,12 +758,11 @@ class ReportSpider(Spider):
                     "robots.txt 禁止抓取该页面，已按规定停止；如站点另行许可，可在站点登记中设置 obey_robots: false",
                     {"url": url, "robots_txt": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/robots.txt"},
                 )
-            redirects = request.meta.get("redirect_urls") or []
             return Verdict(
-                "offsite",
-                "offsite",
-                f"页面跳转到登记域名之外（{host_of(url)}），未跟随",
-                {"url": url, "redirected_from": redirects[:1]},
+                "CRAWL.UNREACHABLE",
+                "error",
+                f"请求被放弃（{type(exc).__name__}）",
+                {"url": url, "detail": str(exc)[:200]},
             )
         if isinstance(exc, DownloadCancelledError):
             return Verdict(
@@ -591,6 +793,11 @@ class ReportSpider(Spider):
         return ProblemItem(state.site_id, code, message, url, evidence, listing)
 
     def _list_failure(self, state: SiteState, url: str, verdict: Verdict, start: bool) -> Out:
+        if verdict.code == "CRAWL.DOCUMENT_FAILED":
+            # A list page too large to read (or a bomb): part of the listing is unknown.
+            verdict = Verdict(
+                "CRAWL.UNREACHABLE", verdict.kind, f"列表页面{verdict.message}", verdict.evidence
+            )
         if verdict.code in ("CRAWL.BLOCKED", "CRAWL.UNREACHABLE"):
             return [
                 self._problem(
@@ -618,44 +825,87 @@ class ReportSpider(Spider):
                     listing=True,
                 )
             ]
-        state.notes.append(f"list page {url}: {verdict.kind}")
+        state.note(f"list page {url}: {verdict.kind}")
         return []
 
-    def _document_failure(self, state: SiteState, url: str, verdict: Verdict) -> Out:
-        if verdict.code == "offsite":
-            return []
+    def _document_failure(self, state: SiteState, entry: Entry, verdict: Verdict, role: str) -> Out:
+        """A listed report whose page (or file) could not be fetched: a finding that names it."""
+        year = classify_title(entry.title).year
+        if year is not None:
+            if verdict.kind in GONE_KINDS:
+                state.gone.setdefault(year, []).append(
+                    {
+                        "title": entry.title,
+                        "url": entry.url,
+                        "kind": verdict.kind,
+                        "reason": short_reason(verdict),
+                    }
+                )
+            else:
+                state.years_unsettled.add(year)
         code = "CRAWL.BLOCKED" if verdict.code == "CRAWL.BLOCKED" else "CRAWL.DOCUMENT_FAILED"
-        message = verdict.message if code == "CRAWL.BLOCKED" else f"年报页面无法下载：{verdict.message}"
-        return [
-            self._problem(
-                state, code, message, url, {**verdict.evidence, "kind": verdict.kind}, listing=False
+        what = "文件" if role == "document" else "页面"
+        message = f"{report_name(entry.title, year)}{what}无法下载（{short_reason(verdict)}）"
+        evidence = {
+            **verdict.evidence,
+            "kind": verdict.kind,
+            "url": entry.url,
+            **entry_facts(entry, year),
+            "detail": verdict.message,
+        }
+        return [self._problem(state, code, message, entry.url, evidence, listing=False)]
+
+    def _attachment_trouble(self, state: SiteState, meta: dict[str, Any], verdict: Verdict) -> Out:
+        """An attachment that failed: once more through a fresh link when it came from a download gateway."""
+        attachment: Attachment = meta["attachment"]
+        if is_gateway(attachment.url) and verdict.kind in _REFRESHABLE and not meta.get("refreshed"):
+            key = meta["assembly"]
+            page_url = state.assemblies[key].item.url
+            refresh = Request(
+                page_url,
+                callback=self.parse_refresh,
+                errback=self.on_error,
+                meta=self._meta(
+                    state,
+                    "refresh",
+                    assembly=key,
+                    attachment=attachment,
+                    first_failure=verdict,
+                    download_maxsize=self.page_maxsize,
+                ),
+                dont_filter=True,
             )
-        ]
+            return [self._send(state, refresh)]
+        return self._attachment_failed(state, meta, verdict)
 
     def _attachment_failed(self, state: SiteState, meta: dict[str, Any], verdict: Verdict) -> Out:
         key = meta["assembly"]
         attachment: Attachment = meta["attachment"]
         assembly = state.assemblies[key]
-        assembly.item.failed.append(
-            {"url": attachment.url, "name": attachment.name, "kind": verdict.kind, "message": verdict.message}
+        item = assembly.item
+        item.failed.append(
+            {
+                "url": attachment.url,
+                "name": attachment.name,
+                "kind": verdict.kind,
+                "message": short_reason(verdict),
+            }
         )
-        out: Out = []
-        if verdict.code != "offsite":
-            out.append(
-                self._problem(
-                    state,
-                    "CRAWL.DOCUMENT_FAILED",
-                    f"年报附件无法下载：{verdict.message}",
-                    attachment.url,
-                    {
-                        **verdict.evidence,
-                        "kind": verdict.kind,
-                        "report_url": assembly.item.url,
-                        "name": attachment.name,
-                    },
-                    listing=False,
-                )
-            )
+        message = (
+            f"{report_name(item.title, item.year)}附件“{attachment.name}”无法下载（{short_reason(verdict)}）"
+        )
+        evidence = {
+            **verdict.evidence,
+            "kind": verdict.kind,
+            "url": attachment.url,
+            "name": attachment.name,
+            "report_url": item.url,
+            **item.listing,
+            "detail": verdict.message,
+        }
+        out: Out = [
+            self._problem(state, "CRAWL.DOCUMENT_FAILED", message, attachment.url, evidence, listing=False)
+        ]
         out.extend(self._assembly_step(state, key))
         return out
 
@@ -677,12 +927,43 @@ class ReportSpider(Spider):
                     )
                 else:
                     state.entries[key] = entry
-                    out.append(self._detail_request(state, entry))
+                    request = self._report_request(state, entry)
+                    if request is not None:
+                        out.append(request)
             out.extend(self._column_check(state))
         if state.pending == 0 and state.listing_done and not state.finished:
             state.finished = True
+            out.extend(self._cap_reached(state))
             out.append(self._site_done(state))
         return out
+
+    def _cap_reached(self, state: SiteState) -> Out:
+        """One finding for every report link (and attachment) the site's cap left unfetched."""
+        if not (state.capped_reports or state.capped_attachments):
+            return []
+        site = self.sites[state.site_id]
+        parts = []
+        if state.capped_reports:
+            parts.append(f"另有 {state.capped_reports} 个年报链接未抓取（每站上限 {self.max_reports} 个）")
+        if state.capped_attachments:
+            parts.append(f"{state.capped_attachments} 个附件未下载（每站上限 {self.max_attachments} 个）")
+        return [
+            self._problem(
+                state,
+                "CRAWL.DOCUMENT_FAILED",
+                "列出的年报过多，已达每站抓取上限：" + "，".join(parts),
+                state.column_url or (site.start_urls[0] if site.start_urls else ""),
+                {
+                    "kind": "cap",
+                    "not_fetched": state.capped_reports,
+                    "attachments_not_fetched": state.capped_attachments,
+                    "limit": self.max_reports,
+                    "attachment_limit": self.max_attachments,
+                    "examples": state.capped_examples,
+                },
+                listing=False,
+            )
+        ]
 
     def _column_check(self, state: SiteState) -> Out:
         """No report anywhere: a recognised but empty column, or no report column at all."""
@@ -727,7 +1008,7 @@ class ReportSpider(Spider):
         if state is None or state.finished:
             return []
         self.logger.warning("site %s: %d requests never answered; closing it", state.site_id, state.pending)
-        state.notes.append(f"{state.pending} requests never answered")
+        state.note(f"{state.pending} requests never answered")
         out: Out = []
         if state.pending_lists > 0:  # part of the listing is unknown: absence cannot be judged
             site = self.sites[state.site_id]
@@ -750,9 +1031,10 @@ class ReportSpider(Spider):
         return out
 
     def _site_done(self, state: SiteState) -> SiteDoneItem:
+        unsettled = state.years_obtained | state.years_unsettled
         return SiteDoneItem(
             site_id=state.site_id,
-            listing_complete=state.listing_problems == 0,
+            listing_complete=state.listing_problems == 0 and not state.errors,
             years_listed={y: sorted(urls) for y, urls in sorted(state.years_listed.items())},
             reports=state.reports,
             pages=state.pages,
@@ -765,4 +1047,50 @@ class ReportSpider(Spider):
             dated_items=state.dated_items,
             problems=state.problems,
             column_url=state.column_url,
+            years_failed={y: gone for y, gone in sorted(state.gone.items()) if y not in unsettled},
+            skipped_out_of_range=state.skipped_out_of_range,
+            capped=state.capped_reports + state.capped_attachments,
+            errors=list(state.errors),
+            notes=list(state.notes),
         )
+
+
+def _not_a_document(response: Response) -> Verdict | None:
+    """An error page, a challenge, or a download gateway's refusal where a file should be."""
+    content_type = (response.headers.get("Content-Type") or b"").lower()
+    redirects = response.meta.get("redirect_urls", []) if response.request is not None else []
+    gateway = any(is_gateway(u) for u in [response.url, *redirects])
+    if content_type.startswith(b"text/html"):
+        verdict = classify_failure(response.status, response.body, response.url)
+        if verdict is not None or not gateway:
+            return verdict
+    elif not (
+        content_type.startswith((b"application/json", b"text/json"))
+        or (gateway and content_type.startswith(b"text/plain"))
+    ):
+        return None
+    # JSON where a file should be: a download gateway saying no.
+    head = response.body[:4096].decode("utf-8", "replace")
+    limited = bool(_GATEWAY_LIMITED.search(head))
+    return Verdict(
+        "CRAWL.DOCUMENT_FAILED",
+        "gateway_limited" if limited else ("gateway_expired" if gateway else "not_document"),
+        "下载网关拒绝：下载次数受限" if limited else "链接返回的不是文件（下载链接可能已失效）",
+        {"url": response.url, "status": response.status, "quote": head[:200]},
+    )
+
+
+def _same_attachment(candidate: Attachment, old: Attachment) -> bool:
+    """The same attachment on a re-read page: the same file name (a gateway link's token changes)."""
+    return bool(candidate.name and candidate.name == old.name) or file_name(candidate.url) == file_name(
+        old.url
+    )
+
+
+def file_name(url: str) -> str:
+    from urllib.parse import parse_qsl
+
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key.lower() == "filename":
+            return value
+    return urlsplit(url).path.rsplit("/", 1)[-1]

@@ -81,6 +81,7 @@ def print_text(result: CheckResult) -> None:
         click.echo(line)
     if not result.findings:
         click.echo("  未发现问题")
+    sections = report.to_json()["sections"]
     for severity in ("error", "warning", "info"):
         group = [f for f in result.findings if f.severity == severity]
         if not group:
@@ -88,7 +89,8 @@ def print_text(result: CheckResult) -> None:
         click.echo(f"  {SEVERITY_NAMES[severity]}（{len(group)}）")
         for f in sorted(group, key=_order):
             click.echo(f"    {f.code}  {f.message}")
-            click.echo(f"        依据：{evidence_text(f.evidence, links=True)}")
+            evidence = evidence_text(f.evidence, links=True, sections=sections, template=report.template)
+            click.echo(f"        依据：{evidence}")
     click.echo("")
 
 

@@ -80,7 +80,13 @@ def log_file(data_dir: str) -> Path:
 
 
 def _crawl(
-    data_dir: str, site_ids: list[str] | None, today: date | None, expected: int, output: Output
+    data_dir: str,
+    site_ids: list[str] | None,
+    today: date | None,
+    expected: int,
+    output: Output,
+    *,
+    all_years: bool = False,
 ) -> Any:
     """Run the crawl child; fails when it crawled nothing of the ``expected`` sites."""
     from nianbao.crawling import run_crawl
@@ -90,7 +96,7 @@ def _crawl(
         "NIANBAO_VERBOSE": output.verbose,
         "NIANBAO_PROGRESS": not output.quiet,
     }
-    result = run_crawl(data_dir, site_ids, today, settings=settings)
+    result = run_crawl(data_dir, site_ids, today, settings=settings, all_years=all_years)
     if result.signal_received is not None and not result.sites:
         _stopped(result)
     if not result.ok and not result.sites:
@@ -231,6 +237,11 @@ def print_summary(result: Any, quiet: bool = False) -> None:
     help="只抓取这个站点：编号或单位名称（可重复）。",
 )
 @click.option(
+    "--all-years",
+    is_flag=True,
+    help="抓取栏目中列出的所有年份的年报（用于一次性补建历史存档）；默认只抓取站点起始年份（first_year）及以后的年报。",
+)
+@click.option(
     "--queue",
     "queue_url",
     metavar="URL",
@@ -243,6 +254,7 @@ def crawl(
     sites_file: str | None,
     site_ids: tuple[str, ...],
     queue_url: str | None,
+    all_years: bool,
     today: date | None,
     quiet: bool,
     verbose: bool,
@@ -271,10 +283,10 @@ def crawl(
     if queue_url:  # many machines crawl (nianbao worker), this one writes the archive
         from nianbao.cli.queue import crawl_through_queue
 
-        result = crawl_through_queue(queue_url, data_dir, plan.site_ids or [], today)
+        result = crawl_through_queue(queue_url, data_dir, plan.site_ids or [], today, all_years=all_years)
     else:
         output.say(f"开始抓取 {plan.count} 个站点……")
-        result = _crawl(data_dir, plan.site_ids, today, plan.count, output)
+        result = _crawl(data_dir, plan.site_ids, today, plan.count, output, all_years=all_years)
     result.sites += plan.unusable
     _reasons(data_dir, result)
     print_summary(result, quiet)

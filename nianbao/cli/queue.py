@@ -136,7 +136,9 @@ def _write(
         raise Failure("写入锁已失效（Redis 重启或被清空？），已停止写入；请用 nianbao queue write 继续")
 
 
-def crawl_through_queue(url: str, data_dir: str, site_ids: list[str], today: date | None) -> QueueCrawl:
+def crawl_through_queue(
+    url: str, data_dir: str, site_ids: list[str], today: date | None, *, all_years: bool = False
+) -> QueueCrawl:
     """``nianbao crawl --queue``: enqueue the sites' host groups, then write their results until the round is done."""
     from nianbao.queue.connection import claim_for_archive
     from nianbao.queue.rounds import start_round, written
@@ -156,7 +158,12 @@ def crawl_through_queue(url: str, data_dir: str, site_ids: list[str], today: dat
         chosen = [s for s in sites if s is not None]
         try:
             round_ = start_round(
-                archive, connection, chosen, today=today or archive.today(), archive_id=archive_id(data_dir)
+                archive,
+                connection,
+                chosen,
+                today=today or archive.today(),
+                archive_id=archive_id(data_dir),
+                all_years=all_years,
             )
         except NianbaoError as exc:
             raise Failure(str(exc)) from exc

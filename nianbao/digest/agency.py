@@ -15,9 +15,10 @@ from sqlite_utils import Database
 
 from monitor.codes import LEVEL_NAMES, SEVERITY_NAMES, RunStatus, code_title
 from monitor.deadlines import deadline_for
+from monitor.evidence import evidence_items, readable, source_name
 from nianbao.digest.build import page_of, safe_url, weeks_between
 from nianbao.digest.copies import copy_path
-from nianbao.digest.evidence import day, moment, page_evidence, readable, source_name
+from nianbao.digest.evidence import day, moment
 from nianbao.digest.model import FindingView, StoredCopy
 from nianbao.digest.weeks import Week
 from storage import queries
@@ -181,7 +182,7 @@ def build_agency_page(db: Database, site_id: str, *, today: date) -> AgencyPage 
             severity=row.severity,
             severity_name=SEVERITY_NAMES.get(row.severity, row.severity),
             message=row.message,
-            evidence=page_evidence(row.evidence, message=row.message, sections=section, template=template),
+            evidence=evidence_items(row.evidence, message=row.message, sections=section, template=template),
             evidence_text="",
             year=row.year,
             report_title=report.title if report else None,

@@ -24,11 +24,11 @@ from sqlite_utils import Database
 
 from monitor.codes import LEVEL_NAMES, LEVELS, SEVERITY_NAMES, SEVERITY_ORDER, RunStatus, code_title
 from monitor.deadlines import deadline_for
-from monitor.evidence import evidence_text, shorten
+from monitor.evidence import evidence_items, evidence_text, shorten
 from monitor.model import CST
 from nianbao.digest.chart import weekly_chart
 from nianbao.digest.copies import copy_path
-from nianbao.digest.evidence import day, page_evidence
+from nianbao.digest.evidence import day
 from nianbao.digest.model import (
     CALL_STATES,
     GRAVITY,
@@ -562,7 +562,7 @@ class _Details:
             severity=r["severity"],
             severity_name=SEVERITY_NAMES.get(r["severity"], r["severity"]),
             message=message,
-            evidence=page_evidence(
+            evidence=evidence_items(
                 evidence,
                 message=message,
                 sections=report["sections"] if report else None,

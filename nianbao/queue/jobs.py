@@ -55,6 +55,9 @@ class JobSpec:
     today: str  # YYYY-MM-DD the round is judged as of
     sites: list[dict[str, Any]]  # registry rows (storage.sites.Site.to_row())
     known: dict[str, list[list[Any]]]  # site id -> [url, sha256, etag, last_modified, content_type]
+    all_years: bool = (
+        False  # every listed year, not only from the site's first year (nianbao crawl --all-years)
+    )
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False)
@@ -112,6 +115,7 @@ def crawl_groups(spec_json: str) -> dict[str, Any]:
                 None,
                 spec.today,
                 sites_file=sites_file,
+                all_years=spec.all_years,
                 settings={
                     "NIANBAO_RESULTS": url,
                     "NIANBAO_BATCH": spec.batch,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from monitor.model import CheckOptions, DateSeen, Publication, Report
-from nianbao.crawl_ledger import Problem, SiteDone
+from nianbao.crawl_ledger import Listed, Problem, SiteDone
 from nianbao.intake import Incoming, Submission
 from nianbao.reading import ReaderCrashed, Reading
 
@@ -74,8 +74,7 @@ class ReportMessage:
     """A report found by a worker: the submission (bytes elsewhere), the readings of its new documents."""
 
     site_id: str
-    year: int | None  # the year the listing gave it (for the site's account)
-    url: str
+    listed: Listed  # where the spider found it: URL, title, the listing's year and entry
     submission: Submission  # bodies are None here; ``carried`` says where each comes from
     sha256s: list[str | None]
     carried: list[Carried]
@@ -86,8 +85,10 @@ class ReportMessage:
         s = self.submission
         return {
             "site_id": self.site_id,
-            "year": self.year,
-            "url": self.url,
+            "url": self.listed.url,
+            "title": self.listed.title,
+            "year": self.listed.year,
+            "listing": self.listed.listing,
             "key": s.key,
             "documents": [
                 {
@@ -136,8 +137,7 @@ class ReportMessage:
         )
         return cls(
             site_id=data["site_id"],
-            year=data["year"],
-            url=data["url"],
+            listed=Listed(data["url"], data["title"], data["year"], dict(data.get("listing") or {})),
             submission=submission,
             sha256s=[d["sha256"] for d in documents],
             carried=[d["carried"] for d in documents],

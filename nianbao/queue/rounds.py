@@ -152,6 +152,7 @@ def start_round(
     retries: Sequence[int] | None = None,
     sites_per_job: int | None = None,
     job_timeout: int = JOB_TIMEOUT_S,
+    all_years: bool = False,
 ) -> Round:
     """Enqueue the host groups of ``sites`` as jobs; returns the round (already recorded in Redis)."""
     pauses = list(retries if retries is not None else retry_intervals())
@@ -170,7 +171,9 @@ def start_round(
             for site_id in site_ids
         }
         keys = [group.key for group in pack]
-        spec = JobSpec(batch, keys, today.isoformat(), [by_id[s].to_row() for s in site_ids], known)
+        spec = JobSpec(
+            batch, keys, today.isoformat(), [by_id[s].to_row() for s in site_ids], known, all_years=all_years
+        )
         record.jobs[job_id] = site_ids
         record.groups[job_id] = keys
         specs.append((job_id, spec))

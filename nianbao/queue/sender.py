@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import redis
 
 from monitor.model import CheckOptions
-from nianbao.crawl_ledger import Problem, SiteDone
+from nianbao.crawl_ledger import Listed, Problem, SiteDone
 from nianbao.intake import Submission
 from nianbao.queue.messages import (
     BLOB_TTL_S,
@@ -44,8 +44,7 @@ class ResultSender:
     def report(
         self,
         site_id: str,
-        year: int | None,
-        url: str,
+        listed: Listed,
         submission: Submission,
         sha256s: Sequence[str | None],
         carried: Sequence[Carried],
@@ -56,9 +55,7 @@ class ResultSender:
             if how == "sent" and incoming.body is not None and sha256:
                 self.connection.set(blob_key(sha256), incoming.body, ex=BLOB_TTL_S, nx=True)
                 self.connection.expire(blob_key(sha256), BLOB_TTL_S)  # one sent before may be about to lapse
-        message = ReportMessage(
-            site_id, year, url, submission, list(sha256s), list(carried), options, readings
-        )
+        message = ReportMessage(site_id, listed, submission, list(sha256s), list(carried), options, readings)
         self._add("report", site_id, message.to_json())
 
     def problem(self, problem: Problem) -> None:

@@ -178,7 +178,7 @@ class ArchiveWriter:
                 ledger.problem(entry.problem())
             elif entry.kind == "report":
                 message = entry.report()
-                ledger.report_arrived(message.year, [how != "none" for how in message.carried])
+                ledger.report_arrived(message.listed.year, [how != "none" for how in message.carried])
                 sent.update(
                     sha
                     for sha, how in zip(message.sha256s, message.carried, strict=True)
@@ -188,11 +188,11 @@ class ArchiveWriter:
                     submission = self._with_bodies(message)
                     reader.prepare(message.options, message.readings)
                     outcome = ledger.intake.take_now(submission)
-                except Exception:
+                except Exception as exc:  # the report is a finding; the site's run still finishes
                     log.exception("could not record a report of site %s", site_id)
-                    ledger.report_failed()
+                    ledger.report_failed(message.listed, exc)
                     continue
-                ledger.report_taken(outcome, message.url)
+                ledger.report_taken(outcome, message.listed)
         if done is not None:
             summary = ledger.finish(done.site_done(), today=round_.today)
         else:

@@ -37,6 +37,7 @@ class MockPortal:
     def __init__(self, hosts: list[dict[str, Any]]) -> None:
         self.hosts = hosts
         self.urls: dict[str, str] = {}
+        self.addresses: dict[str, str] = {}  # name -> http://IP:PORT (also for hosts addressed by name)
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
         self._spec = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in start, removed in stop)
@@ -63,7 +64,8 @@ class MockPortal:
             err = self._stderr.read().decode("utf-8", "replace")
             self.stop()
             raise RuntimeError(f"mock portal server did not start: {err[-2000:]}")
-        self.urls = json.loads(line)
+        started = json.loads(line)
+        self.urls, self.addresses = started["urls"], started["addresses"]
         return self.urls
 
     def stop(self) -> None:
@@ -82,7 +84,7 @@ class MockPortal:
         Path(self._spec.name).unlink(missing_ok=True)
 
     def _control(self, what: str, **args: str) -> Any:
-        base = next(iter(self.urls.values()))
+        base = next(iter(self.addresses.values()))
         query = f"?{urllib.parse.urlencode(args)}" if args else ""
         with urllib.request.urlopen(f"{base}/__mock__/{what}{query}", timeout=10) as answer:
             return json.loads(answer.read())
@@ -126,6 +128,18 @@ class MockPortal:
 
     def reset(self) -> None:
         self._control("reset")
+
+    def hosts_table(self) -> dict[str, str]:
+        """Host names to addresses, for ``NIANBAO_HOSTS`` (the crawl resolves them without DNS)."""
+        table = {}
+        for host in self.hosts:
+            for name in [host.get("hostname"), *host.get("aliases", [])]:
+                if name:
+                    table[name] = host["ip"]
+        return table
+
+    def port(self, name: str) -> int:
+        return int(self.addresses[name].rsplit(":", 1)[1])
 
     def __enter__(self) -> MockPortal:
         self.start()
