@@ -39,7 +39,7 @@ from crawler import adapters
 from crawler.adapters.base import Entry
 from crawler.detect import Verdict, classify_failure
 from crawler.downloader import CrawlStopped
-from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem, report_name
+from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
 from crawler.middlewares import OffsiteRefused
 from crawler.signals import crawl_stopping
 from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
@@ -50,6 +50,7 @@ from monitor.portal.links import is_document_link
 from monitor.portal.page import Attachment, parse_detail
 from monitor.portal.titles import classify_title
 from monitor.publication import due_years
+from nianbao.crawl_ledger import report_name
 from nianbao.intake import Role
 
 MAX_SUBCOLUMN_DEPTH = 3
@@ -197,6 +198,10 @@ class ReportSpider(Spider):
             if sites is None:
                 sites = registry_sites(data_dir, self._site_ids)
             self.known = ArchiveKnown(data_dir)
+        elif settings.get("NIANBAO_KNOWN_JSON"):  # a queue's worker: what the archive held, sent with the job
+            from crawler.known import SnapshotKnown
+
+            self.known = SnapshotKnown(settings.get("NIANBAO_KNOWN_JSON"))
         for site in sites or []:
             self.sites[site.id] = site
             allowed = list(site.allowed_domains) or [host_of(u) for u in site.start_urls]
