@@ -144,6 +144,7 @@ class SiteDoneItem:
     capped: int = 0  # listed reports or attachments not fetched: the per-site cap was reached
     errors: list[str] = field(default_factory=list)  # our own failures (a page we could not parse)
     notes: list[str] = field(default_factory=list)
+    cut_short: bool = False  # a stop dropped some of its requests: not judged, recorded as stopped
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)

@@ -171,7 +171,7 @@ class IntakePipeline:
         """Finish the site's run once every report of it has been read, checked and recorded."""
         while self.inflight[item.site_id]:
             await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
-        if item.site_id in self.interrupted:
+        if item.site_id in self.interrupted or item.cut_short:
             return  # not judged on part of its reports: recorded as stopped (``record_unfinished``)
         try:
             self._finish_site(item)

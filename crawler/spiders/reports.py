@@ -674,7 +674,10 @@ class ReportSpider(Spider):
     def on_error(self, state: SiteState, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
         if self.stopping or isinstance(failure.value, CrawlStopped):
-            return  # a stopped crawl's failures say nothing about the site (its run is recorded as stopped)
+            # A stopped crawl's failures say nothing about the site, but what it saw is incomplete:
+            # the site is recorded as stopped, never judged (no PUB.MISSING from half a listing).
+            state.cut_short = True
+            return
         role = request.meta.get("role")
         verdict = self._failure_verdict(failure, request)
         if role == "list":
@@ -967,7 +970,7 @@ class ReportSpider(Spider):
 
     def _column_check(self, state: SiteState) -> Out:
         """No report anywhere: a recognised but empty column, or no report column at all."""
-        if state.entries or state.listing_problems:
+        if state.entries or state.listing_problems or state.cut_short:  # a stop saw too little to say
             return []
         if state.column_hint and (state.dated_items or state.empty_column):
             return []  # the column is there and lists nothing: PUB.MISSING will speak
@@ -1052,6 +1055,7 @@ class ReportSpider(Spider):
             capped=state.capped_reports + state.capped_attachments,
             errors=list(state.errors),
             notes=list(state.notes),
+            cut_short=state.cut_short,
         )
 
 
