@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Debian packages the project needs (document converters, fonts, the browser for digest tests).
-DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei chromium libreoffice-writer-nogui
+# Debian packages the project needs (document converters, fonts, the browser for digest tests,
+# the Redis server the queue tests start).
+DEBIAN_PACKAGES ?= antiword fonts-wqy-zenhei chromium libreoffice-writer-nogui redis-server
 
 .PHONY: install system-deps test test-fast lint demo bench clean
 

@@ -22,12 +22,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from storage.sites import Site, save_sites
 from tests.support.mockportal import MockPortal, loopback_binds
 from tests.support.mockportal.build import _jiyue_list, _write, jiyue_detail, pdf_bytes, trs_detail
 from tests.support.mockportal.content import NEWS_TITLES, national_metas, page
+from tests.support.paths import ROOT
 
 REGION = "青山"
 DEPARTMENTS = [
@@ -159,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=1.0, help="per-site delay between requests (s)")
     parser.add_argument("--keep", action="store_true", help="keep the generated portal and archive")
     parser.add_argument("--log", help="write the mock server's request log (JSON) here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also crawl through the queue (redis-server) with 1 and with N workers; print the speed-up",
+    )
     args = parser.parse_args(argv)
     if not loopback_binds(ip_of(args.sites - 1)):
         print(f"cannot bind {ip_of(args.sites - 1)}: this benchmark needs 127.0.0.0/8 on loopback")
@@ -194,9 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             result = run_crawl(data, None, "2024-06-01", settings=settings)
             wall = time.monotonic() - began
             log = portal.log()
+            through_queue = queue_runs(args, portal, sites, tmp, settings) if args.workers else []
         if args.log:
             Path(args.log).write_text(json.dumps(log, ensure_ascii=False), encoding="utf-8")
         report(args, result, log, wall)
+        if through_queue:
+            report_queue(args, through_queue, wall)
         return 0 if result.ok else 1
     finally:
         if args.keep:
@@ -262,6 +275,144 @@ def report(args: argparse.Namespace, result: Any, log: list[dict[str, Any]], wal
             f"{sum(g < args.delay * 0.95 for g in robots_first)} of {len(robots_first)} under 95% of the delay"
         )
     print(json.dumps(figures, ensure_ascii=False))
+
+
+@dataclass
+class QueueRun:
+    workers: int
+    round: str  # "first": a first crawl; "again": the unchanged portal crawled again
+    wall: float
+    pages: int
+    statuses: dict[str, int]
+    overlaps: int  # hosts that saw requests from two workers
+    worker_cpu: float  # CPU seconds of the workers and their crawls (crawl + read)
+    writer_cpu: float  # CPU seconds of this process writing the archive (check + write)
+
+
+def queue_runs(
+    args: argparse.Namespace, portal: Any, sites: list[Site], tmp: Path, settings: dict[str, Any]
+) -> list[QueueRun]:
+    """The same sites through the queue: `nianbao worker` processes crawl, this process writes the archive.
+
+    With 1 worker, then with N; with N also a second round of the unchanged portal (the weekly case).
+    """
+    from tests.support.redisserver import RedisServer
+
+    runs = []
+    with RedisServer() as server:
+        client = server.client()
+        for count in sorted({1, args.workers}):
+            client.flushdb()
+            data = tmp / f"queue-{count}"
+            with Archive.open(data, durable=False) as archive:
+                save_sites(archive.db, sites, now=archive.now(), source="bench")
+                runs.append(queue_round(server.url, client, archive, portal, sites, settings, count, "first"))
+                if count == args.workers:
+                    runs.append(
+                        queue_round(server.url, client, archive, portal, sites, settings, count, "again")
+                    )
+        client.close()
+    return runs
+
+
+def queue_round(
+    url: str,
+    client: Any,
+    archive: Archive,
+    portal: Any,
+    sites: list[Site],
+    settings: dict[str, Any],
+    count: int,
+    label: str,
+) -> QueueRun:
+    import signal
+    import subprocess
+    from datetime import date
+
+    from rq import Worker
+
+    from nianbao.queue.rounds import open_rounds, start_round, written
+    from nianbao.queue.writer import ArchiveWriter
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nianbao", "worker", "--queue", url, "--name", f"bench-{k}"],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT),
+                "NIANBAO_CRAWL_SETTINGS": worker_settings(settings, k),
+            },
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for k in range(count)
+    ]
+    try:
+        while len(Worker.all(connection=client)) < count:
+            time.sleep(0.2)
+        portal.reset()
+        began, own = time.monotonic(), time.process_time()
+        round_ = start_round(
+            archive, client, sites, today=date(2024, 6, 1), archive_id=str(archive.blobs.root)
+        )
+        ArchiveWriter(archive, client).run(lambda: round_.batch not in open_rounds(client))
+        wall, writer_cpu = time.monotonic() - began, time.process_time() - own
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log = portal.log()
+    statuses: dict[str, int] = defaultdict(int)
+    for summary in written(client, round_.batch).values():
+        statuses[summary["status"]] += 1
+    seen: dict[str, set[str]] = defaultdict(set)
+    for entry in log:
+        seen[entry["host"]].add(entry["user_agent"])
+    return QueueRun(
+        count,
+        label,
+        wall,
+        len(log),
+        dict(statuses),
+        sum(1 for agents in seen.values() if len(agents) > 1),
+        after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+        writer_cpu,
+    )
+
+
+def worker_settings(settings: dict[str, Any], k: int) -> str:
+    """Each worker's requests say its name, so the portal's log tells which worker asked which host."""
+    return json.dumps({**settings, "NIANBAO_PROGRESS": False, "USER_AGENT": f"nianbao-bench bench-{k}"})
+
+
+def report_queue(args: argparse.Namespace, runs: list[QueueRun], local_wall: float) -> None:
+    from nianbao.queue.rounds import job_sites
+
+    print()
+    print(
+        f"through the queue (redis-server on loopback; jobs of up to {job_sites()} sites; {os.cpu_count()} cores here)"
+    )
+    for run in runs:
+        what = "first crawl" if run.round == "first" else "again, unchanged"
+        print(
+            f"  {run.workers} worker(s), {what}: {run.wall:6.1f} s  {run.pages / run.wall:6.1f} pages/s  "
+            f"statuses {run.statuses}  hosts seen by two workers: {run.overlaps}"
+        )
+        print(
+            f"      CPU: workers {run.worker_cpu:.1f} s (crawl + read: {run.pages / run.worker_cpu:.0f} pages per "
+            f"CPU-second), archive writer {run.writer_cpu:.1f} s (check + write: "
+            f"{run.writer_cpu / max(1, sum(run.statuses.values())) * 1000:.1f} ms per site)"
+        )
+    one = next(r for r in runs if r.workers == 1 and r.round == "first")
+    many = next(r for r in runs if r.workers == args.workers and r.round == "first")
+    print(f"speed-up, {args.workers} workers over 1: {one.wall / many.wall:.2f}x")
+    print(f"one machine without the queue: {local_wall:.1f} s")
+    print(json.dumps({"queue": [r.__dict__ for r in runs], "speedup": round(one.wall / many.wall, 3)}))
 
 
 if __name__ == "__main__":

@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import DateSeen, Publication
+from nianbao.crawl_ledger import Listed, SiteDone
 from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
-
-
-def report_name(title: str, year: int | None) -> str:
-    """How a message names a report: its year when known, else its title."""
-    return f"{year}年度报告" if year else f"年报“{title}”"
 
 
 @dataclass
@@ -148,6 +144,7 @@ class SiteDoneItem:
     capped: int = 0  # listed reports or attachments not fetched: the per-site cap was reached
     errors: list[str] = field(default_factory=list)  # our own failures (a page we could not parse)
     notes: list[str] = field(default_factory=list)
+    cut_short: bool = False  # a stop dropped some of its requests: not judged, recorded as stopped
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -187,6 +184,34 @@ def _failed(entry: dict[str, Any]) -> str:
     """An attachment that could not be fetched, in a few words (the intake's wrapper-page rule)."""
     name = entry.get("name") or entry.get("url") or ""
     return f"{name}：{entry.get('message') or entry.get('kind') or '无法下载'}"
+
+
+def site_done_of(item: SiteDoneItem) -> SiteDone:
+    """What the site's run is judged on (the application's view of the spider's last item for it)."""
+    return SiteDone(
+        site_id=item.site_id,
+        listing_complete=item.listing_complete,
+        years_listed=dict(item.years_listed),
+        reports=item.reports,
+        pages=item.pages,
+        requests=item.requests,
+        families=list(item.families),
+        interpretations=len(item.interpretations),
+        offsite=len(item.offsite),
+        duplicates=len(item.duplicates),
+        redirects=list(item.redirects),
+        column_url=item.column_url,
+        years_failed=dict(item.years_failed),
+        skipped_out_of_range=item.skipped_out_of_range,
+        capped=item.capped,
+        errors=list(item.errors),
+        notes=list(item.notes),
+    )
+
+
+def listed_of(item: ReportItem) -> Listed:
+    """The report as the site's account names it in a problem."""
+    return Listed(item.url, item.title, item.year, dict(item.listing))
 
 
 def _kept(seen: DateSeen) -> DateSeen:

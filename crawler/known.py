@@ -7,6 +7,7 @@ for its attachment links instead of downloading it again.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from crawler.state import Previous
@@ -31,6 +32,31 @@ class ArchiveKnown:
             return self.archive.blobs.get(sha256)
         except OSError:
             return None
+
+
+class SnapshotKnown:
+    """``KnownDocuments`` from a snapshot of the archive's last fetches (a queue's worker has no archive).
+
+    The snapshot has no bodies, so pages (HTML) are asked for whole: a page that answered 304 would
+    have to be re-read from the archive for its attachment links. Unchanged pages are still known
+    by their sha256 and not read again; documents are asked for with their validators.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        self.fetches: dict[tuple[str, str], Previous] = {}
+        for site_id, rows in data.items():
+            for url, sha256, etag, last_modified, content_type in rows:
+                page = not content_type or "html" in content_type or content_type.startswith("text/")
+                validators = (None, None) if page else (etag, last_modified)
+                self.fetches[(site_id, url)] = Previous(sha256, *validators)
+
+    def previous(self, site_id: str, url: str) -> Previous | None:
+        return self.fetches.get((site_id, url))
+
+    def body(self, sha256: str) -> bytes | None:
+        return None
 
 
 def registry_sites(data_dir: str | Path, site_ids: list[str] | None = None) -> list[Site]:

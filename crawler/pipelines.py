@@ -25,20 +25,20 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ProblemItem, ReportItem, SiteDoneItem, report_name, submission_of
+from crawler.items import ProblemItem, ReportItem, SiteDoneItem, listed_of, site_done_of, submission_of
 from crawler.signals import crawl_overdue, crawl_stopping
-from monitor.codes import DOCUMENT_FAILED, RunStatus
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from nianbao.intake import Intake, Outcome
+    from nianbao.crawl_ledger import SiteLedger
+    from nianbao.intake import Intake
     from nianbao.reading import IsolatedReader
     from storage.archive import Archive
 
@@ -82,10 +82,8 @@ class IntakePipeline:
         self.batch: str | None = settings.get("NIANBAO_BATCH")
         self.summary_path: str | None = settings.get("NIANBAO_SUMMARY_JSON")
         self.read_workers = settings.getint("NIANBAO_READ_WORKERS", 1)
-        self.intakes: dict[str, Intake] = {}
-        self.problems: dict[str, list[ProblemItem]] = defaultdict(list)
-        self.years: dict[str, set[int]] = defaultdict(set)
-        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        # Each site's account until its run is written (``nianbao.crawl_ledger``, shared with the queue).
+        self.ledgers: dict[str, SiteLedger] = {}
         self.inflight: dict[str, set[asyncio.Future[Any]]] = defaultdict(set)
         self.closing: set[asyncio.Future[Any]] = set()
         self.summary: list[dict[str, Any]] = []
@@ -104,18 +102,16 @@ class IntakePipeline:
         crawler.signals.connect(pipeline.record_unfinished, signal=crawl_overdue)
         return pipeline
 
+    @property
+    def intakes(self) -> dict[str, Intake]:
+        """The intakes of the sites whose runs are not written yet."""
+        return {site_id: ledger.intake for site_id, ledger in self.ledgers.items()}
+
     def open_spider(self) -> None:
-        from monitor.model import CST
+        from nianbao.crawl_ledger import SiteLedger, crawl_clock
         from nianbao.intake import Intake
         from nianbao.reading import IsolatedReader
         from storage.archive import Archive
-
-        clock = None
-        if self.today is not None:
-            today = self.today
-
-            def clock() -> datetime:  # the real time of day on the day the crawl is judged
-                return datetime.combine(today, datetime.now(CST).time(), CST)
 
         if self.read_function:
             from scrapy.utils.misc import load_object
@@ -125,12 +121,12 @@ class IntakePipeline:
             )
         else:
             self.reader = IsolatedReader(self.read_workers)
-        self.archive: Archive = Archive.open(self.data_dir, clock=clock)
+        self.archive: Archive = Archive.open(self.data_dir, clock=crawl_clock(self.today))
         self.batch = self.batch or self.archive.now()
         spider = self.crawler.spider
         for site_id in getattr(spider, "sites", {}):
-            self.intakes[site_id] = Intake.start(
-                self.archive, site_id, kind="crawl", batch=self.batch, reader=self.reader
+            self.ledgers[site_id] = SiteLedger(
+                Intake.start(self.archive, site_id, kind="crawl", batch=self.batch, reader=self.reader)
             )
 
     async def process_item(self, item: Any) -> Any:
@@ -139,7 +135,8 @@ class IntakePipeline:
         if isinstance(item, ReportItem):
             self._background(item, self._take(item))
         elif isinstance(item, ProblemItem):
-            self.problems[item.site_id].append(item)
+            if item.site_id in self.ledgers:
+                self.ledgers[item.site_id].problem(item)
         elif isinstance(item, SiteDoneItem):
             self.closing.add(asyncio.ensure_future(self._finish_when_taken(item)))
         return item
@@ -155,68 +152,26 @@ class IntakePipeline:
                 return
             except Exception as exc:  # the report is a finding; the site's run still finishes
                 logger.exception("could not record a report of site %s", site_id)
-                self.counts[site_id]["record_errors"] += 1
-                self._report_problem(
-                    item,
-                    "record_failed",
-                    f"{report_name(item.title, item.year)}无法读取或记录（{type(exc).__name__}）",
-                    item.url,
-                    detail=f"{type(exc).__name__}: {exc}"[:300],
-                )
+                if site_id in self.ledgers:
+                    self.ledgers[site_id].report_failed(listed_of(item), exc)
 
         task = asyncio.ensure_future(logged())
         self.inflight[site_id].add(task)
         task.add_done_callback(self.inflight[site_id].discard)
 
-    def _report_problem(self, item: ReportItem, kind: str, message: str, url: str, **evidence: Any) -> None:
-        """CRAWL.DOCUMENT_FAILED for a report that was fetched but could not be taken in, with its list entry."""
-        facts = {"kind": kind, "url": url, "report_url": item.url, **item.listing, **evidence}
-        self.problems[item.site_id].append(
-            ProblemItem(item.site_id, DOCUMENT_FAILED, message, url, facts, False)
-        )
-
     async def _take(self, item: ReportItem) -> None:
-        intake = self.intakes.get(item.site_id)
-        if intake is None:
+        ledger = self.ledgers.get(item.site_id)
+        if ledger is None:
             return
-        counts = self.counts[item.site_id]
-        counts["reports"] += 1
-        if item.year is not None:
-            self.years[item.site_id].add(item.year)
-        for doc in item.documents:
-            counts["not_modified" if doc.body is None else "downloaded"] += 1
-        outcome = await intake.take(submission_of(item))
-        self._count(item, outcome)
-
-    def _count(self, item: ReportItem, outcome: Outcome) -> None:
-        counts = self.counts[item.site_id]
-        if outcome.status == "unchanged":
-            counts["unchanged"] += 1
-        elif outcome.status in (
-            "unreadable",
-            "withheld",
-        ):  # a finding says why (the crawl's, or the archive's)
-            counts[outcome.status] += 1
-        else:
-            counts["checked"] += 1
-        if outcome.year is not None:
-            self.years[item.site_id].add(outcome.year)
-        name = report_name(item.title, outcome.year or item.year)
-        for (
-            url,
-            sha256,
-            message,
-        ) in outcome.crashed:  # our reader's failure, not the agency's: a crawl problem
-            counts["reader_crashed"] += 1
-            self._report_problem(
-                item, "reader_crashed", f"{name}文件读取时读取进程崩溃", url, sha256=sha256, detail=message
-            )
+        ledger.report_arrived(item.year, [doc.body is not None for doc in item.documents])
+        outcome = await ledger.intake.take(submission_of(item))
+        ledger.report_taken(outcome, listed_of(item))
 
     async def _finish_when_taken(self, item: SiteDoneItem) -> None:
         """Finish the site's run once every report of it has been read, checked and recorded."""
         while self.inflight[item.site_id]:
             await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
-        if item.site_id in self.interrupted:
+        if item.site_id in self.interrupted or item.cut_short:
             return  # not judged on part of its reports: recorded as stopped (``record_unfinished``)
         try:
             self._finish_site(item)
@@ -224,59 +179,14 @@ class IntakePipeline:
             logger.exception("could not record the crawl of site %s", item.site_id)
 
     def _finish_site(self, item: SiteDoneItem) -> None:
-        from nianbao.crawl_result import SiteCrawl, finish_crawl, missing_years
-
-        intake = self.intakes.get(item.site_id)
-        if intake is None:
+        ledger = self.ledgers.get(item.site_id)
+        if ledger is None:
             return
-        problems = self.problems.get(item.site_id, [])
-        read = self.years.get(item.site_id, set())
-        years_failed = {y: gone for y, gone in item.years_failed.items() if y not in read}
-        years_found = (set(item.years_listed) - set(years_failed)) | read
-        counts: dict[str, Any] = dict(self.counts.get(item.site_id, {}))
-        counts.update(
-            {
-                "list_pages": item.pages,
-                "requests": item.requests,
-                "reports_found": item.reports,
-                "interpretations_skipped": len(item.interpretations),
-                "offsite_links": len(item.offsite),
-                "duplicates": len(item.duplicates),
-                "skipped_out_of_range": item.skipped_out_of_range,
-                "capped": item.capped,
-            }
-        )
-        crawl = SiteCrawl(
-            problems,
-            years_found,
-            item.listing_complete,
-            item.column_url,
-            counts,
-            years_failed=years_failed,
-            errors=item.errors,
-        )
-        verdict = finish_crawl(intake, crawl, today=self.today or self.archive.today())
-        # Written: forget the site (until then close_spider would try once more).
-        for held in (self.intakes, self.problems, self.years, self.counts):
-            held.pop(item.site_id, None)
-        self.summary.append(
-            {
-                "site_id": item.site_id,
-                "agency": intake.run.site.agency,
-                "status": str(verdict.status),
-                "run_id": verdict.summary.run_id,
-                "counts": counts,
-                "years_found": sorted(years_found),
-                "missing": missing_years(verdict),
-                "problems": [p.to_json() for p in problems],
-                "opened": len(verdict.summary.findings.opened),
-                "reopened": len(verdict.summary.findings.reopened),
-                "resolved": len(verdict.summary.findings.resolved),
-                "families": item.families,
-                "redirects": item.redirects,
-                "notes": item.notes,
-            }
-        )
+        summary = ledger.finish(site_done_of(item), today=self.today or self.archive.today())
+        del self.ledgers[
+            item.site_id
+        ]  # written: forget the site (until then close_spider would try once more)
+        self.summary.append(summary)
 
     def stop(self) -> None:
         """A stop request: the reports still being read are not waited for (nothing half-read is recorded)."""
@@ -300,37 +210,14 @@ class IntakePipeline:
         What it read so far is kept. Called at the spider's close, and at once when a stopped crawl
         does not close in time (then from the event loop, between two steps of any report's reading).
         """
-        for site_id, intake in list(self.intakes.items()):
-            # A site the crawl never finished (stopped, killed) or could not record: an error, never "ok".
-            counts = dict(self.counts.get(site_id, {}))
-            errors = [
-                "抓取被中止，只记录了中止前读到的内容"
-                if self.stopping
-                else "抓取未完成（爬虫提前停止或记录失败）"
-            ]
+        from nianbao.crawl_ledger import STOPPED, UNFINISHED
+
+        for site_id, ledger in list(self.ledgers.items()):
             try:
-                try:
-                    summary = intake.finish(RunStatus.ERROR, counts=counts, errors=errors)
-                except Exception:  # what it read cannot be written: keep at least the failed run
-                    logger.exception("could not record what the crawl of site %s read", site_id)
-                    summary = intake.run.finish_failed(counts=counts, errors=errors)
+                self.summary.append(ledger.finish_unfinished([STOPPED if self.stopping else UNFINISHED]))
             except Exception:
                 logger.exception("could not record the crawl of site %s", site_id)
-                continue
-            self.summary.append(
-                {
-                    "site_id": site_id,
-                    "agency": intake.run.site.agency,
-                    "status": str(RunStatus.ERROR),
-                    "run_id": summary.run_id,
-                    "counts": {},
-                    "problems": [],
-                    "opened": 0,
-                    "reopened": 0,
-                    "resolved": 0,
-                }
-            )
-        self.intakes.clear()
+        self.ledgers.clear()
         if self.closed:
             return
         self.closed = True
@@ -339,10 +226,151 @@ class IntakePipeline:
         else:
             self.reader.close()
         if self.summary_path:
-            Path(self.summary_path).write_text(
-                json.dumps(
-                    {"batch": self.batch, "sites": self.summary}, ensure_ascii=False, indent=1, default=str
-                ),
-                encoding="utf-8",
-            )
+            write_summary(self.summary_path, self.batch, self.summary)
         self.archive.close()
+
+
+def write_summary(path: str, batch: str | None, sites: list[dict[str, Any]]) -> None:
+    """The crawl's summary for the parent ``nianbao crawl`` (or the queue's job) to read back."""
+    Path(path).write_text(
+        json.dumps({"batch": batch, "sites": sites}, ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
+    )
+
+
+class StreamPipeline:
+    """A queue worker's crawl (no archive here): read each new document, hand everything to the results stream.
+
+    Reading is the costly part and happens here, on the worker; the archive's writer checks each
+    report with the archive's context and writes the site's run (``nianbao.queue.writer``). A site's
+    ``site_done`` goes after all its reports and problems; a site any of whose entries could not be
+    sent is left unfinished, so the job fails and is crawled again.
+    """
+
+    def __init__(self, crawler: Crawler, url: str) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.url = url
+        today = settings.get("NIANBAO_TODAY")
+        self.today: date | None = date.fromisoformat(today) if today else None
+        self.batch: str = settings.get("NIANBAO_BATCH") or ""
+        self.job: str = settings.get("NIANBAO_JOB") or ""
+        self.attempt: str = settings.get("NIANBAO_ATTEMPT") or ""
+        self.summary_path: str | None = settings.get("NIANBAO_SUMMARY_JSON")
+        self.read_workers = settings.getint("NIANBAO_READ_WORKERS", 1)
+        self.inflight: dict[str, set[asyncio.Future[Any]]] = defaultdict(set)
+        self.closing: set[asyncio.Future[Any]] = set()
+        self.failed: set[str] = set()
+        self.done: list[dict[str, Any]] = []
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StreamPipeline:
+        url = crawler.settings.get("NIANBAO_RESULTS")
+        if not url:
+            raise NotConfigured
+        pipeline = cls(crawler, url)
+        crawler.signals.connect(pipeline.stop, signal=crawl_stopping)
+        return pipeline
+
+    def stop(self) -> None:
+        """A stop (the worker died, the job timed out): no site is said to be done from here on.
+
+        The spider ends the sites whose requests the stop dropped as if they were complete; handed on,
+        such a site would be written from part of its reports. Left unfinished, the job fails and
+        its retry crawls them again.
+        """
+        self.stopping = True
+
+    def open_spider(self) -> None:
+        from nianbao.queue.sender import ResultSender
+        from nianbao.reading import IsolatedReader
+
+        self.reader: IsolatedReader = IsolatedReader(self.read_workers)
+        self.sender = ResultSender(self.url, batch=self.batch, job=self.job, attempt=self.attempt)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ReportItem):
+            self._background(item.site_id, self._send_report(item))
+        elif isinstance(item, ProblemItem):
+            self._background(item.site_id, asyncio.to_thread(self.sender.problem, problem_of(item)))
+        elif isinstance(item, SiteDoneItem):
+            self.closing.add(asyncio.ensure_future(self._done_when_sent(item)))
+        return item
+
+    def _background(self, site_id: str, work: Any) -> None:
+        async def logged() -> None:
+            try:
+                await work
+            except Exception:
+                logger.exception("could not hand on a result of site %s", site_id)
+                self.failed.add(site_id)
+
+        task = asyncio.ensure_future(logged())
+        self.inflight[site_id].add(task)
+        task.add_done_callback(self.inflight[site_id].discard)
+
+    async def _send_report(self, item: ReportItem) -> None:
+        from nianbao.context import options_for
+        from nianbao.intake import READABLE_ROLES
+        from nianbao.reading import ReaderCrashed, Reading
+
+        site = self.crawler.spider.sites[item.site_id]  # type: ignore[union-attr]
+        options = options_for(site, today=self.today)
+        submission = submission_of(item)
+        readings: dict[str, Reading | ReaderCrashed] = {}
+        for incoming, doc in zip(submission.documents, item.documents, strict=True):
+            sha = doc.sha256 or ""
+            if (
+                item.unchanged
+                or incoming.body is None
+                or incoming.role not in READABLE_ROLES
+                or sha in readings
+            ):
+                continue
+            path = incoming.name or incoming.url or sha  # as the intake names it
+            try:
+                readings[sha] = await self.reader.read(incoming.body, path, options, incoming.content_type)
+            except ReaderCrashed as exc:
+                readings[sha] = exc
+        carried = [
+            "none" if doc.body is None else "stored" if doc.not_modified else "sent" for doc in item.documents
+        ]
+        await asyncio.to_thread(
+            self.sender.report,
+            item.site_id,
+            listed_of(item),
+            submission,
+            [doc.sha256 for doc in item.documents],
+            carried,  # type: ignore[arg-type]
+            options,
+            readings,
+        )
+
+    async def _done_when_sent(self, item: SiteDoneItem) -> None:
+        while self.inflight[item.site_id]:
+            await asyncio.gather(*self.inflight[item.site_id], return_exceptions=True)
+        if item.site_id in self.failed or self.stopping:
+            return  # not all of it reached the stream, or the crawl was stopped: the job crawls it again
+        try:
+            await asyncio.to_thread(self.sender.site_done, site_done_of(item), sites_done=len(self.done) + 1)
+        except Exception:
+            logger.exception("could not hand on the end of site %s", item.site_id)
+            return
+        self.done.append({"site_id": item.site_id, "status": "sent"})
+
+    async def close_spider(self) -> None:
+        pending = [t for tasks in self.inflight.values() for t in tasks] + list(self.closing)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*self.closing, return_exceptions=True)
+        self.reader.close()
+        self.sender.close()
+        if self.summary_path:
+            write_summary(self.summary_path, self.batch, self.done)
+
+
+def problem_of(item: ProblemItem) -> Any:
+    from nianbao.crawl_ledger import Problem
+
+    return Problem(item.site_id, item.code, item.message, item.url, item.evidence, item.listing)

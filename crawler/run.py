@@ -105,6 +105,13 @@ def crawl(settings: Any, site_ids: list[str] | None = None, sites: list[Any] | N
     return 0 if stats.get("finish_reason") in ("finished", None) else 1
 
 
+def _sites(path: str) -> list[Any]:
+    from storage.sites import Site
+
+    with open(path, encoding="utf-8") as handle:
+        return [Site.from_row(row) for row in json.load(handle)]
+
+
 _stopped = False  # a stop signal arrived
 
 
@@ -200,7 +207,10 @@ def _stop_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="data folder (archive)")
+    parser.add_argument("--data", help="data folder (archive)")
+    parser.add_argument(
+        "--sites-json", help="crawl these sites (JSON list of registry rows) without an archive"
+    )
     parser.add_argument(
         "--site", action="append", default=[], help="site id (repeatable); default: all enabled"
     )
@@ -223,12 +233,17 @@ def main(argv: list[str] | None = None) -> int:
         overrides["NIANBAO_SUMMARY_JSON"] = args.summary
     if args.items:
         overrides["NIANBAO_ITEMS_JSONL"] = args.items
+    if not args.data and not args.sites_json:
+        parser.error("--data or --sites-json is required")
     if args.all_years:
         overrides["NIANBAO_ALL_YEARS"] = True
     settings = build_settings(args.data, args.today, overrides)
     _hold_tmp_lock()
     try:
-        code = crawl(settings, args.site or None)
+        if args.sites_json:  # a queue's worker: the sites come with its job
+            code = crawl(settings, args.site or None, sites=_sites(args.sites_json))
+        else:
+            code = crawl(settings, args.site or None)
         if _stopped:
             # Stopped: the runs are written; do not wait at exit for a reader still busy with a document.
             logging.shutdown()

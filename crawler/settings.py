@@ -84,6 +84,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ItemsFeedPipeline": 100,
     "crawler.pipelines.IntakePipeline": 300,
+    "crawler.pipelines.StreamPipeline": 310,  # a queue's worker: results to the archive's writer
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
@@ -100,6 +101,10 @@ NIANBAO_BATCH = None  # a label shared by the runs of one crawl
 NIANBAO_PROGRESS = True  # one progress line on a terminal (else: progress lines in the log)
 NIANBAO_VERBOSE = False  # Scrapy's log on stderr as well as in LOG_FILE (nianbao crawl --verbose)
 NIANBAO_PROGRESS_INTERVAL = 5.0
+NIANBAO_RESULTS = None  # a queue's worker: the Redis URL its results go to (nianbao.queue)
+NIANBAO_JOB = None  # …the queue job and its attempt the results belong to
+NIANBAO_ATTEMPT = None
+NIANBAO_KNOWN_JSON = None  # …and what the archive held for its sites (validators for conditional requests)
 NIANBAO_READ_WORKERS = 1  # processes reading reports beside the crawl (0: one thread in the crawl's process)
 NIANBAO_ALL_YEARS = False  # fetch reports of every year listed, not only from the site's first year on
 # Per-site caps (a list of 10,000 report links must not hold the crawl for hours); reported when reached.

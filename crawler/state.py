@@ -98,6 +98,7 @@ class SiteState:
     years_unsettled: set[int] = field(default_factory=set)  # not fetched (cap) or failed for a passing reason
     gone: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # our own failures: the listing cannot be trusted
+    cut_short: bool = False  # a stop dropped some of its requests: it is not judged on what was seen
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -2,8 +2,17 @@
 
 The monitor's rules are pure; this module gives them their context from the
 archive: ``previous`` is the site's current report for the year before
-(XREF.CARRYOVER, XREF.COPIED), ``peers`` other sites' current reports for
-the same year (XREF.COPIED), the deadline the site's registry entry sets.
+(XREF.CARRYOVER, XREF.COPIED), ``peers`` the other sites' current reports of
+the same year that the similarity index finds alike (XREF.COPIED), the
+deadline the site's registry entry sets.
+
+The peers are searched among *every* current report of the year: the index
+(``storage.similarity``) gives the reports sharing a MinHash band with this
+one, their signatures estimate how much of this report each holds, and only
+those that may hold ``COPY_SHARE`` of it (at most ``PEER_LIMIT``, the likeliest
+first) are read for the rule's exact comparison. A pair already reported from
+the other side (the other report's open XREF.COPIED names this one) is left out:
+one finding per pair.
 
 A run's reports wait in memory until its ``finish()``; ``pending`` gives the
 check the reports this run already read (report key, report), so a crawl
@@ -19,11 +28,17 @@ from sqlite_utils import Database
 
 from monitor.model import CheckOptions, Finding, Publication, Report
 from monitor.rules import RuleContext, run_rules
-from storage.reports import current_parsed, parsed_reports, peer_reports
+from monitor.rules.xref import SAME_YEAR, copy_subject
+from monitor.similarity import ESTIMATE_FLOOR, Sketch, estimated_share, report_sketch, signature_from_bytes
+from storage.findings import holds_open_finding
+from storage.reports import current_parsed, parsed_reports
+from storage.similarity import Candidate, IndexEntry, candidates
 from storage.sites import Site
 
-# How many other agencies' reports a report is compared with for copying.
-PEER_LIMIT = 20
+# At most this many other agencies' reports, the likeliest copies first, are compared exactly: a report
+# names at most five of the agencies it shares its text with (when a template's text is copied by hundreds,
+# five tell the supervisor what happened; more would fill the desk and the archive with the same finding).
+PEER_LIMIT = 5
 
 
 def options_for(site: Site, *, year: int | None = None, today: date | None = None) -> CheckOptions:
@@ -42,14 +57,52 @@ def rule_context(
     pending: Sequence[tuple[str | None, Report]] = (),
 ) -> RuleContext:
     previous = previous_report(db, site, report, pending=pending) if report.year else None
-    peers = (
-        peer_reports(db, report.year, exclude_site=site.id, region=site.region, limit=peer_limit, shared=True)
-        if report.year and peer_limit
-        else []
-    )
+    peers = similar_reports(db, site, report, limit=peer_limit) if peer_limit else []
     return RuleContext(
         publication=publication, previous=previous, peers=peers, deadline_override=site.deadline, today=today
     )
+
+
+def index_entry(report: Report) -> IndexEntry:
+    """What the similarity index keeps of a report (computed here: the archive never reads reports)."""
+    found = report_sketch(report)
+    return IndexEntry(found.shingles, found.signature_bytes(), found.bands() if found.indexed else ())
+
+
+def likely_copies(db: Database, site: Site, report: Report) -> list[Candidate]:
+    """Other sites' current reports of the year whose signatures say they may hold ``COPY_SHARE`` of this one.
+
+    The likeliest first. Cheap (index lookups, a comparison of signatures): nothing is read.
+    """
+    if not report.year or report.image_only:  # an image-only report has no text to compare
+        return []
+    mine: Sketch = report_sketch(report)
+    if not mine.searches:
+        return []
+    likely = []
+    for other in candidates(db, report.year, mine.bands(), exclude_site=site.id):
+        estimate = estimated_share(
+            mine.signature, mine.shingles, signature_from_bytes(other.signature), other.shingles
+        )
+        if estimate >= ESTIMATE_FLOOR:
+            likely.append((estimate, other.report_id, other))
+    likely.sort(key=lambda item: (-item[0], item[1]))
+    return [other for _, _, other in likely]
+
+
+def similar_reports(db: Database, site: Site, report: Report, *, limit: int = PEER_LIMIT) -> list[Report]:
+    """The likely copies, read for the rule's exact comparison (at most ``limit``; pairs reported once)."""
+    subject = copy_subject(SAME_YEAR, report)
+    chosen: list[tuple[int, str]] = []
+    for other in likely_copies(db, site, report):
+        if len(chosen) >= limit:
+            break
+        if holds_open_finding(db, other.site_id, report.year, other.report_key, "XREF.COPIED", subject):
+            continue  # the pair is already reported, from the other side
+        chosen.append((other.report_id, other.parsed_at))
+    # Rules only read their context: the reports may come from the shared cache (a crawl's sites that
+    # copy one template meet the same peers again and again).
+    return parsed_reports(db, chosen, True)
 
 
 def previous_report(
@@ -107,3 +160,20 @@ def check_report(
         db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
     )
     return run_rules(report, ctx)
+
+
+def check_copies(
+    db: Database,
+    site: Site,
+    report: Report,
+    *,
+    publication: Publication | None = None,
+    today: date | None = None,
+    peer_limit: int = PEER_LIMIT,
+    pending: Sequence[tuple[str | None, Report]] = (),
+) -> list[Finding]:
+    """XREF.COPIED alone, with the archive as it is now (other sites' reports written since the check)."""
+    ctx = rule_context(
+        db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
+    )
+    return run_rules(report, ctx, codes={"XREF.COPIED"})

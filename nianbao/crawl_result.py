@@ -37,6 +37,8 @@ class CrawlProblem(Protocol):
     evidence: dict[str, Any]
     listing: bool  # it hit the listing, so the listing is incomplete
 
+    def to_json(self) -> dict[str, Any]: ...
+
 
 @dataclass
 class SiteCrawl:

@@ -69,7 +69,7 @@ class CrawlResult:
 
 
 def crawl_command(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     site_ids: list[str] | None = None,
     today: date | str | None = None,
     *,
@@ -77,9 +77,14 @@ def crawl_command(
     items: str | Path | None = None,
     settings: dict[str, Any] | None = None,
     all_years: bool = False,
+    sites_file: str | Path | None = None,
 ) -> list[str]:
     # Absolute paths: the child runs with its working directory at the project root, not the caller's.
-    cmd = [sys.executable, "-m", "crawler.run", "--data", str(Path(data_dir).resolve())]
+    cmd = [sys.executable, "-m", "crawler.run"]
+    if data_dir is not None:
+        cmd += ["--data", str(Path(data_dir).resolve())]
+    if sites_file is not None:  # a crawl without the archive (a queue's worker): the sites come with the job
+        cmd += ["--sites-json", str(Path(sites_file).resolve())]
     for site_id in site_ids or []:
         cmd += ["--site", site_id]
     if today:
@@ -96,7 +101,7 @@ def crawl_command(
 
 
 def run_crawl(
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     site_ids: list[str] | None = None,
     today: date | str | None = None,
     *,
@@ -105,10 +110,18 @@ def run_crawl(
     capture: bool = False,
     timeout: float | None = None,
     all_years: bool = False,
+    sites_file: str | Path | None = None,
 ) -> CrawlResult:
-    """Crawl in a fresh process; returns its exit status and the per-site summary."""
+    """Crawl in a fresh process; returns its exit status and the per-site summary.
+
+    Without ``data_dir`` the child reads its sites from ``sites_file`` and hands its results on
+    as its settings say (a queue's worker: ``nianbao.queue.jobs``).
+    """
     settings = {**env_settings(), **(settings or {})}
-    with crawl_tmp(data_dir) as tmp:
+    # A queue's worker has no data folder: its crawls' temporary folders go to the system's.
+    with crawl_tmp(
+        data_dir if data_dir is not None else Path(tempfile.gettempdir()) / "nianbao-worker"
+    ) as tmp:
         summary_path = tmp / "summary.json"
         cmd = crawl_command(
             data_dir,
@@ -118,6 +131,7 @@ def run_crawl(
             items=items,
             settings=settings,
             all_years=all_years,
+            sites_file=sites_file,
         )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)

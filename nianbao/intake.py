@@ -30,7 +30,8 @@ from monitor.codes import PUB_CHANGED, RunStatus
 from monitor.model import CheckOptions, DateSeen, Finding, Publication, Report
 from monitor.portal.dates import choose_publication
 from monitor.rules import finding
-from nianbao.context import PEER_LIMIT, check_report, options_for
+from nianbao.context import PEER_LIMIT, check_copies, check_report, index_entry, likely_copies, options_for
+from nianbao.indexing import ensure_indexed
 from nianbao.reading import InlineReader, Reader, ReaderCrashed, Reading
 from storage.archive import Archive
 from storage.reports import current_versions, report_at_url
@@ -126,6 +127,8 @@ class Intake:
         self.peer_limit = peer_limit
         # id(report) -> how many of this run's reports existed when it was checked.
         self._checked_with: dict[int, int] = {}
+        # id(report) -> the archive's version and the likely copies when it was checked.
+        self._checked_against: dict[int, tuple[tuple[int, int], frozenset[int]]] = {}
 
     @classmethod
     def start(
@@ -140,6 +143,7 @@ class Intake:
         peer_limit: int = PEER_LIMIT,
     ) -> Intake:
         run = start_run(archive, site_id, kind=kind, batch=batch)
+        ensure_indexed(archive.db)
         return cls(run, reader, today=today, peer_limit=peer_limit)
 
     @property
@@ -290,6 +294,7 @@ class Intake:
             year_hint=submission.year_hint,
             publication=publication,
             key=submission.key,
+            sketch=index_entry(report) if report.year is not None else None,
         )
         if changed is not None:
             self.run.add_finding(changed, year=report.year, url=document.url)
@@ -327,6 +332,7 @@ class Intake:
         ``report`` again, so XREF.CARRYOVER and XREF.COPIED see it whatever order they came in.
         """
         self._checked_with[id(report)] = len(self.run.pending)
+        self._checked_against[id(report)] = (self._archive_version(), self._likely(report))
         return check_report(
             self.run.archive.db,
             self.run.site,
@@ -348,6 +354,7 @@ class Intake:
             if not any(p.report is not None and p.report.year == report.year - 1 for p in later):
                 continue
             context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
+            self._checked_against[id(report)] = (self._archive_version(), self._likely(report))
             item.findings = check_report(
                 self.run.archive.db,
                 self.run.site,
@@ -357,6 +364,46 @@ class Intake:
                 peer_limit=self.peer_limit,
                 pending=context,
             )
+
+    def _check_copies_again(self) -> None:
+        """Look again for copies among the reports written since each report was checked.
+
+        A crawl writes each site's run as the site ends, while other sites' reports wait to be
+        checked or written: a report checked before its copy was written would miss it (and the
+        copy, checked earlier still, missed it too). Checked again here, just before this run is
+        written, the later of the two always sees the earlier, whatever order they came in.
+        """
+        version = self._archive_version()
+        pending = self.run.pending
+        for index, item in enumerate(pending):
+            report = item.report
+            checked = self._checked_against.get(id(report)) if report is not None else None
+            if report is None or not report.year or checked is None or checked[0] == version:
+                continue
+            if self._likely(report) == checked[1]:
+                continue  # nothing new alike to it was written meanwhile
+            context = [(p.key, p.report) for i, p in enumerate(pending) if p.report and i != index]
+            copies = check_copies(
+                self.run.archive.db,
+                self.run.site,
+                report,
+                publication=item.publication,
+                today=self.today,
+                peer_limit=self.peer_limit,
+                pending=context,
+            )
+            item.findings = [f for f in item.findings if f.code != "XREF.COPIED"] + copies
+
+    def _likely(self, report: Report) -> frozenset[int]:
+        """The ids of the reports the similarity index finds alike (only a crawl writes others meanwhile)."""
+        if self.run.kind != "crawl":
+            return frozenset()
+        return frozenset(c.report_id for c in likely_copies(self.run.archive.db, self.run.site, report))
+
+    def _archive_version(self) -> tuple[int, int]:
+        """Changes to the archive, by other connections and by this one (a crawl's other sites)."""
+        db = self.run.archive.db
+        return int(db.execute("PRAGMA data_version").fetchone()[0]), db.conn.total_changes
 
     def _changed(self, report: Report, document: StoredDocument) -> Finding | None:
         """PUB.CHANGED when a report already archived at this URL now says something else."""
@@ -394,6 +441,7 @@ class Intake:
         """Check again what later reports changed the context of, then write the run in one transaction."""
         if self.run.finished is None:
             self._check_again_with_later_reports()
+            self._check_copies_again()
         return self.run.finish(status, counts=counts, errors=errors)
 
 

@@ -43,6 +43,19 @@ def previous_fetch(db: Database, url: str, *, site_id: str | None = None) -> Pre
     return PreviousFetch(*row) if row else None
 
 
+def last_fetches(db: Database, site_id: str) -> list[PreviousFetch]:
+    """The most recently seen version of every URL of a site (what a crawl elsewhere needs to ask for changes only)."""
+    rows = db.execute(
+        """SELECT id, site_id, url, sha256, size, content_type, etag, last_modified, last_seen
+           FROM documents WHERE site_id = ? AND url IS NOT NULL ORDER BY url, last_seen DESC, id DESC""",
+        [site_id],
+    ).fetchall()
+    latest: dict[str, PreviousFetch] = {}
+    for row in rows:
+        latest.setdefault(row[2], PreviousFetch(*row))
+    return list(latest.values())
+
+
 def find_document(db: Database, site_id: str, url: str | None, sha256: str) -> int | None:
     row = db.execute(
         "SELECT id FROM documents WHERE site_id = ? AND coalesce(url, '') = ? AND sha256 = ?",

@@ -117,10 +117,11 @@ def reconcile(
         produced.add(fp)
         finding_id = _upsert(db, fp, scope, item, now=now, run_id=run_id, result=result)
         if item.report_id is not None:
+            # NULL: as the finding says now (_upsert keeps earlier versions' words when they change).
             db.execute(
                 "INSERT OR REPLACE INTO report_findings (report_id, finding_id, message, evidence)"
-                " VALUES (?, ?, ?, ?)",
-                [item.report_id, finding_id, f.message, _json(f.evidence)],
+                " VALUES (?, ?, NULL, NULL)",
+                [item.report_id, finding_id],
             )
     if resolve_missing:
         where = "site_id = ? AND scope = ? AND resolved_at IS NULL"
@@ -151,12 +152,26 @@ def resolve_where(
         result.resolved.append(row[0])
 
 
+def holds_open_finding(
+    db: Database, site_id: str, year: int | None, report_key: str | None, code: str, subject: str
+) -> bool:
+    """Whether a report (site, year, report key) holds an open finding of ``code`` about ``subject``."""
+    row = db.execute(
+        """SELECT 1 FROM findings WHERE site_id = ? AND scope = 'report' AND year IS ? AND report_key IS ?
+           AND code = ? AND subject = ? AND resolved_at IS NULL LIMIT 1""",
+        [site_id, year, report_key, code, subject],
+    ).fetchone()
+    return row is not None
+
+
 def _upsert(
     db: Database, fp: str, scope: Scope, item: Observed, *, now: str, run_id: int | None, result: Reconciled
 ) -> int:
     f = item.finding
     url = item.url or _evidence_url(f)
-    existing = db.execute("SELECT id, resolved_at FROM findings WHERE fingerprint = ?", [fp]).fetchone()
+    existing = db.execute(
+        "SELECT id, resolved_at, message, evidence FROM findings WHERE fingerprint = ?", [fp]
+    ).fetchone()
     if existing is None:
         cursor = db.execute(
             """INSERT INTO findings (fingerprint, site_id, year, report_key, code, subject, scope, severity,
@@ -185,6 +200,14 @@ def _upsert(
         result.opened.append(finding_id)
         return finding_id
     finding_id, resolved_at = int(existing[0]), existing[1]
+    evidence = _json(f.evidence)
+    if (existing[2], existing[3]) != (f.message, evidence):
+        # Report versions that produced the earlier words keep them (their rows said "as the finding").
+        db.execute(
+            """UPDATE report_findings SET message = coalesce(message, ?), evidence = coalesce(evidence, ?)
+               WHERE finding_id = ? AND (message IS NULL OR evidence IS NULL)""",
+            [existing[2], existing[3], finding_id],
+        )
     db.execute(
         """UPDATE findings SET scope = ?, severity = ?, message = ?, evidence = ?, url = coalesce(?, url),
                report_id = coalesce(?, report_id), run_id = coalesce(?, run_id), last_seen = ?,
@@ -194,7 +217,7 @@ def _upsert(
             scope.kind,
             f.severity,
             f.message,
-            _json(f.evidence),
+            evidence,
             url,
             item.report_id,
             run_id,

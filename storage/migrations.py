@@ -340,6 +340,182 @@ def m005_site_contacts(db: Database) -> None:
     db.execute("CREATE INDEX site_events_site ON site_events(site_id, at)")
 
 
+_REPORTS_3 = """
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    year INTEGER,
+    report_key TEXT,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    run_id INTEGER REFERENCES runs(id),
+    agency TEXT,
+    title TEXT,
+    published TEXT,
+    published_source TEXT,
+    parser_version TEXT NOT NULL,
+    read_options TEXT NOT NULL DEFAULT '{}',
+    parsed INTEGER NOT NULL CHECK (parsed IN (0, 1)),
+    parse_error TEXT,
+    recorded_at TEXT NOT NULL,
+    parsed_at TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    UNIQUE (site_id, document_id)
+)"""
+
+_REPORT_FINDINGS_3 = """
+CREATE TABLE report_findings (
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    message TEXT,
+    evidence TEXT,
+    PRIMARY KEY (report_id, finding_id)
+)"""
+
+# The parsed report, zlib-compressed UTF-8 JSON (Report.to_json()): read whole, never searched.
+_REPORT_BODIES_3 = """
+CREATE TABLE report_bodies (
+    report_id INTEGER PRIMARY KEY REFERENCES reports(id),
+    compressed_json BLOB NOT NULL
+)"""
+
+_SCALE_3 = """
+CREATE INDEX reports_current ON reports(site_id, year, report_key, checked_at);
+
+-- The current report of each (site, year, report key): maintained by storage.reports.write_report.
+CREATE TABLE current_reports (
+    report_id INTEGER PRIMARY KEY REFERENCES reports(id),
+    site_id TEXT NOT NULL,
+    year INTEGER,
+    report_key TEXT,
+    parsed INTEGER NOT NULL,
+    checked_at TEXT NOT NULL
+);
+CREATE INDEX current_reports_slot ON current_reports(site_id, year, report_key);
+CREATE INDEX current_reports_year ON current_reports(year, parsed, site_id);
+
+CREATE VIEW latest_reports AS
+SELECT r.*, d.url, d.sha256
+FROM current_reports c JOIN reports r ON r.id = c.report_id JOIN documents d ON d.id = r.document_id;
+
+-- The similarity index for XREF.COPIED (monitor/similarity.py): a sketch per report version,
+-- band keys of the current reports only.
+CREATE TABLE report_sketches (
+    report_id INTEGER PRIMARY KEY REFERENCES reports(id),
+    year INTEGER NOT NULL,
+    shingles INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    bands BLOB
+);
+CREATE TABLE report_bands (
+    year INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    report_id INTEGER NOT NULL,
+    PRIMARY KEY (year, key, report_id)
+) WITHOUT ROWID;
+
+CREATE INDEX report_findings_finding ON report_findings(finding_id);
+
+-- Listing findings most severe first needs no sort; changes of a week need no scan.
+ALTER TABLE findings ADD COLUMN severity_rank INTEGER
+    GENERATED ALWAYS AS (CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END) VIRTUAL;
+CREATE INDEX findings_listing ON findings(status, severity_rank, site_id, year, code, first_seen);
+CREATE INDEX finding_events_at ON finding_events(event, at);
+
+-- The latest run of a site (of a kind) and the runs of a batch, without scanning every run.
+CREATE INDEX runs_kind ON runs(site_id, kind, id);
+CREATE INDEX runs_batch ON runs(batch, site_id);
+DROP VIEW latest_runs;
+CREATE VIEW latest_runs AS
+SELECT r.* FROM sites s JOIN runs r ON r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = s.id);
+"""
+
+_REPORT_COLUMNS_3 = (
+    "id, site_id, year, report_key, document_id, run_id, agency, title, published, published_source,"
+    " parser_version, read_options, parse_error, recorded_at, parsed_at, checked_at"
+)
+
+
+@migrations(name="m003_archive_scale", transactional=False)
+def m003_archive_scale(db: Database) -> None:
+    """An archive whose cost per report does not grow with its size.
+
+    ``reports`` is rebuilt narrow: the parsed report moves, compressed, to
+    ``report_bodies`` (a scan of reports no longer walks 15 KB rows and their
+    overflow pages). ``current_reports`` holds the current version of each
+    (site, year, report key), written with each report, and ``latest_reports``
+    reads it instead of a subquery per row. ``report_sketches`` and
+    ``report_bands`` hold the similarity index (filled by the application, which
+    computes the signatures; reports archived before are indexed when it first
+    opens the archive). ``report_findings`` keeps a message and evidence only when
+    they differ from the finding's own. New indexes serve the listing of findings,
+    the week's changes, the latest run of a site and the runs of a batch.
+    """
+    import zlib
+
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'report_bodies'").fetchone():
+                conn.execute("ROLLBACK")  # another process migrated it meanwhile
+                return
+            conn.execute(
+                "CREATE TEMP TABLE m003_current AS SELECT id, site_id, year, report_key,"
+                " report_json IS NOT NULL AS parsed, checked_at FROM latest_reports"
+            )
+            conn.execute("DROP VIEW latest_reports")
+            # Rebuilt under a new name and renamed (as in m002): the references to reports stay valid.
+            conn.execute(_REPORTS_3.replace("CREATE TABLE reports (", "CREATE TABLE reports_m003 (", 1))
+            conn.execute(
+                f"INSERT INTO reports_m003 ({_REPORT_COLUMNS_3}, parsed)"
+                f" SELECT {_REPORT_COLUMNS_3}, report_json IS NOT NULL FROM reports"
+            )
+            conn.execute(_REPORT_BODIES_3)
+            for report_id, text in conn.execute(
+                "SELECT id, report_json FROM reports WHERE report_json IS NOT NULL"
+            ).fetchall():
+                conn.execute(
+                    "INSERT INTO report_bodies (report_id, compressed_json) VALUES (?, ?)",
+                    [report_id, zlib.compress(text.encode("utf-8"), 6)],
+                )
+            conn.execute("DROP TABLE reports")
+            conn.execute("ALTER TABLE reports_m003 RENAME TO reports")
+            conn.execute(
+                _REPORT_FINDINGS_3.replace("CREATE TABLE report_findings (", "CREATE TABLE rf_m003 (", 1)
+            )
+            # A version's message and evidence are kept only where they differ from the finding's.
+            conn.execute(
+                """INSERT INTO rf_m003 (report_id, finding_id, message, evidence)
+                   SELECT rf.report_id, rf.finding_id,
+                          CASE WHEN rf.message = f.message THEN NULL ELSE rf.message END,
+                          CASE WHEN rf.evidence = f.evidence THEN NULL ELSE rf.evidence END
+                   FROM report_findings rf JOIN findings f ON f.id = rf.finding_id"""
+            )
+            conn.execute("DROP TABLE report_findings")
+            conn.execute("ALTER TABLE rf_m003 RENAME TO report_findings")
+            for statement in _SCALE_3.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO current_reports (report_id, site_id, year, report_key, parsed, checked_at)"
+                " SELECT id, site_id, year, report_key, parsed, checked_at FROM temp.m003_current"
+            )
+            conn.execute("DROP TABLE temp.m003_current")
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"m003_archive_scale: foreign key violations {problems[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration, each in its own transaction."""
     migrations.apply(db)

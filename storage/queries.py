@@ -7,6 +7,7 @@ plain dataclasses; none writes, so they run while a crawl writes (WAL).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -15,7 +16,6 @@ from sqlite_utils import Database
 
 from monitor.model import CST
 from storage.clock import iso
-from storage.reports import CURRENT_REPORT_IDS
 from storage.reviews import LATEST_REVIEWS
 from storage.reviews import NOW as REVIEWS_NOW
 from storage.sites import Site, list_sites
@@ -116,6 +116,24 @@ def findings(
     severity: str | None = None,
 ) -> list[FindingRow]:
     """Findings with their lifecycle, most severe and oldest first. ``code`` may be a prefix ("CALC.")."""
+    return list(iter_findings(db, site_id=site_id, code=code, status=status, year=year, severity=severity))
+
+
+def iter_findings(
+    db: Database,
+    *,
+    site_id: str | None = None,
+    code: str | None = None,
+    status: Status = "open",
+    year: int | None = None,
+    severity: str | None = None,
+) -> Iterator[FindingRow]:
+    """``findings`` one row at a time, as SQLite reads them: memory stays the same whatever the archive holds.
+
+    The order (severity, site, year, code, first seen) is the index ``findings_listing``'s, so the
+    open findings come without a sort; any other selection is sorted by SQLite, which spills to
+    disk beyond its cache, not to this process's memory.
+    """
     where: list[str] = []
     params: list[object] = []
     if site_id:
@@ -134,9 +152,17 @@ def findings(
         where.append("f.severity = ?")
         params.append(severity)
     sql = _FINDING_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    sql += """ ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
-               f.site_id, f.year, f.code, f.first_seen, f.id"""
-    return [_finding(row) for row in db.query(sql, params)]
+    sql += " ORDER BY f.severity_rank, f.site_id, f.year, f.code, f.first_seen, f.id"
+    for row in db.query(sql, params):
+        yield _finding(row)
+
+
+def count_findings(db: Database, *, status: Status = "open") -> dict[tuple[str, str], int]:
+    """How many findings per (severity, code), counted by SQLite."""
+    sql = "SELECT severity, code, count(*) FROM findings" + (" WHERE status = ?" if status != "all" else "")
+    sql += " GROUP BY severity, code"
+    rows = db.execute(sql, [status] if status != "all" else []).fetchall()
+    return {(r[0], r[1]): int(r[2]) for r in rows}
 
 
 def finding_changes(db: Database, start: str, end: str) -> dict[str, list[FindingRow]]:
@@ -154,10 +180,16 @@ def finding_changes(db: Database, start: str, end: str) -> dict[str, list[Findin
 
 
 def latest_runs(db: Database, *, kind: str | None = "crawl") -> dict[str, RunRow]:
-    """The latest run of each site (of ``kind``; None for any kind), by site id."""
-    sql = """SELECT * FROM runs r WHERE r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = r.site_id
-             AND (? IS NULL OR r2.kind = ?))"""
-    return {row["site_id"]: _run(row) for row in db.query(sql, [kind, kind])}
+    """The latest run of each site (of ``kind``; None for any kind), by site id: one index lookup per site."""
+    if kind is None:
+        sql = """SELECT r.* FROM sites s
+                 JOIN runs r ON r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = s.id)"""
+        params: list[object] = []
+    else:
+        sql = """SELECT r.* FROM sites s
+                 JOIN runs r ON r.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.site_id = s.id AND r2.kind = ?)"""
+        params = [kind]
+    return {row["site_id"]: _run(row) for row in db.query(sql, params)}
 
 
 def runs(db: Database, *, site_id: str | None = None, limit: int = 100) -> list[RunRow]:
@@ -171,8 +203,6 @@ def reports(
     """Reports per site and year (the current version of each, or every version)."""
     where: list[str] = []
     params: list[object] = []
-    if current_only:
-        where.append(f"r.id IN ({CURRENT_REPORT_IDS})")
     if site_id:
         where.append("r.site_id = ?")
         params.append(site_id)
@@ -184,7 +214,8 @@ def reports(
                      r.report_key,
                      (SELECT count(*) FROM report_findings rf JOIN findings f ON f.id = rf.finding_id
                       WHERE rf.report_id = r.id AND f.resolved_at IS NULL) AS open_findings
-              FROM reports r JOIN documents d ON d.id = r.document_id JOIN sites s ON s.id = r.site_id
+              FROM {"current_reports c JOIN reports r ON r.id = c.report_id" if current_only else "reports r"}
+                   JOIN documents d ON d.id = r.document_id JOIN sites s ON s.id = r.site_id
               {"WHERE " + " AND ".join(where) if where else ""}
               ORDER BY r.site_id, r.year, r.id"""
     return [ReportRow(**row) for row in db.query(sql, params)]

@@ -151,6 +151,11 @@ _SITE_DATA = (
     ("finding_events", "finding_id IN (SELECT id FROM findings WHERE site_id = ?)", "问题记录"),
     ("report_findings", "report_id IN (SELECT id FROM reports WHERE site_id = ?)", None),
     ("findings", "site_id = ?", "问题"),
+    # The report's body, its place as current and in the similarity index (m003).
+    ("report_bands", "report_id IN (SELECT id FROM reports WHERE site_id = ?)", None),
+    ("report_sketches", "report_id IN (SELECT id FROM reports WHERE site_id = ?)", None),
+    ("report_bodies", "report_id IN (SELECT id FROM reports WHERE site_id = ?)", None),
+    ("current_reports", "site_id = ?", None),
     ("reports", "site_id = ?", "报告"),
     ("document_dates", "document_id IN (SELECT id FROM documents WHERE site_id = ?)", None),
     ("documents", "site_id = ?", "文档"),

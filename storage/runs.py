@@ -49,6 +49,7 @@ from storage.findings import (
     scope_of_site_finding,
 )
 from storage.reports import write_report
+from storage.similarity import IndexEntry
 from storage.sites import Site, get_site
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class PendingReport:
     read_options: dict[str, Any]
     key: str | None = None
     publication: Publication | None = None
+    sketch: IndexEntry | None = None
 
 
 @dataclass
@@ -210,6 +212,7 @@ class SiteRun:
         publication: Publication | None = None,
         key: str | None = None,
         failure_evidence: dict[str, Any] | None = None,
+        sketch: IndexEntry | None = None,
     ) -> None:
         """Record the site's report read from ``document`` and the findings its check produced.
 
@@ -221,7 +224,8 @@ class SiteRun:
         they are kept so that ``reparse`` can read it again the same way.
         ``key`` names the report this document is a version of (default: the
         document's URL, else its file name): its findings are reconciled with
-        those of earlier versions of the same key only.
+        those of earlier versions of the same key only. ``sketch`` puts the report in the
+        similarity index XREF.COPIED searches (``storage.similarity``).
         """
         if report is None and not parse_error:
             raise ValueError("record_report needs a report or a parse_error")
@@ -244,6 +248,7 @@ class SiteRun:
                 options,
                 key=key or document.url or document.name or document.sha256,
                 publication=publication,
+                sketch=sketch,
             )
         )
 
@@ -363,6 +368,7 @@ class SiteRun:
                 now=now,
                 report_key=pending.key,
                 publication=pending.publication,
+                sketch=pending.sketch,
             )
             summary.reports.append(report_id)
             url = pending.document.url

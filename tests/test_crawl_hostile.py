@@ -368,7 +368,9 @@ def test_a_report_that_crashes_the_pipeline_is_a_finding_naming_it(tmp_path: Pat
     assert problem["message"] == "2022年度报告无法读取或记录（OverflowError）"
     assert (problem["evidence"]["kind"], problem["evidence"]["list_date"]) == ("record_failed", "2023-01-20")
     with Archive.open(tmp_path / "data") as archive:
-        (code, year) = archive.db.execute("SELECT code, year FROM findings WHERE status = 'open'").fetchone()
+        (code, year) = archive.db.execute(
+            "SELECT code, year FROM findings WHERE status = 'open' ORDER BY id"
+        ).fetchone()
     assert (code, year) == ("CRAWL.DOCUMENT_FAILED", 2022)
 
 

@@ -369,6 +369,20 @@ def test_a_404_report_page_names_its_year_and_makes_the_year_not_found() -> None
     assert list(done.years_failed) == [2022] and done.years_failed[2022][0]["reason"] == "HTTP 404"
 
 
+def test_a_site_whose_requests_a_stop_dropped_is_not_judged() -> None:
+    """A stop drops a site's waiting requests: the site ends, but as cut short, never judged on half a listing."""
+    import asyncio
+
+    from crawler.downloader import CrawlStopped
+
+    spider = make_spider(trs_site())
+    (start,) = asyncio.run(start_requests(spider))
+    state = spider.states["trs"]
+    done = spider.on_error(_fail(start, CrawlStopped("crawl stopped before it was sent")))
+    (last,) = [item for item in done if isinstance(item, SiteDoneItem)]
+    assert last.cut_short and state.problems == 0  # no finding about the site from a stop
+
+
 def _list_of(entries: list[tuple[str, str, str | None]]) -> bytes:
     items = "".join(
         f'<li><a href="./{path}" title="{title}">{title}</a><span>{listed or ""}</span></li>'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from nianbao.ingest import ingest_bytes
 from nianbao.intake import Incoming, Intake, Submission
 from nianbao.reparse import reparse
 from storage.archive import Archive
+from storage.reports import load_report_json
 from tests.support.archive import ManualArchive, add_site, manual_clock, memory_archive
 from tests.support.paths import FIXTURES
 
@@ -39,8 +39,9 @@ def archive(archive: ManualArchive) -> ManualArchive:
 
 def stored(archive: Archive) -> tuple[dict[str, Any], list[tuple[str, str, int | None]]]:
     """The current report as stored, and its open findings (code, message, year)."""
-    (report_json,) = archive.db.execute("SELECT report_json FROM latest_reports").fetchone()
-    report = json.loads(report_json)
+    (report_id,) = archive.db.execute("SELECT id FROM latest_reports").fetchone()
+    report = load_report_json(archive.db, report_id)
+    assert report is not None
     report.pop("path")  # the name it came under
     rows = archive.db.execute(
         "SELECT code, message, year FROM findings WHERE status = 'open' ORDER BY code, message"

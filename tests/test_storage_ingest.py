@@ -9,6 +9,7 @@ import pytest
 from nianbao.ingest import ingest_bytes
 from nianbao.reparse import reparse
 from storage.queries import findings, reports
+from storage.reports import load_report_json
 from tests.support.archive import ManualArchive, add_site, seed_bytes, snapshot
 
 
@@ -116,28 +117,42 @@ def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
     # The unreadable version resolves nothing: the defect of the readable one stays open.
     assert codes(archive) == ["CRAWL.DOCUMENT_FAILED", "DATE.SIGNATURE_YEAR"]
     (row,) = archive.db.query(
-        "SELECT report_json, parse_error, year FROM reports WHERE id = ?", [result.report_id]
+        "SELECT parsed, parse_error, year FROM reports WHERE id = ?", [result.report_id]
     )
-    assert row["report_json"] is None and row["parse_error"] and row["year"] == 2023
+    assert row["parsed"] == 0 and row["parse_error"] and row["year"] == 2023
+    assert result.report_id is not None and load_report_json(archive.db, result.report_id) is None
     # A readable version later resolves the failure too.
     ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="v3.txt", url=url)
     assert codes(archive) == []
 
 
 def test_previous_year_and_peers_come_from_the_archive(archive):
-    """Rules get last year's report of the site and other sites' reports of the year."""
+    """Rules get last year's report of the site and the other sites' reports of the year alike to it."""
     from nianbao.context import rule_context
     from storage.reports import latest_report
     from storage.sites import get_site
 
+    add_site(archive, "gzjkq-cgj", "赣州经开区城市管理局")
     ingest_bytes(archive, "gzjkq-jtfw", seed_bytes("000"), name="000.txt")
     ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="001.txt")
+    copy = seed_bytes("000").decode().replace("教体服务中心", "城市管理局").encode()
+    copied = ingest_bytes(archive, "gzjkq-cgj", copy, name="copy.txt")
+    assert [f.code for f in copied.findings if f.code == "XREF.COPIED"] == ["XREF.COPIED"]
     site = get_site(archive.db, "gzjkq-jgsw")
     this = latest_report(archive.db, "gzjkq-jgsw", 2023)
     assert site is not None and this is not None
     ctx = rule_context(archive.db, site, this, publication=None, today=date(2024, 2, 5))
-    assert [p.agency for p in ctx.peers] == ["赣州经开区教体服务中心"]
-    assert ctx.previous is None
+    # Seed 001 shares only template wording with 000 and its copy: no peer to compare.
+    assert ctx.peers == [] and ctx.previous is None
+    original, jtfw = latest_report(archive.db, "gzjkq-jtfw", 2023), get_site(archive.db, "gzjkq-jtfw")
+    assert original is not None and jtfw is not None
+    ctx = rule_context(archive.db, jtfw, original, publication=None, today=None)
+    # The copy already holds the pair's finding: one finding per pair, so it is not compared again.
+    assert ctx.peers == []
+    the_copy = latest_report(archive.db, "gzjkq-cgj", 2023)
+    assert the_copy is not None
+    ctx = rule_context(archive.db, site, the_copy, publication=None, today=None)
+    assert "赣州经开区教体服务中心" in [p.agency for p in ctx.peers]
     this.year = 2024
     ctx = rule_context(archive.db, site, this, publication=None, today=date(2024, 2, 5))
     assert ctx.previous is not None and ctx.previous.year == 2023 and ctx.peers == []

@@ -20,14 +20,17 @@ def test_new_archive_is_migrated_in_wal_with_foreign_keys(tmp_path):
         assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert schema_version(archive.db) == [m.name for m in migrations.applied(archive.db)][-1]
-        assert {"reviews", "site_events"} <= set(archive.db.table_names())
+        assert {"reviews", "site_events", "report_bodies", "current_reports", "report_bands"} <= set(
+            archive.db.table_names()
+        )
         assert set(TABLES) <= set(archive.db.table_names())
         assert {"latest_reports", "latest_runs", "open_findings"} <= set(archive.db.view_names())
     # Opening again applies nothing twice.
     with Archive.open(tmp_path / "data") as archive:
         names = [m.name for m in migrations.applied(archive.db)]
         assert names[:2] == ["m001_initial", "m002_report_keys"]
-        assert {"m004_reviews", "m005_site_contacts"} <= set(names)
+        assert {"m003_archive_scale", "m004_reviews", "m005_site_contacts"} <= set(names)
+        assert len(names) == len(set(names))
         assert migrations.pending(archive.db) == []
 
 

@@ -39,7 +39,7 @@ from crawler import adapters
 from crawler.adapters.base import Entry
 from crawler.detect import Verdict, classify_failure
 from crawler.downloader import CrawlStopped
-from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem, report_name
+from crawler.items import FetchedDocument, ProblemItem, ReportItem, SiteDoneItem
 from crawler.middlewares import OffsiteRefused
 from crawler.signals import crawl_stopping
 from crawler.state import Assembly, KnownDocuments, NothingKnown, Previous, SiteState
@@ -50,6 +50,7 @@ from monitor.portal.links import is_document_link
 from monitor.portal.page import Attachment, parse_detail
 from monitor.portal.titles import classify_title
 from monitor.publication import due_years
+from nianbao.crawl_ledger import report_name
 from nianbao.intake import Role
 
 MAX_SUBCOLUMN_DEPTH = 3
@@ -197,6 +198,10 @@ class ReportSpider(Spider):
             if sites is None:
                 sites = registry_sites(data_dir, self._site_ids)
             self.known = ArchiveKnown(data_dir)
+        elif settings.get("NIANBAO_KNOWN_JSON"):  # a queue's worker: what the archive held, sent with the job
+            from crawler.known import SnapshotKnown
+
+            self.known = SnapshotKnown(settings.get("NIANBAO_KNOWN_JSON"))
         for site in sites or []:
             self.sites[site.id] = site
             allowed = list(site.allowed_domains) or [host_of(u) for u in site.start_urls]
@@ -669,7 +674,10 @@ class ReportSpider(Spider):
     def on_error(self, state: SiteState, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
         if self.stopping or isinstance(failure.value, CrawlStopped):
-            return  # a stopped crawl's failures say nothing about the site (its run is recorded as stopped)
+            # A stopped crawl's failures say nothing about the site, but what it saw is incomplete:
+            # the site is recorded as stopped, never judged (no PUB.MISSING from half a listing).
+            state.cut_short = True
+            return
         role = request.meta.get("role")
         verdict = self._failure_verdict(failure, request)
         if role == "list":
@@ -962,7 +970,7 @@ class ReportSpider(Spider):
 
     def _column_check(self, state: SiteState) -> Out:
         """No report anywhere: a recognised but empty column, or no report column at all."""
-        if state.entries or state.listing_problems:
+        if state.entries or state.listing_problems or state.cut_short:  # a stop saw too little to say
             return []
         if state.column_hint and (state.dated_items or state.empty_column):
             return []  # the column is there and lists nothing: PUB.MISSING will speak
@@ -1047,6 +1055,7 @@ class ReportSpider(Spider):
             capped=state.capped_reports + state.capped_attachments,
             errors=list(state.errors),
             notes=list(state.notes),
+            cut_short=state.cut_short,
         )
 
 

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from monitor.extract.normalize import compact, letters_only
 from monitor.model import Finding, Report
 from monitor.rules.evidence import cell_ref, quote
 from monitor.rules.registry import RuleContext, finding, rule
-from monitor.template import (
-    SECTION_TITLES,
-    TABLE3_COLUMNS,
-    TABLE3_ROWS,
-    TABLE4_COLUMNS,
-    TABLE4_GROUPS,
-)
+from monitor.similarity import COPY_SHARE, own_shingles, share
+from monitor.template import TABLE3_COLUMNS, TABLE4_GROUPS
 from monitor.text import halfwidth
 
 # "未收到政府信息公开申请", "未接到依申请公开办件" — the applications themselves, not what followed them
@@ -166,76 +159,47 @@ def carryover(report: Report, ctx: RuleContext) -> list[Finding]:
 
 # --- copying ---------------------------------------------------------------------
 
-_SHINGLE = 10
-_COPY_SHARE = 0.6
-_MIN_SHINGLES = 60
-# The template's own wording is never copying: headings, table labels, the standard sentences.
-_BOILERPLATE = (
-    *SECTION_TITLES.values(),
-    *(r.label for r in TABLE3_ROWS),
-    *(c.label for c in TABLE4_COLUMNS),
-    "按照《国务院办公厅关于印发〈政府信息公开信息处理费管理办法〉的通知》（国办函〔2020〕109号）规定的按件、按量收费标准，"
-    "本年度没有产生信息公开处理费",
-    "本报告依据《中华人民共和国政府信息公开条例》（国务院令第711号，以下简称新《条例》）和《国务院办公厅政府信息公开与"
-    "政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求",
-    "本年度报告中所列数据的统计期限自2023年1月1日起至2023年12月31日止",
-    "坚持以习近平新时代中国特色社会主义思想为指导",
-    "公开为常态、不公开为例外",
-    "主动公开情况依申请公开情况政府信息管理情况政府信息公开平台建设情况监督保障情况",
-)
-
-
-@lru_cache(maxsize=4096)
-def _prose_shingles(prose: str, names: tuple[str, ...]) -> frozenset[str]:
-    """Shingles of a report's prose without its own agency names (a copy swaps in its own), digits as 0."""
-    text = compact(prose)
-    for name in names:
-        text = text.replace(compact(name), "")
-    text = re.sub(r"\d", "0", letters_only(text))
-    return frozenset(text[i : i + _SHINGLE] for i in range(len(text) - _SHINGLE + 1))
-
-
-def _report_shingles(report: Report) -> frozenset[str]:
-    # Cached on the text: a report compared with many peers is shingled once.
-    names = tuple(sorted({n for n in (report.agency, report.heading_agency) if n}, key=len, reverse=True))
-    return _prose_shingles(report.section_text(1) + report.section_text(5), names)
-
-
-@lru_cache(maxsize=1)
-def _boilerplate_shingles() -> frozenset[str]:
-    return frozenset().union(*(_prose_shingles(phrase, ()) for phrase in _BOILERPLATE))
+# What the other report is to this one (in the message and the subject).
+PREVIOUS_YEAR = "上一年度"
+SAME_YEAR = "同年度其他机关"
 
 
 def copied_share(report: Report, other: Report) -> float:
     """Share of this report's own narrative (sections 一 and 五, template wording excluded) found in ``other``."""
-    mine = _report_shingles(report) - _boilerplate_shingles()
-    if len(mine) < _MIN_SHINGLES:
-        return 0.0
-    return len(mine & _report_shingles(other)) / len(mine)
+    return share(own_shingles(report), own_shingles(other))
 
 
 @rule("XREF.COPIED")
 def copied(report: Report, ctx: RuleContext) -> list[Finding]:
-    candidates = ([("上一年度", ctx.previous)] if ctx.previous else []) + [
-        ("同年度其他机关", p) for p in ctx.peers
+    """One finding per other report holding ``COPY_SHARE`` of this one's own narrative.
+
+    The others are last year's report of the agency and, of the same year, the reports the
+    caller found alike (the archive's similarity index, or the other files checked together).
+    """
+    candidates = ([(PREVIOUS_YEAR, ctx.previous)] if ctx.previous else []) + [
+        (SAME_YEAR, p) for p in ctx.peers
     ]
     found = []
     for kind, other in candidates:
-        share = copied_share(report, other)
-        if share >= _COPY_SHARE:
+        part = copied_share(report, other)
+        if part >= COPY_SHARE:
             found.append(
                 finding(
                     "XREF.COPIED",
-                    f"正文（总体情况、存在问题部分）有{share:.0%}"
+                    f"正文（总体情况、存在问题部分，不含模板固定表述）有{part:.0%}"
                     f"与{other.agency or other.path}{other.year}年度报告相同（{kind}）",
                     {
                         "other_report": other.path,
                         "other_agency": other.agency,
                         "other_year": other.year,
-                        "share": round(share, 3),
-                        "compared": "第一、五部分正文（不含模板固定表述）",
+                        "share": round(part, 3),
                     },
-                    subject=f"{kind}:{other.agency or other.path}:{other.year}",
+                    subject=copy_subject(kind, other),
                 )
             )
     return found
+
+
+def copy_subject(kind: str, other: Report) -> str:
+    """What a copy finding is about: the other report (so one pair is one finding, whatever its share)."""
+    return f"{kind}:{other.agency or other.path}:{other.year}"

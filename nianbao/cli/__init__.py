@@ -23,7 +23,18 @@ from nianbao.cli.errors import InternalError
 
 chinese.install()  # before the command modules build their parameters (click names types at creation)
 
-COMMAND_MODULES = ("check", "store", "sites", "crawl", "digest", "schedule", "config", "review", "serve")
+COMMAND_MODULES = (
+    "check",
+    "store",
+    "sites",
+    "crawl",
+    "digest",
+    "schedule",
+    "config",
+    "review",
+    "serve",
+    "queue",
+)
 DEBUG_ENV = "NIANBAO_DEBUG"
 
 

@@ -241,12 +241,19 @@ def print_summary(result: Any, quiet: bool = False) -> None:
     is_flag=True,
     help="抓取栏目中列出的所有年份的年报（用于一次性补建历史存档）；默认只抓取站点起始年份（first_year）及以后的年报。",
 )
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="URL",
+    help="通过 Redis 队列由多台抓取节点抓取（redis://主机:端口/数据库编号；节点运行 nianbao worker），本机写入存档。",
+)
 @today_option
 @output_options
 @data_option
 def crawl(
     sites_file: str | None,
     site_ids: tuple[str, ...],
+    queue_url: str | None,
     all_years: bool,
     today: date | None,
     quiet: bool,
@@ -266,14 +273,20 @@ def crawl(
       nianbao crawl --sites 监测名单.xlsx
       nianbao crawl --site 郑县教育体育局 --site 郑县人民政府 --today 2025-02-10
       nianbao crawl --quiet
+      nianbao crawl --queue redis://10.0.0.5:6379/0
     """
     output = Output(quiet, verbose, log_file(data_dir))
     list_ok = _load_sites_file(sites_file, data_dir, today, quiet) if sites_file else True
     plan = _plan(data_dir, list(site_ids))
     if plan.count == 0:
         raise Failure("没有可抓取的站点：请先用 --sites 导入站点清单，或检查站点是否已停用")
-    output.say(f"开始抓取 {plan.count} 个站点……")
-    result = _crawl(data_dir, plan.site_ids, today, plan.count, output, all_years=all_years)
+    if queue_url:  # many machines crawl (nianbao worker), this one writes the archive
+        from nianbao.cli.queue import crawl_through_queue
+
+        result = crawl_through_queue(queue_url, data_dir, plan.site_ids or [], today, all_years=all_years)
+    else:
+        output.say(f"开始抓取 {plan.count} 个站点……")
+        result = _crawl(data_dir, plan.site_ids, today, plan.count, output, all_years=all_years)
     result.sites += plan.unusable
     _reasons(data_dir, result)
     print_summary(result, quiet)

@@ -118,32 +118,32 @@ def findings(
       nianbao findings --site 郑县教育体育局 --status all
       nianbao findings --code CALC. --json
     """
-    from storage.queries import findings as query
+    from storage.queries import iter_findings
 
     code = finding_code(code) if code else None
+    # Rows are printed as SQLite reads them: memory stays the same however many findings the archive holds.
     with open_archive(data_dir, create=False) as archive:
         site_id = site_named(archive, site_id).id if site_id else None
-        rows = query(archive.db, site_id=site_id, code=code, status=status, year=year)  # type: ignore[arg-type]
-    if as_json:
+        rows = iter_findings(archive.db, site_id=site_id, code=code, status=status, year=year)  # type: ignore[arg-type]
+        if as_json:
+            for row in rows:
+                click.echo(json.dumps(row.to_json(), ensure_ascii=False))
+            return
+        count = 0
         for row in rows:
-            click.echo(json.dumps(row.to_json(), ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("没有符合条件的问题")
-        return
-    for row in rows:
-        year_text = f"{row.year} 年" if row.year else "—"
-        state = STATUS_NAMES[row.status] + (f"（曾重新出现 {row.reopened} 次）" if row.reopened else "")
-        click.echo(
-            f"{row.agency}（{row.site}） {year_text}  {SEVERITY_NAMES.get(row.severity, row.severity)}  "
-            f"{row.code}  {state}"
-        )
-        click.echo(f"    {row.message}")
-        history = f"首次发现 {row.first_seen}，最近一次 {row.last_seen}"
-        if row.resolved_at:
-            history += f"，解决于 {row.resolved_at}"
-        click.echo(f"    {history}" + (f"\n    {row.url}" if row.url else ""))
-    click.echo(f"共 {len(rows)} 项")
+            count += 1
+            year_text = f"{row.year} 年" if row.year else "—"
+            state = STATUS_NAMES[row.status] + (f"（曾重新出现 {row.reopened} 次）" if row.reopened else "")
+            click.echo(
+                f"{row.agency}（{row.site}） {year_text}  {SEVERITY_NAMES.get(row.severity, row.severity)}  "
+                f"{row.code}  {state}"
+            )
+            click.echo(f"    {row.message}")
+            history = f"首次发现 {row.first_seen}，最近一次 {row.last_seen}"
+            if row.resolved_at:
+                history += f"，解决于 {row.resolved_at}"
+            click.echo(f"    {history}" + (f"\n    {row.url}" if row.url else ""))
+    click.echo(f"共 {count} 项" if count else "没有符合条件的问题")
 
 
 @click.command()

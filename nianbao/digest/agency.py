@@ -22,6 +22,7 @@ from nianbao.digest.evidence import day, moment
 from nianbao.digest.model import FindingView, StoredCopy
 from nianbao.digest.weeks import Week
 from storage import queries
+from storage.reports import load_report_json
 from storage.reviews import VERDICT_NAMES, Review, reviews_of_site
 
 RUN_KINDS = {"crawl": "抓取", "ingest": "人工入库", "reparse": "重新解析"}
@@ -162,14 +163,10 @@ def build_agency_page(db: Database, site_id: str, *, today: date) -> AgencyPage 
     for row, events in queries.site_findings(db, site_id):
         report = reports.get(row.report_id) if row.report_id else None
         if report is not None and report.report_id not in sections and "quote" in json.dumps(row.evidence):
-            found = db.execute(
-                "SELECT json_extract(report_json, '$.sections'), json_extract(report_json, '$.template')"
-                " FROM reports WHERE id = ?",
-                [report.report_id],
-            ).fetchone()
+            body = load_report_json(db, report.report_id)  # compressed since m003: read whole
             sections[report.report_id] = (
-                json.loads(found[0]) if found and found[0] else None,
-                found[1] if found else None,
+                body.get("sections") if body else None,
+                body.get("template") if body else None,
             )
         section, template = sections.get(report.report_id, (None, None)) if report else (None, None)
         copy = page.cited.get(report.sha256) if report else None

@@ -56,6 +56,7 @@ from nianbao.digest.queries import (
 from nianbao.digest.weeks import Period, Week
 from storage.clock import iso
 from storage.queries import RunRow
+from storage.reports import load_report_json
 from storage.reviews import VERDICT_NAMES
 
 log = logging.getLogger(__name__)
@@ -587,24 +588,23 @@ class _Details:
     def _report(self, report_id: int | None, *, needs_sections: bool) -> dict[str, Any] | None:
         if report_id is None:
             return None
-        sections = "json_extract(r.report_json, '$.sections')" if needs_sections else "NULL"
         row = self.db.execute(
-            f"""SELECT r.title, json_extract(r.report_json, '$.template'), {sections},
-                       d.sha256, d.url, d.name, d.content_type
+            """SELECT r.title, d.sha256, d.url, d.name, d.content_type
                 FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.id = ?""",
             [report_id],
         ).fetchone()
         if row is None:
             return None
+        stored = load_report_json(self.db, report_id) or {}  # compressed since m003: read whole
         return {
             "title": row[0],
-            "template": row[1],
-            "sections": json.loads(row[2]) if row[2] else None,
-            "sha256": row[3],
-            "url": row[4],
-            "name": row[5],
-            "content_type": row[6],
-            "file": copy_path(row[3], row[5], row[4], row[6]),
+            "template": stored.get("template"),
+            "sections": stored.get("sections") if needs_sections else None,
+            "sha256": row[1],
+            "url": row[2],
+            "name": row[3],
+            "content_type": row[4],
+            "file": copy_path(row[1], row[3], row[2], row[4]),
         }
 
 
