@@ -42,11 +42,13 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# Speed and memory figures (not tests): read+check per format, crawl politeness, archive ingest.
+# Speed and memory figures (not tests): read+check per format, crawl politeness, archive ingest,
+# 10,000 hostile files through check (tracebacks, hangs, memory).
 bench: install
 	$(BIN)/python -m bench.check_bench
 	$(BIN)/python -m bench.crawl_bench
 	$(BIN)/python -m bench.storage_bench
+	$(BIN)/python -m bench.fuzz
 
 demo: install
 	$(BIN)/python -m demo.run

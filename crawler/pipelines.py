@@ -222,7 +222,7 @@ class IntakePipeline:
             return
         self.closed = True
         if self.stopping:  # a read still running is not waited for (the process exits after the stop)
-            self.reader.pool.shutdown(wait=False, cancel_futures=True)
+            self.reader.close(wait=False)
         else:
             self.reader.close()
         if self.summary_path:

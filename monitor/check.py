@@ -8,7 +8,7 @@ these; the command line is a thin shell around ``check_paths``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,9 @@ class CheckResult:
     path: str
     report: Report | None = None
     findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # "<path>: <problem>"
+    problem: str | None = None  # why it could not be read, without the path
+    failure: UnreadableInput | None = None  # the same as its class (OverLimit, DamagedDocument ...)
 
 
 def read_report(
@@ -77,17 +79,22 @@ def check_reports(reports: Sequence[Report], options: CheckOptions | None = None
     return results
 
 
-def check_paths(paths: Sequence[str], options: CheckOptions | None = None) -> list[CheckResult]:
-    """Read and check files; an unreadable file gives a result with ``error`` set, the rest go on."""
+def check_paths(
+    paths: Sequence[str],
+    options: CheckOptions | None = None,
+    read: Callable[[str, CheckOptions], Report] = read_report_file,
+) -> list[CheckResult]:
+    """Read (with ``read``) and check files; an unreadable file gives a result with ``error`` set, the
+    rest go on. The command line reads in a worker process under time and memory limits."""
     options = options or CheckOptions()
     results = [CheckResult(p) for p in paths]
     readable: list[tuple[CheckResult, Report]] = []
     for result in results:
         try:
-            result.report = read_report_file(result.path, options)
+            result.report = read(result.path, options)
             readable.append((result, result.report))
         except UnreadableInput as exc:
-            result.error = str(exc)
+            result.error, result.problem, result.failure = str(exc), exc.problem, exc
     for (result, _), findings in zip(readable, check_reports([r for _, r in readable], options), strict=True):
         result.findings = findings
     return results

@@ -30,6 +30,17 @@ PLACEHOLDERS = frozenset({"/", "-", "—", "——", "－", "无", "／", "--", 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _DASHES = re.compile(r"^[-－—–‐‑―_]+$")  # a run of dashes of any kind stands for nothing
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+# No count or amount in a report has more integer digits; a float holds 15 exactly. A cell with more
+# ("9" * 400) is a number no rule can add up: it holds no value, and CALC.INVALID_NUMBER says so.
+MAX_NUMBER_DIGITS = 15
+
+
+def _compact_number(text: str) -> str:
+    return text.replace(" ", "").replace("\u3000", "").translate(_FULLWIDTH)  # １，２０５ → 1,205
+
+
+def _integer_digits(number: str) -> int:
+    return len(number.lstrip("+-").split(".")[0].lstrip("0"))
 
 
 def is_placeholder(text: str) -> bool:
@@ -48,12 +59,20 @@ class Cell:
     @classmethod
     def parse(cls, raw: str) -> Cell:
         text = raw.strip()
-        compact = text.replace(" ", "").replace("\u3000", "").translate(_FULLWIDTH)  # １，２０５ → 1,205
+        compact = _compact_number(text)
         if _NUMBER.match(compact):
             cleaned = compact.replace(",", "")
+            if _integer_digits(cleaned) > MAX_NUMBER_DIGITS:
+                return cls(text, None)
             value: float | int = float(cleaned) if "." in cleaned else int(cleaned)
             return cls(text, value)
         return cls(text, None)
+
+    @property
+    def oversized(self) -> bool:
+        """Written as a number, but with more digits than any count or amount (it holds no value)."""
+        compact = _compact_number(self.raw)
+        return bool(_NUMBER.match(compact)) and _integer_digits(compact.replace(",", "")) > MAX_NUMBER_DIGITS
 
     @property
     def kind(self) -> CellKind:

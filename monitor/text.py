@@ -6,7 +6,9 @@ Shared by every reader (HTML, DOCX, PDF) and the portal page reader.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from monitor.patterns import CJK_TEXT
 
@@ -62,7 +64,29 @@ def join_parts(parts: list[str]) -> str:
     return out
 
 
-@lru_cache(maxsize=16384)
+_T = TypeVar("_T")
+
+
+def cached_if_short(maxsize: int, longest: int = 200) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
+    """``lru_cache`` for a function of one text, used for texts of up to ``longest`` characters only.
+
+    Labels and cell texts recur in every report and are worth caching; a long text is not, and a
+    hostile file's megabyte line would otherwise stay in the cache (and in the reading worker) for good.
+    """
+
+    def wrap(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(text: str) -> _T:
+            return cached(text) if len(text) <= longest else fn(text)
+
+        return call
+
+    return wrap
+
+
+@cached_if_short(16384)
 def halfwidth(text: str) -> str:
     """Full-width ASCII (２０２３, （一）) as half-width; the ideographic space as a space."""
     return text.translate(_FULLWIDTH).replace("\u3000", " ")

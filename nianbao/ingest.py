@@ -12,9 +12,9 @@ version current again.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from monitor.model import GIVEN, DateSeen, Finding, Publication
 from nianbao.context import PEER_LIMIT
@@ -28,6 +28,25 @@ from storage.sites import get_site
 
 # The report key of uploads without --url: one uploaded report per site and year.
 UPLOAD_KEY = "upload"
+
+
+def file_name(name: str) -> str:
+    """The base name of ``name`` as the archive keeps it: valid text whatever bytes the file system held.
+
+    A name that is not UTF-8 (held as surrogates since the command line) is most often GB18030 from a
+    Chinese Windows machine; otherwise its odd bytes become U+FFFD.
+    """
+    base = os.path.basename(name)
+    try:
+        raw = base.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return base.encode("utf-8", "replace").decode("utf-8")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
 
 
 @dataclass
@@ -74,7 +93,7 @@ def ingest_bytes(
     publication = Publication(published, GIVEN, url) if published else None
     submission = Submission(
         key=key,
-        documents=[Incoming(url, data, "page", Path(name).name, content_type)],
+        documents=[Incoming(url, data, "page", file_name(name), content_type)],
         given_year=year,
         publication=publication,
         dates=[DateSeen("option", published, GIVEN)] if published else [],

@@ -105,7 +105,7 @@ def test_batch_ingest_reparse_and_db_check(run, tmp_path):
 
 def test_errors_are_one_line_chinese_with_exit_2(run, tmp_path):
     out = run("ingest", str(tmp_path / "missing.txt"), "--site", "gzjkq-jgsw", code=2)
-    assert "missing.txt: 无法读取文件" in out
+    assert "missing.txt: 文件不存在" in out
     out = run("ingest", str(seed_path("000")), "--site", "nope", code=2)
     assert "站点 nope 未登记" in out
     bad = tmp_path / "bad.yaml"

@@ -82,6 +82,31 @@ def test_correction_resolves_then_regression_reopens(archive):
     assert f.first_seen == "2024-02-05T09:00:00+08:00" and f.last_seen == "2024-02-19T09:00:00+08:00"
 
 
+def test_revert_to_the_original_bytes_reopens_what_they_carried(archive):
+    """Issue 12, point 17: the 2023 report signed 2023-01-29, a corrected version, then the original
+    bytes again (a portal swapping back to the old attachment). The original becomes current again
+    and its DATE.SIGNATURE_YEAR reopens."""
+    first = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="2023年报.txt")
+    ingest_bytes(archive, "gzjkq-jgsw", CORRECTED, name="2023年报（修订版）.txt")
+    assert codes(archive) == [] and codes(archive, "resolved") == ["DATE.SIGNATURE_YEAR"]
+
+    archive.clock.advance(days=7)
+    reverted = ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="2023年报.txt")
+    assert reverted.status == "added" and reverted.reopened == 1
+    (f,) = findings(archive.db, site_id="gzjkq-jgsw")
+    assert f.code == "DATE.SIGNATURE_YEAR" and f.reopened == 1 and f.resolved_at is None
+    (current,) = reports(archive.db, site_id="gzjkq-jgsw")
+    assert (
+        archive.db.execute(
+            "SELECT d.sha256 FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.id = ?",
+            [current.id],
+        ).fetchone()[0]
+        == first.sha256
+    )
+    # Ingesting the now-current original once more changes nothing.
+    assert ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="again.txt").status == "unchanged"
+
+
 def test_unreadable_report_keeps_its_bytes_and_leaves_a_finding(archive):
     url = "https://x.gov.cn/nb/2023.html"
     ingest_bytes(archive, "gzjkq-jgsw", ORIGINAL, name="v1.txt", url=url)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from monitor.extract.normalize import compact, has_cjk
 from monitor.model import Cell, is_placeholder
+from monitor.text import cached_if_short
 
 _CHANGE = re.compile(r"^[增减]\d+(\.\d+)?$")  # the 2019 template's 本年增/减 column: 增1, 减18
 # A figure followed by its unit, as agencies type amounts and counts into cells: 251000元, 13件.
@@ -25,7 +25,7 @@ WHY_TOO_MANY = "数字多于应有列数"
 WHY_TOO_FEW = "单元格少于应有列数，无法判断空缺的是哪一列"
 
 
-@lru_cache(maxsize=4096)
+@cached_if_short(4096)
 def is_value_cell(text: str) -> bool:
     """A cell that holds (or stands for) a value: a number, a blank, a placeholder, 增1/减18, no Chinese."""
     t = compact(text)
@@ -43,7 +43,7 @@ def has_number(cells: Sequence[str]) -> bool:
     return any(parse_cell(c).value is not None for c in cells)
 
 
-@lru_cache(maxsize=4096)  # the same few cell texts recur in every table
+@cached_if_short(4096)  # the same few cell texts recur in every table
 def parse_cell(raw: str) -> Cell:
     """A cell's number, also when the agency typed its unit after it ("251000元" is 251000)."""
     cell = Cell.parse(raw)

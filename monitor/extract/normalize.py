@@ -7,9 +7,8 @@ carry meaning; PDF converters insert them between characters), quotes vanish.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from monitor.text import halfwidth
+from monitor.text import cached_if_short, halfwidth
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』*#")
@@ -17,7 +16,7 @@ _PUNCT = re.compile(r"[\s\u3000，。、；：！？,.;:!?（）()\[\]【】《�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@lru_cache(maxsize=16384)  # table labels repeat in every report: cache their normal form
+@cached_if_short(16384)  # table labels repeat in every report: cache their normal form
 def compact(text: str) -> str:
     """Half-width, no spaces, no quotes or markdown emphasis: for matching labels."""
     return _SPACES.sub("", halfwidth(text)).translate(_QUOTES)

@@ -7,18 +7,26 @@ reader per format. Every failure is an UnreadableInput naming the file.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from monitor.errors import InputNotFound, NotAReport, UnreadableInput
+from monitor.errors import InputNotFound, NotARegularFile, NotAReport
 from monitor.readers.base import Line, SourceDocument
+from monitor.readers.limits import MAX_INPUT_BYTES, MAX_TEXT_CHARS, too_big, too_much_text
 
-__all__ = ["MAX_INPUT_BYTES", "Line", "SourceDocument", "read_document", "read_path", "sniff_format"]
-
-# Larger inputs are refused with a clear error rather than read into memory; no real
-# annual report comes close (the largest image-only PDFs seen are ~20 MB).
-MAX_INPUT_BYTES = 40 * 1024 * 1024
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "Line",
+    "SourceDocument",
+    "read_bytes",
+    "read_document",
+    "read_path",
+    "sniff_format",
+]
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -32,7 +40,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
             with zipfile.ZipFile(BytesIO(data)) as z:
                 if "word/document.xml" in z.namelist():
                     return "docx"
-        except zipfile.BadZipFile:
+        except Exception:  # BadZipFile, and what a damaged directory raises (NotImplementedError ...)
             return "binary"
         return "zip"
     if data.startswith(_OLE):
@@ -52,12 +60,17 @@ def sniff_format(data: bytes, name: str = "") -> str:
 
 def read_document(data: bytes, path: str, content_type: str | None = None) -> SourceDocument:
     """Read one report's bytes; ``path`` names it in errors and in the result."""
+    doc = _read_format(data, path, content_type)
+    if sum(len(line.text) for line in doc.lines) > MAX_TEXT_CHARS:
+        raise too_much_text(path)
+    return doc
+
+
+def _read_format(data: bytes, path: str, content_type: str | None) -> SourceDocument:
     if not data.strip():
         raise NotAReport(path, "文件为空")
     if len(data) > MAX_INPUT_BYTES:
-        raise UnreadableInput(
-            path, f"文件过大（{len(data) / 1048576:.1f} MB，上限 {MAX_INPUT_BYTES // 1048576} MB），未读取"
-        )
+        raise too_big(path, len(data))
     fmt = sniff_format(data, path)
     if fmt == "pdf":
         from monitor.readers.pdf import read_pdf
@@ -82,22 +95,41 @@ def read_document(data: bytes, path: str, content_type: str | None = None) -> So
     return read_text(data, path)
 
 
-def read_path(path: str | Path) -> SourceDocument:
-    p = Path(path)
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of the regular file at ``path``, at most MAX_INPUT_BYTES of them.
+
+    Only a regular file is read: a device (a link to /dev/zero), a FIFO or a socket is refused
+    before a byte is read, and opening does not wait for a FIFO's writer (O_NONBLOCK).
+    """
+    name = str(path)
     try:
-        size = p.stat().st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InputNotFound(str(path), "文件不存在") from None
+        raise InputNotFound(name, "文件不存在") from None
+    except IsADirectoryError:
+        raise InputNotFound(name, "是目录而不是文件") from None
     except OSError as exc:
-        raise InputNotFound(str(path), f"无法读取：{exc.strerror}") from None
-    if p.is_dir():
-        raise InputNotFound(str(path), "是目录而不是文件")
-    if size > MAX_INPUT_BYTES:
-        raise UnreadableInput(
-            str(path), f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_INPUT_BYTES // 1048576} MB），未读取"
-        )
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO's special case
+            raise NotARegularFile(name, "不是普通文件（设备、管道或套接字），未读取") from None
+        raise InputNotFound(name, f"无法读取：{exc.strerror or exc}") from None
     try:
-        data = p.read_bytes()
-    except OSError as exc:  # removed or made unreadable since the stat
-        raise InputNotFound(str(path), f"无法读取：{exc.strerror or exc}") from None
-    return read_document(data, str(path))
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputNotFound(name, "是目录而不是文件")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(name, "不是普通文件（设备、管道或套接字），未读取")
+        if info.st_size > MAX_INPUT_BYTES:
+            raise too_big(name, info.st_size)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_INPUT_BYTES + 1)  # a file growing while it is read stops here
+    except OSError as exc:  # removed or made unreadable since it was opened
+        raise InputNotFound(name, f"无法读取：{exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_BYTES:
+        raise too_big(name, len(data))
+    return data
+
+
+def read_path(path: str | Path) -> SourceDocument:
+    return read_document(read_bytes(path), str(path))

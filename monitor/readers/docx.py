@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from io import BytesIO
 
 from lxml import etree
 
-from monitor.errors import UnreadableInput
+from monitor.errors import DamagedDocument
 from monitor.readers.base import Line, SourceDocument
+from monitor.readers.inflate import PartTooLarge, read_part
+from monitor.readers.limits import MAX_XML_BYTES, Budget, inflates_too_much
 from monitor.text import clean_text, join_parts
 
-__all__ = ["MAX_PART_BYTES", "read_docx"]
+__all__ = ["read_docx"]
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -84,10 +87,10 @@ def _int_val(el: etree._Element | None, default: int = 1) -> int:
 
 
 def _twips(el: etree._Element) -> int:
-    """A gridCol's width; unknown widths count as wide (never a sliver)."""
+    """A gridCol's width; unknown or absurd widths (1e400, nan) count as wide (never a sliver)."""
     try:
         return int(float(el.get(_q("w"), "")))
-    except ValueError:
+    except (ValueError, OverflowError):
         return 1 << 20
 
 
@@ -118,7 +121,8 @@ def _visible_cells(placed: list[tuple[int, int, str]], widths: list[int]) -> lis
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
         self.lines: list[Line] = []
         self.tables = 0
         self.images = 0
@@ -126,7 +130,9 @@ class _Reader:
     def block(self, el: etree._Element) -> None:
         if el.tag == _P:
             self.images += len(el.findall(".//" + _q("drawing"))) + len(el.findall(".//" + _q("pict")))
-            self.lines.extend(Line(text=t) for t in _paragraph_texts(el))
+            texts = _paragraph_texts(el)
+            self.budget.add_lines(len(texts))
+            self.lines.extend(Line(text=t) for t in texts)
         elif el.tag == _TBL:
             self.table(el)
 
@@ -137,7 +143,7 @@ class _Reader:
                 parts.extend(_paragraph_texts(child))
             elif child.tag == _TBL:
                 # a table nested in a cell becomes running text of that cell
-                sub = _Reader()
+                sub = _Reader(self.budget)
                 sub.table(child)
                 parts.extend(" ".join(c for c in ln.cells or [ln.text] if c) for ln in sub.lines)
         return join_parts(parts)
@@ -156,14 +162,19 @@ class _Reader:
             return
         grid = tbl.find(_q("tblGrid"))
         widths = [_twips(g) for g in grid.findall(_q("gridCol"))] if grid is not None else []
+        # The table's real width: its grid, or its widest row. No span or skip reaches past it
+        # (w:gridSpan="99999999" would otherwise lay out a row of a hundred million cells).
+        real_width = max([len(widths), *(len(tcs) for tcs in cells_of)])
         out: list[list[str]] = []
         for tr, tcs in zip(rows, cells_of, strict=True):
             tr_pr = tr.find(_q("trPr"))
             col = _int_val(tr_pr.find(_q("gridBefore")), 0) if tr_pr is not None else 0
+            col = min(col, real_width)
             placed: list[tuple[int, int, str]] = []  # grid column, span, text
             for tc in tcs:
                 pr = tc.find(_q("tcPr"))
                 span = _int_val(pr.find(_q("gridSpan")) if pr is not None else None) or 1
+                span = max(1, min(span, real_width - col))  # never past the grid's last column
                 vmerge = pr.find(_q("vMerge")) if pr is not None else None
                 hmerge = pr.find(_q("hMerge")) if pr is not None else None
                 continued = (vmerge is not None and vmerge.get(_VAL, "continue") == "continue") or (
@@ -171,7 +182,9 @@ class _Reader:
                 )
                 placed.append((col, span, "" if continued else self.cell_text(tc)))
                 col += span
+            self.budget.add_cells(max(col, len(widths)))
             out.append(_visible_cells(placed, widths))
+        self.budget.add_lines(len(out))
         width = max(len(c) for c in out) if out else 0
         index = self.tables
         self.tables += 1
@@ -184,8 +197,6 @@ class _Reader:
 _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_DOCUMENT = "/officeDocument"
 _STRICT = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
-# Parts larger than this are refused: no report's text comes close, a zip bomb does.
-MAX_PART_BYTES = 200 * 1024 * 1024
 
 
 def _parser() -> etree.XMLParser:
@@ -194,13 +205,12 @@ def _parser() -> etree.XMLParser:
 
 
 def _part(z: zipfile.ZipFile, name: str) -> bytes | None:
+    """A part of the package, inflated with a cap (a zip bomb is stopped at MAX_XML_BYTES)."""
     try:
         info = z.getinfo(name)
     except KeyError:
         return None
-    if info.file_size > MAX_PART_BYTES:
-        raise ValueError("part too large")
-    return z.read(info)
+    return read_part(z, info, MAX_XML_BYTES)
 
 
 def _main_part_name(z: zipfile.ZipFile) -> str:
@@ -217,8 +227,8 @@ def _core_properties(z: zipfile.ZipFile, meta: dict[str, str]) -> None:
     try:
         core = _part(z, "docProps/core.xml")
         root = etree.fromstring(core, _parser()) if core else None
-    except (ValueError, etree.LxmlError):
-        return  # broken properties: the body is still good
+    except (ValueError, etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, OSError, PartTooLarge):
+        return  # broken or oversized properties: the body is still good
     if root is None:
         return
     title = root.findtext("{http://purl.org/dc/elements/1.1/}title")
@@ -250,6 +260,8 @@ def read_docx(data: bytes, path: str) -> SourceDocument:
                 raise ValueError("no w:body")
             doc = SourceDocument(path=path, format="docx")
             _core_properties(z, doc.meta)
+    except PartTooLarge as exc:
+        raise inflates_too_much(path, f"DOCX 文件的 {exc} ", MAX_XML_BYTES) from None
     except (
         zipfile.BadZipFile,
         KeyError,
@@ -258,13 +270,20 @@ def read_docx(data: bytes, path: str) -> SourceDocument:
         EOFError,
         OSError,
         RuntimeError,
+        zlib.error,
+        NotImplementedError,
     ) as exc:
-        # RuntimeError: an encrypted zip entry; OSError / EOFError: a truncated stream
-        problem = f"DOCX 文件已损坏或不是 Word 文档，无法解析（{type(exc).__name__}）"
-        raise UnreadableInput(path, problem) from None
-    reader = _Reader()
-    for child in _children(body):
-        reader.block(child)
+        # RuntimeError: an encrypted zip entry; OSError / EOFError: a truncated stream; zlib.error:
+        # damaged compressed data; NotImplementedError: a compression method zipfile lacks
+        detail = "压缩数据已损坏" if isinstance(exc, zlib.error) else type(exc).__name__
+        problem = f"DOCX 文件已损坏或不是 Word 文档，无法解析（{detail}）"
+        raise DamagedDocument(path, problem) from None
+    reader = _Reader(Budget(path))
+    try:
+        for child in _children(body):
+            reader.block(child)
+    except RecursionError:
+        raise DamagedDocument(path, "DOCX 文件的表格嵌套过深，无法解析") from None
     doc.lines = reader.lines
     if not doc.lines and reader.images:
         doc.image_only = True  # a scan pasted into Word

@@ -20,6 +20,7 @@ from monitor.portal.markup import DROP_TAGS, is_hidden
 from monitor.portal.page import meta_content, read_page
 from monitor.readers.base import Line, SourceDocument
 from monitor.readers.encoding import declared_charset, decode_text, looks_binary, normalise_encoding
+from monitor.readers.limits import MAX_HTML_TAGS, Budget, too_many_tags
 from monitor.text import clean_text, join_parts
 
 __all__ = ["read_html"]
@@ -122,7 +123,8 @@ def _span(value: str | None, limit: int, zero_to_end: bool = False) -> int:
 class _Flattener:
     """Walks elements in document order and emits Lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
         self.lines: list[Line] = []
         self.buf: list[str] = []
         self.table_count = 0
@@ -133,6 +135,7 @@ class _Flattener:
             text = clean_text("".join(self.buf))
             self.buf = []
             if text:
+                self.budget.add_lines()
                 self.lines.append(Line(text=text))
 
     def walk(self, el: etree._Element) -> None:
@@ -162,7 +165,7 @@ class _Flattener:
             self.flush()
 
     def cell_text(self, cell: etree._Element) -> str:
-        sub = _Flattener()
+        sub = _Flattener(self.budget)
         sub.walk_children(cell)
         self.images.extend(sub.images)
         # A table nested in a data cell becomes running text of that cell.
@@ -194,19 +197,25 @@ class _Flattener:
             return
         grid: dict[tuple[int, int], str] = {}
         n_rows = len(rows)
+        # Spans reach no further than the table's real extent: its rows, and its widest row's cells
+        # (colspan="1000" on every cell of a 100 KB page would otherwise lay out billions of positions).
+        real_width = max(len(row) for row in cells_per_row)
         for r, row in enumerate(cells_per_row):
             c = 0
             for cell in row:
                 while (r, c) in grid:
                     c += 1
                 rs = _span(cell.get("rowspan"), n_rows - r, zero_to_end=True)
-                cs = _span(cell.get("colspan"), 200)
+                cs = _span(cell.get("colspan"), real_width)
+                self.budget.add_cells(rs * cs)
                 text = self.cell_text(cell)
                 for dr in range(rs):
                     for dc in range(cs):
                         grid[(r + dr, c + dc)] = text if dr == 0 and dc == 0 else ""
                 c += cs
         width = max((c for (_r, c) in grid), default=-1) + 1
+        self.budget.check_grid(n_rows, width)
+        self.budget.add_lines(n_rows)
         index = self.table_count
         self.table_count += 1
         for r in range(n_rows):
@@ -230,8 +239,8 @@ def _cells(tr: etree._Element) -> list[etree._Element]:
     return [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in {"td", "th"} and not is_hidden(c)]
 
 
-def _flatten(el: etree._Element) -> _Flattener:
-    f = _Flattener()
+def _flatten(el: etree._Element, budget: Budget) -> _Flattener:
+    f = _Flattener(budget)
     f.walk(el)
     f.flush()
     return f
@@ -289,6 +298,8 @@ def read_html(data: bytes, path: str, content_type: str | None = None) -> Source
 
 def _read_html(data: bytes, path: str, content_type: str | None) -> SourceDocument:
     text, encoding = _decode(data, path, content_type)
+    if text.count("<") > MAX_HTML_TAGS:  # before lxml builds a tree of millions of elements
+        raise too_many_tags(path)
     page = read_page(text, path, root=_parse(text, path))
     doc = SourceDocument(path=path, format="html")
     doc.meta["encoding"] = encoding
@@ -302,7 +313,7 @@ def _read_html(data: bytes, path: str, content_type: str | None) -> SourceDocume
     doc.meta["body"] = page.body.how
     doc.dates = page.dates
 
-    flat = _flatten(page.body.element)
+    flat = _flatten(page.body.element, Budget(path))
     doc.lines = [ln for ln in flat.lines if ln.is_row or not _is_chrome(ln.text, page.body.strong)]
     doc.image_only = page.image_only
     if page.image_only:

@@ -28,6 +28,16 @@ from typing import Any
 
 from monitor.errors import DamagedDocument, EncryptedDocument, NotAReport, UnreadableInput
 from monitor.readers.base import Line, SourceDocument
+from monitor.readers.inflate import PartTooLarge, inflated_streams
+from monitor.readers.limits import (
+    MAX_PAGE_OBJECTS,
+    MAX_PAGES,
+    MAX_PDF_CONTENT_BYTES,
+    MAX_PDF_FONT_BYTES,
+    Budget,
+    inflates_too_much,
+    too_many_pages,
+)
 from monitor.readers.pdfgrid import TextLine, find_grids, segments_of
 from monitor.text import join_parts
 
@@ -82,28 +92,44 @@ def _open_error(exc: Exception, path: str) -> UnreadableInput:
     return DamagedDocument(path, "PDF 文件已损坏，无法解析")
 
 
-def _text_layer(data: bytes, path: str) -> list[int]:
-    """Non-blank characters per page, read with pypdfium2 (fast); raises for unopenable files."""
+def _check_streams(data: bytes, path: str) -> None:
+    """Refuse a flate bomb before any PDF library inflates it (OverLimit)."""
+    try:
+        inflated_streams(data, MAX_PDF_CONTENT_BYTES, MAX_PDF_FONT_BYTES)
+    except PartTooLarge as exc:
+        if str(exc) == "font":
+            raise inflates_too_much(path, "PDF 的嵌入字体", MAX_PDF_FONT_BYTES) from None
+        raise inflates_too_much(path, "PDF 的页面内容", MAX_PDF_CONTENT_BYTES) from None
+
+
+def _text_layer(data: bytes, path: str) -> tuple[list[int], list[int]]:
+    """Non-blank characters and objects per page, read with pypdfium2 (fast); raises for unopenable
+    files and for more than MAX_PAGES pages."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise _open_error(exc, path) from None
     counts = []
+    objects = []
     try:
+        if len(pdf) > MAX_PAGES:
+            raise too_many_pages(path, len(pdf))
         for i in range(len(pdf)):
             page = pdf[i]
             textpage = page.get_textpage()
             text = textpage.get_text_range()
             counts.append(len(re.sub(r"\s", "", text)))
+            objects.append(max(pdfium_c.FPDFPage_CountObjects(page), len(text)))
             textpage.close()
             page.close()
     except pdfium.PdfiumError:
         raise DamagedDocument(path, "PDF 文件已损坏，无法解析") from None
     finally:
         pdf.close()
-    return counts
+    return counts, objects
 
 
 def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -499,8 +525,11 @@ def _title(metadata: dict[str, Any]) -> str | None:
     return title or None
 
 
-def _pages(data: bytes, counts: list[int], doc: SourceDocument, path: str) -> tuple[list[_Page], list[int]]:
-    """Lay out the pages that have text with pdfplumber; pypdfium2's text where pdfminer fails."""
+def _pages(
+    data: bytes, counts: list[int], objects: list[int], doc: SourceDocument, path: str
+) -> tuple[list[_Page], list[int]]:
+    """Lay out the pages that have text with pdfplumber; pypdfium2's text where pdfminer fails, and
+    on a page too crowded to lay out (MAX_PAGE_OBJECTS: a hostile page of drawing operators)."""
     import pdfplumber
 
     with_text = [i for i, n in enumerate(counts) if n]
@@ -520,7 +549,7 @@ def _pages(data: bytes, counts: list[int], doc: SourceDocument, path: str) -> tu
             doc.meta["title"] = title
             doc.meta["title_source"] = "PDF 文档属性"
         for i in with_text:
-            if i >= len(plumber_pages):
+            if i >= len(plumber_pages) or objects[i] > MAX_PAGE_OBJECTS:
                 pages.append(_fallback_layout(data, i))
                 degraded.append(i + 1)
                 continue
@@ -553,7 +582,8 @@ def read_pdf(data: bytes, path: str) -> SourceDocument:
     tail = data[-4096:]
     if b"%%EOF" not in tail:
         raise DamagedDocument(path, "PDF 文件不完整（缺少文件结尾，可能下载中断），无法解析")
-    counts = _text_layer(data, path)
+    _check_streams(data, path)
+    counts, objects = _text_layer(data, path)
     doc = SourceDocument(path=path, format="pdf")
     doc.meta["pages"] = str(len(counts))
     if not counts:
@@ -566,11 +596,12 @@ def read_pdf(data: bytes, path: str) -> SourceDocument:
         return doc
 
     with _quiet_pdfminer():
-        pages, degraded = _pages(data, counts, doc, path)
+        pages, degraded = _pages(data, counts, objects, doc, path)
     if degraded:
         doc.meta["degraded_pages"] = ",".join(map(str, degraded))
     _drop_page_furniture(pages)
     lines = _assemble(pages)
+    Budget(path).add_lines(len(lines))
     # Glyphs without a Unicode mapping come out as (cid:NN): such a text layer says nothing.
     text = "".join(ln.text for ln in lines)
     cids = len(re.findall(r"\(cid:\d+\)", text))

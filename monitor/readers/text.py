@@ -10,6 +10,7 @@ import re
 
 from monitor.readers.base import Line, SourceDocument
 from monitor.readers.encoding import decode_text
+from monitor.readers.limits import Budget
 
 _MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _DASH_CELL = re.compile(r"^-{2,}$")
@@ -27,7 +28,20 @@ def split_row(line: str) -> list[str] | None:
     return None
 
 
+# What str.splitlines() breaks at besides "\n" and "\r".
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def line_count(text: str) -> int:
+    """How many lines ``text.splitlines()`` gives, without making them."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    breaks += sum(text.count(sep) for sep in _OTHER_BREAKS)
+    return breaks + (not text.endswith(("\n", "\r", *_OTHER_BREAKS)))
+
+
 def parse_text(text: str, path: str, fmt: str = "text") -> SourceDocument:
+    # Counted before any work: a 14 MB file of short lines would otherwise be read into millions of lines.
+    Budget(path).add_lines(line_count(text))
     doc = SourceDocument(path=path, format=fmt)
     for raw in text.splitlines():
         line = raw.replace("\u00a0", " ").rstrip("\r\n ")

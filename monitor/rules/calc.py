@@ -172,6 +172,11 @@ def t4_total(report: Report, ctx: RuleContext) -> list[Finding]:
     return found
 
 
+def _shortened(raw: str, keep: int = 24) -> str:
+    """A cell's text as quoted in a message: a 400-digit "number" is cut, with its length said."""
+    return raw if len(raw) <= keep else f"{raw[:keep]}…（共{len(raw)}个字符）"
+
+
 @rule("CALC.INVALID_NUMBER")
 def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
     found = []
@@ -182,7 +187,9 @@ def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
         bad = []
         for row, col, cell, kind in numeric_cells(report, key):  # rows read with confidence
             if cell.kind == "text":
-                bad.append((row, col, cell, "不是数字"))
+                bad.append(
+                    (row, col, cell, "数值过大（不可能是件数或金额）" if cell.oversized else "不是数字")
+                )
             elif (
                 cell.value is not None
                 and kind == "count"
@@ -196,7 +203,7 @@ def invalid_number(report: Report, ctx: RuleContext) -> list[Finding]:
             found.append(
                 finding(
                     "CALC.INVALID_NUMBER",
-                    f"{refs[0]['where']}填写“{refs[0]['raw']}”，{refs[0]['problem']}"
+                    f"{refs[0]['where']}填写“{_shortened(refs[0]['raw'])}”，{refs[0]['problem']}"
                     + (f"；另有{len(refs) - 1}处" if len(refs) > 1 else ""),
                     {"table": key, "cells": refs[:40]},
                     subject=key,

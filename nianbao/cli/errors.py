@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -11,6 +12,24 @@ from monitor.errors import NianbaoError
 
 if TYPE_CHECKING:
     from storage.archive import Archive
+
+
+# What would break a one-line message: line breaks (also those str.splitlines() knows) and control characters.
+_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def printable(path: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (held as surrogates since the command line) as \\xNN."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte stands for
+        return path.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def one_line(path: str) -> str:
+    """A file name as it appears in a one-line message: printable, and a newline in it written \\n."""
+    return _BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), printable(path))
 
 
 class Failure(click.ClickException):

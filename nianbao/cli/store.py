@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from monitor.codes import SEVERITY_NAMES
-from monitor.errors import NianbaoError
-from nianbao.cli.errors import Failure, open_archive
+from monitor.errors import NianbaoError, UnreadableInput
+from nianbao.cli.errors import Failure, one_line, open_archive
 from nianbao.cli.names import finding_code, site_named
 from nianbao.cli.options import DATE, data_option
 
@@ -41,42 +41,46 @@ def ingest(
 
     每个文件原样保存，读取、检查并记录问题，与抓取到的报告完全相同；
     改正后的新版本会解决它已改正的问题。已入库的相同文件不会重复记录。
-    无法读取的文件也会保存，并记为 CRAWL.DOCUMENT_FAILED。
+    无法读取的文件也会保存，并记为 CRAWL.DOCUMENT_FAILED；超过 40 MB 的文件和
+    设备、管道等非普通文件不读取也不保存，报错并继续处理其余文件。
 
     \b
     示例：
       nianbao ingest 2023年报.pdf --site gzjkq-jtfw --published 2024-01-25
       nianbao ingest received/*.docx --site wbq-jyj --data /srv/nianbao
     """
+    from monitor.readers import read_bytes
     from nianbao.ingest import ingest_bytes
+    from nianbao.reading import IsolatedReader
 
     if url and len(paths) > 1:
         raise click.UsageError("--url 只能用于单个文件")
     failed = False
-    with open_archive(data_dir) as archive:
+    # Read under the reading limits in a worker process, started before the archive is opened.
+    with IsolatedReader(start="fork").start() as reader, open_archive(data_dir) as archive:
         site_id = site_named(archive, site_id).id
         for path in paths:
+            shown = one_line(path)  # an odd name (a newline, bytes that are not UTF-8) stays on one line
             try:
-                body = Path(path).read_bytes()
-            except OSError as exc:  # missing, a directory, no permission: say so and go on with the rest
-                problem = "是目录而不是文件" if Path(path).is_dir() else f"无法读取文件（{exc.strerror}）"
-                click.echo(f"nianbao: 错误：{path}: {problem}", err=True)
+                body = read_bytes(path)  # only a regular file, of at most MAX_INPUT_BYTES
+            except UnreadableInput as exc:  # missing, a directory, a FIFO, too large: say so, go on
+                click.echo(f"nianbao: 错误：{shown}: {exc.problem}", err=True)
                 failed = True
                 continue
             try:
                 result = ingest_bytes(
-                    archive, site_id, body, name=path, year=year, url=url, published=published
+                    archive, site_id, body, name=path, year=year, url=url, published=published, reader=reader
                 )
             except NianbaoError as exc:
-                raise Failure(f"{path}: {exc}") from exc
+                raise Failure(f"{shown}: {exc}") from exc
             year_text = f"{result.year} 年" if result.year else "年度未识别"
             if result.status == "unchanged":
-                click.echo(f"未变化 {path}：与已入库的版本相同（{site_id}，{year_text}）")
+                click.echo(f"未变化 {shown}：与已入库的版本相同（{site_id}，{year_text}）")
             elif result.status == "unreadable":
-                click.echo(f"无法解析 {path}：{result.problem}；原文件已保存，记为 CRAWL.DOCUMENT_FAILED")
+                click.echo(f"无法解析 {shown}：{result.problem}；原文件已保存，记为 CRAWL.DOCUMENT_FAILED")
             else:
                 click.echo(
-                    f"已入库 {path}：{site_id}，{year_text}，发现问题 {len(result.findings)} 项"
+                    f"已入库 {shown}：{site_id}，{year_text}，发现问题 {len(result.findings)} 项"
                     f"（新增 {result.opened}，重新出现 {result.reopened}，已解决 {result.resolved}）"
                 )
     if failed:
@@ -155,11 +159,12 @@ def reparse(site_id: str | None, data_dir: str) -> None:
       nianbao reparse
       nianbao reparse --site gzjkq-jtfw
     """
+    from nianbao.reading import IsolatedReader
     from nianbao.reparse import reparse as run_reparse
 
-    with open_archive(data_dir, create=False) as archive:
+    with IsolatedReader(start="fork").start() as reader, open_archive(data_dir, create=False) as archive:
         site_id = site_named(archive, site_id).id if site_id else None
-        results = run_reparse(archive, site_id)
+        results = run_reparse(archive, site_id, reader=reader)
     for r in results:
         f = r.summary.findings
         click.echo(
