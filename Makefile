@@ -33,7 +33,7 @@ test: lint
 
 # The suite less the browser, end-to-end and slow tests (markers in pyproject.toml), on two workers.
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not e2e and not slow" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m "not browser and not e2e and not slow" -n 2 --dist load
 
 # Lint, format, layers (import-linter contracts in pyproject.toml), types.
 lint: install

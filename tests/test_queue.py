@@ -217,6 +217,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_queue_write_finishes_a_round_whose_crawl_was_stopped(redis_, tmp_path, server):
     data = tmp_path / "data"
     with open_archive(data, manual_clock("2024-06-01T09:00:00")) as archive:

@@ -60,6 +60,7 @@ def word_document_offset(data: bytes) -> int:
     return (start + 1) * (1 << struct.unpack_from("<H", data, 0x1E)[0])
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_doc_through_libreoffice_keeps_merged_cells(report_doc: bytes) -> None:
     doc = read_document(report_doc, "report.doc")
@@ -75,6 +76,7 @@ def test_doc_through_libreoffice_keeps_merged_cells(report_doc: bytes) -> None:
     assert rows_of(doc, 2) == b.grid(b.table4_spec())
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_wps_name_goes_the_same_way(report_doc: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     use_tools(monkeypatch, SOFFICE, None)
@@ -125,6 +127,7 @@ def test_ole_files_that_are_not_word(report_doc: bytes) -> None:
             read_document(bytes(data), "attachment.doc")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (SOFFICE or ANTIWORD), reason="needs a converter")
 def test_damaged_doc(report_doc: bytes) -> None:
     start = time.perf_counter()
@@ -135,6 +138,7 @@ def test_damaged_doc(report_doc: bytes) -> None:
     assert time.perf_counter() - start < 30
 
 
+@pytest.mark.slow
 def test_converter_timeout_kills_it(
     tmp_path: Path, report_doc: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:

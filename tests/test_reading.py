@@ -46,6 +46,7 @@ def crash(data: bytes, path: str, options: CheckOptions, content_type: str | Non
     return Reading(None, f"read {data.decode()}")
 
 
+@pytest.mark.slow
 def test_a_runaway_read_stops_at_the_wall_time_limit() -> None:
     with IsolatedReader(read=slow_python, limits=ReadLimits(seconds=1, grace=20), start="fork") as reader:
         start = time.monotonic()
@@ -58,6 +59,7 @@ def test_a_runaway_read_stops_at_the_wall_time_limit() -> None:
         assert reader.read_now(b"next", "next.txt", OPTIONS, None) == Reading(None, "read next")
 
 
+@pytest.mark.slow
 def test_a_read_stuck_in_native_code_is_killed_and_the_worker_replaced() -> None:
     with IsolatedReader(read=stuck_native, limits=ReadLimits(seconds=1, grace=1), start="fork") as reader:
         first = reader.read_now(b"before", "a.txt", OPTIONS, None).problem
@@ -116,6 +118,7 @@ def test_reading_errors_cross_the_process_boundary_as_their_class() -> None:
     )
 
 
+@pytest.mark.slow
 def test_close_without_waiting_kills_a_running_read() -> None:
     """A crawl told to stop does not wait for a read still running (up to the wall-time limit)."""
 

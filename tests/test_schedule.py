@@ -269,6 +269,7 @@ def test_a_crawl_is_refused_while_another_holds_the_lock(config: ScheduleConfig,
     assert jobs.weekly_crawl().status == "ok"  # released: the next one runs
 
 
+@pytest.mark.slow
 def test_weekly_and_daily_crawls_never_overlap(config: ScheduleConfig, clock: FakeClock) -> None:
     clock.now = at("2025-02-03T12:00:00")  # in season
     started, release = threading.Event(), threading.Event()
@@ -390,6 +391,7 @@ def test_stopping_terminates_a_running_crawl_child(
 # ---- Ctrl-C ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_cleanly(tmp_path: Path, signum: int) -> None:
     settings = tmp_path / "nianbao.toml"
@@ -517,6 +519,7 @@ def _grandchild(pid_file: Path) -> int:
     raise AssertionError("the crawl's grandchild did not start")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", ["same-group", "own-group"])
 def test_a_timed_out_crawl_is_killed_with_its_children(
     config: ScheduleConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str
