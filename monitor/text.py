@@ -67,7 +67,9 @@ def join_parts(parts: list[str]) -> str:
 _T = TypeVar("_T")
 
 
-def cached_if_short(maxsize: int, longest: int = 200) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
+def cached_if_short(
+    maxsize: int, longest: int = 2000
+) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
     """``lru_cache`` for a function of one text, used for texts of up to ``longest`` characters only.
 
     Labels and cell texts recur in every report and are worth caching; a long text is not, and a

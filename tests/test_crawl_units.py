@@ -275,6 +275,29 @@ def test_generic_pager_links() -> None:
     ]
 
 
+def test_page_counts_of_thousands_of_digits_are_no_count() -> None:
+    """A hostile list page's page count is not int()-ed (Python refuses more than 4,300 digits)."""
+    nines = "9" * 5000
+    url = "http://h/col/index.html"
+    for call in (
+        f'createPageHTML({nines}, 0, "index", "html");',
+        f'pageControl({nines}, 0, "index", "html");',
+        f"var countPage = {nines};",
+    ):
+        assert trs_pages(url, f"<script>{call}</script>") == []
+    html = (
+        f'<a href="index_{nines}.html">下一页</a><a href="list.jsp?pageNo={nines}">末页</a><p>共{nines}页</p>'
+    )
+    assert len(pager_links(url, parse_html(html), html)) <= 2
+    for page in (
+        f"<script>var jpage = {{perPage: {nines}, totalRecord: {nines}, groupSize: {nines}}};</script>"
+        "<datastore><totalrecord>" + nines + "</totalrecord></datastore>",
+        f"<script>listModel({{ prepage: {nines}, recordCount: {nines}, maxStaticIndex: {nines} }})</script>",
+        f"<script>var pageCount = {nines}; siteId: '1', pageSize: {nines}</script>",
+    ):
+        adapters.parse(url, page, params={"scope": "http://h/col/"})  # no exception
+
+
 def test_hanweb_inline_datastore_and_dataproxy() -> None:
     url = "http://h/col/col1229000001/index.html"
     listing = adapters.parse(

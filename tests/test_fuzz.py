@@ -57,9 +57,6 @@ def test_mutated_files_through_check(cli: Cli, tmp_path: Path, fmt: str) -> None
     # A quick sample for make test-fast; the slow test below adds 300 a format in make test (CI).
     outcome = _run(cli, tmp_path, seed=2024, count=12, fmt=fmt)
     assert len(outcome) == 12
-    # The mutations leave many files readable, and refuse the rest with a reason.
-    assert any(v == "report" for v in outcome.values())
-    assert any(v != "report" for v in outcome.values())
     assert not [v for v in outcome.values() if v.startswith("读取时出错")], (
         "a reader raised an unexpected exception"
     )
@@ -70,6 +67,9 @@ def test_mutated_files_through_check(cli: Cli, tmp_path: Path, fmt: str) -> None
 def test_more_mutated_files_through_check(cli: Cli, tmp_path: Path, fmt: str) -> None:
     outcome = _run(cli, tmp_path, seed=12, count=300, fmt=fmt)
     assert len(outcome) == 300
+    # The mutations leave many files readable, and refuse the rest with a reason.
+    assert any(v == "report" for v in outcome.values())
+    assert any(v != "report" for v in outcome.values())
     assert not [v for v in outcome.values() if v.startswith("读取时出错")], (
         "a reader raised an unexpected exception"
     )

@@ -185,6 +185,23 @@ def test_an_oversized_colspan_spans_the_tables_real_width() -> None:
     assert _table_rows(doc) == [["表一", "", ""], ["行政许可", "3", "5"], ["行政处罚", "1", "2"]]
 
 
+def test_spans_and_counts_of_thousands_of_digits_are_no_crash() -> None:
+    """Python refuses int() of more than 4,300 digits: such a span spans the table, such a count is none."""
+    page = (
+        f"<table><tr><td colspan='{'9' * 5000}'>表一</td></tr>"
+        f"<tr><td rowspan='{'9' * 5000}'>行政许可</td><td>3</td><td>5</td></tr></table>"
+    )
+    assert _table_rows(read_document(page.encode(), "table.html")) == [
+        ["表一", "", ""],
+        ["行政许可", "3", "5"],
+    ]
+    seed = (FIXTURE_ROOT / "seeds" / "001_898f82200a7ede38.txt").read_text(encoding="utf-8")
+    claim = "本年度共收到政府信息公开申请" + "9" * 5000 + "件。\n"
+    report = read_report(seed.replace("二、主动公开", claim + "二、主动公开", 1).encode(), "claim.txt")
+    (findings,) = check_reports([report])
+    assert "DATE.SIGNATURE_YEAR" in {f.code for f in findings}  # checked as any other report
+
+
 def test_special_files_are_never_opened(tmp_path: Path) -> None:
     """6. A link to /dev/zero once read 7.5 GB into memory; a FIFO hung forever."""
     zero = tmp_path / "report.pdf"

@@ -178,15 +178,15 @@ def column_hint(url: str, doc: Any) -> bool:
 # ---- pagination of static lists ----------------------------------------------------------------
 
 _CREATE_PAGE = re.compile(
-    r"""createPageHTML\(\s*(?:['"][\w-]+['"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
+    r"""createPageHTML\(\s*(?:['"][\w-]+['"]\s*,\s*)?(\d{1,9})\s*,\s*(\d{1,9})\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
 )
 _PAGE_CONTROL = re.compile(
-    r"""pageControl\(\s*(\d+)\s*,\s*(\d+)\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
+    r"""pageControl\(\s*(\d{1,9})\s*,\s*(\d{1,9})\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"""
 )
-_COUNT_PAGE = re.compile(r"""var\s+(?:countPage|totalPage|pageCount|totalPages)\s*=\s*['"]?(\d+)""")
-_TOTAL_PAGES_TEXT = re.compile(r"共\s*(\d+)\s*页")
-_PAGE_PARAM = re.compile(r"([?&](?:page|pageNo|PageIndex|pageIndex|curPage|pageNum)=)(\d+)", re.I)
-_INDEX_N = re.compile(r"(index|list|column-index)[_-](\d+)\.(s?html?)$")
+_COUNT_PAGE = re.compile(r"""var\s+(?:countPage|totalPage|pageCount|totalPages)\s*=\s*['"]?(\d{1,9})(?!\d)""")
+_TOTAL_PAGES_TEXT = re.compile(r"共\s*(\d{1,9})\s*页")
+_PAGE_PARAM = re.compile(r"([?&](?:page|pageNo|PageIndex|pageIndex|curPage|pageNum)=)(\d{1,9})(?!\d)", re.I)
+_INDEX_N = re.compile(r"(index|list|column-index)[_-](\d{1,9})\.(s?html?)$")
 # Forward pager words only: 首页 / 上一页 lead back (and 首页 is also the site's home link).
 _NEXT_WORDS = ("下一页", "下页", "尾页", "末页", "后页", "最后一页", ">", "»", ">>", "›")
 

@@ -32,8 +32,8 @@ _FILE = re.compile(r"""['"]?\bfile['"]?\s*[:=]\s*['"]([^'"]*publicInfoList[^'"]*
 _FILE_IN_URL = re.compile(r"""[?&]file=([^&'"\s]*publicInfoList[^&'"\s]*)""")
 _SITE_META = re.compile(r"""<meta\s+name=["']SiteId["']\s+content=["'](\d+)["']""", re.I)
 _SITE_ID = re.compile(r"""\bsiteId['"]?\s*[:=]\s*['"]?(\d+)""")
-_PAGE_SIZE = re.compile(r"""\bpageSize['"]?\s*[:=]\s*['"]?(\d+)""")
-_PAGE_COUNT = re.compile(r"\bpageCount\s*[:=]\s*['\"]?(\d+)")
+_PAGE_SIZE = re.compile(r"""\bpageSize['"]?\s*[:=]\s*['"]?(\d{1,9})(?!\d)""")
+_PAGE_COUNT = re.compile(r"\bpageCount\s*[:=]\s*['\"]?(\d{1,9})(?!\d)")
 _CAT_IDS = re.compile(r"""\bcatIds['"]?\s*[:=]\s*['"]([\d,]*)['"]""")
 _NO_RECORDS = "暂无相关信息"
 

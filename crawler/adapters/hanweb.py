@@ -20,11 +20,11 @@ from monitor.portal.page import parse_html
 
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
 _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
-_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
+_TOTAL = re.compile(r"<totalrecord>\s*(\d{1,9})\s*</totalrecord>", re.I)
 _CFG_INT = {
-    "per_page": re.compile(r"perPage\s*:\s*['\"]?(\d+)"),
-    "total": re.compile(r"totalRecord\s*:\s*['\"]?(\d+)"),
-    "group": re.compile(r"groupSize\s*:\s*['\"]?(\d+)"),
+    "per_page": re.compile(r"perPage\s*:\s*['\"]?(\d{1,9})(?!\d)"),
+    "total": re.compile(r"totalRecord\s*:\s*['\"]?(\d{1,9})(?!\d)"),
+    "group": re.compile(r"groupSize\s*:\s*['\"]?(\d{1,9})(?!\d)"),
 }
 _PROXY_URL = re.compile(r"""proxyUrl\s*:\s*['"]([^'"]+)['"]""")
 _AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{(.*?)\}", re.S)

@@ -41,14 +41,14 @@ from monitor.portal.titles import classify_title
 API_PATH = "/fjdzapp/search"
 _LIST_MODEL = re.compile(r"listModel\s*\(\s*\{")
 _INT = {
-    "max_static": re.compile(r"\bmaxStaticIndex\s*:\s*['\"]?(\d+)"),
-    "prepage": re.compile(r"\bprepage\s*:\s*['\"]?(\d+)"),
-    "record_count": re.compile(r"\brecordCount\s*:\s*['\"]?(\d+)"),
+    "max_static": re.compile(r"\bmaxStaticIndex\s*:\s*['\"]?(\d{1,9})(?!\d)"),
+    "prepage": re.compile(r"\bprepage\s*:\s*['\"]?(\d{1,9})(?!\d)"),
+    "record_count": re.compile(r"\brecordCount\s*:\s*['\"]?(\d{1,9})(?!\d)"),
 }
 _ARG = re.compile(r"\b(channelid|classsql|sortfield)\s*:\s*([^\n]*?)\s*,?\s*(?://[^\n]*)?$", re.M)
 _STRING = re.compile(r"""'([^']*)'|"([^"]*)\"""")
 _CHNL_META = re.compile(r"""<meta\s+name=["']ChnlId["']\s+content=["'](\d+)["']""", re.I)
-_STATIC_NAME = re.compile(r"/(index)(?:_(\d+))?\.(s?html?)$")
+_STATIC_NAME = re.compile(r"/(index)(?:_(\d{1,9}))?\.(s?html?)$")
 _TAGS = re.compile(r"<[^>]+>")
 
 

@@ -46,6 +46,9 @@ SECTION_HEADING = re.compile(
     r"^\s*[#\s]*[一二三四五六][、.．，,\s]\s*"
     r"(总体情况|概述|总体概况|主动公开|收到和处理|政府信息公开行政复议|存在的主要问题|存在问题|主要问题|其他需要报告)"
 )
+# What a heading's raw text must start with before it is worth cleaning (clean_text only drops and
+# collapses white space, \u200b and \ufeff): most elements of a page are skipped by this.
+_HEADING_START = re.compile(r"^[#\s\u200b\ufeff]*[一二三四五六]")
 _STRONG_CLASSES = ("trs_editor", "trs_ueditor", "custom_unionstyle")
 _GENERIC_NAME = re.compile(
     r"(^|[-_])(zoom|article|content|contents|con|detail|details|text|txt|zw|nr|main[-_]?text|"
@@ -248,11 +251,12 @@ def _heading_elements(root: Any) -> list[Any]:
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag.lower() in DROP_TAGS:
             continue
-        own = clean_text(el.text or "")
-        if own and SECTION_HEADING.match(own):
+        text = el.text
+        if text and _HEADING_START.match(text) and SECTION_HEADING.match(clean_text(text)):
             found.append(el)
         for child in el:
-            if child.tail and SECTION_HEADING.match(clean_text(child.tail)):
+            tail = child.tail
+            if tail and _HEADING_START.match(tail) and SECTION_HEADING.match(clean_text(tail)):
                 found.append(el)
     return found
 
@@ -295,7 +299,8 @@ def page_title(root: Any) -> tuple[str, str] | None:
         if not isinstance(el.tag, str) or el.tag.lower() in DROP_TAGS:
             continue
         tag = el.tag.lower()
-        named = any(_TITLE_CLASS.search(n) for n in [el.get("id") or "", *classes_of(el)])
+        # The pattern has no anchors or spaces: searching "id class…" is searching each name.
+        named = _TITLE_CLASS.search(f"{el.get('id') or ''} {el.get('class') or ''}") is not None
         if tag in {"h1", "h2", "h3"} or (named and tag not in {"html", "head", "title", "body"}):
             text = clean_text(" ".join(str(t) for t in el.itertext()))
             if 4 <= len(text) <= 120:

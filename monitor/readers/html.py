@@ -112,9 +112,16 @@ def _decode(data: bytes, path: str, content_type: str | None) -> tuple[str, str]
 # ---------------------------------------------------------------- flattening
 
 
+_LEADING_DIGITS = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None, limit: int, zero_to_end: bool = False) -> int:
-    m = re.match(r"\s*(\d+)", value or "")
-    n = int(m.group(1)) if m else 1  # as browsers: the leading digits ("2;", "2.0"), else 1
+    if value is None:
+        return 1
+    m = _LEADING_DIGITS.match(value)
+    digits = m.group(1).lstrip("0") if m else "1"  # as browsers: the leading digits ("2;", "2.0"), else 1
+    # More digits than any table has rows or columns: as large as the table (and no int() of them).
+    n = int(digits or "0") if len(digits) <= 9 else limit
     if n == 0 and zero_to_end:
         return limit  # rowspan="0": to the end of the table section
     return max(1, min(n, limit))

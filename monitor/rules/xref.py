@@ -19,7 +19,7 @@ _NO_APPLICATIONS = re.compile(
 )
 _NOT_ABOUT_APPLICATIONS = re.compile(r"复议|诉讼|投诉|举报")
 _COUNT_APPLICATIONS = re.compile(
-    r"(?:共|累计|全年|本年度?)?(?:收到|受理|新收|接收|接到)[^。；，,\d]{0,20}?申请[^。；，,\d]{0,6}?(\d+)\s*(?:件|个|条|宗)"
+    r"(?:共|累计|全年|本年度?)?(?:收到|受理|新收|接收|接到)[^。；，,\d]{0,20}?申请[^。；，,\d]{0,6}?(\d{1,9})\s*(?:件|个|条|宗)"
 )
 # "区政府办代表区政府受理申请17件", "本级受理…": a count for part of what table 3 sums, not its total.
 _PART_COUNT = re.compile(r"代表|本级")

@@ -197,6 +197,7 @@ _ABSURD = (
     str(2**64),
     "-2147483649",
     "9" * 400,
+    "9" * 5000,  # past Python's 4,300-digit limit of int()
     "0x7fffffff",
     "",
     "-0",
@@ -269,6 +270,8 @@ def _huge_numbers(text: str, rng: random.Random) -> str:
         if numeric:
             cells[rng.choice(numeric)] = number
         lines[i] = "\t".join(cells)
+    if rng.random() < 0.5:  # a count in the prose too, where the cross-checks read it
+        lines.insert(rng.randrange(len(lines) + 1), f"本年度共收到政府信息公开申请{number}件。")
     return "\n".join(lines)
 
 
