@@ -148,7 +148,7 @@ def sites_list(as_json: bool, data_dir: str) -> None:
 
 
 @sites.command("template")
-@click.argument("file", metavar="文件", type=click.Path(dir_okay=False), default="监测名单.xlsx")
+@click.argument("file", metavar="[文件]", type=click.Path(dir_okay=False), default="监测名单.xlsx")
 @click.option("--force", is_flag=True, help="文件已存在时覆盖。")
 def sites_template(file: str, force: bool) -> None:
     """写出一份空白监测名单（含正确的表头），供填写后导入。
