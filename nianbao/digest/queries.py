@@ -267,8 +267,8 @@ def open_history(
     figure. A finding's events alternate (opened, resolved, reopened, …), so
     the findings open at a moment are the opening events before it minus the
     resolving ones: one aggregate over the events per week, no per-finding
-    lookup. Dismissed findings are counted as open here (the chart shows what
-    the checks found).
+    lookup. A finding dismissed as a false finding, its review in force at a
+    week's end, is not counted for that week, as the headline does not count it.
     """
     bounds = []
     for back in range(weeks - 1, -1, -1):
@@ -292,5 +292,21 @@ def open_history(
     for week, cutoff in bounds:
         day = cutoff[:10]
         count = sum(int(delta) for when, delta in per_day if when < day)
+        count -= _dismissed_open(db, cutoff, site_filter, params)
         out.append(WeekCount(week.monday.isoformat(), week.sunday.isoformat(), count))
     return out
+
+
+def _dismissed_open(db: Database, cutoff: str, site_filter: str, params: dict[str, Any]) -> int:
+    """Findings open at ``cutoff`` whose latest review then is a dismissal in force (reviews are few)."""
+    row = db.execute(
+        f"""SELECT count(*) FROM ({LATEST_REVIEWS}) lr
+            JOIN findings f ON f.id = lr.finding_id
+            JOIN sites s ON s.id = f.site_id AND s.enabled = 1
+            WHERE lr.verdict = 'dismissed' AND lr.in_force
+              AND (:severity IS NULL OR f.severity = :severity) {site_filter}
+              AND (SELECT e.event FROM finding_events e WHERE e.finding_id = f.id AND e.at < :cutoff
+                   ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ('opened', 'reopened')""",
+        {**params, "cutoff": cutoff},
+    ).fetchone()
+    return int(row[0] or 0)
