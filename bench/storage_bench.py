@@ -29,6 +29,8 @@ from pathlib import Path
 
 from monitor.model import CheckOptions
 from nianbao.context import PEER_LIMIT
+from nianbao.digest import resolve_period
+from nianbao.digest.queries import open_history
 from nianbao.ingest import ingest_bytes
 from nianbao.reading import InlineReader, Reading
 from storage import queries
@@ -184,7 +186,7 @@ def main() -> None:
             first_page = [row for _, row in zip(range(100), queries.iter_findings(archive.db), strict=False)]
             q_page = time.perf_counter() - t
             t = time.perf_counter()
-            queries.open_history(archive.db, weeks=12)
+            open_history(archive.db, resolve_period(), weeks=12)
             q_history = time.perf_counter() - t
             t = time.perf_counter()
             current = queries.reports(archive.db)

@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from monitor.model import CST
-from storage.clock import iso
 from storage.reviews import LATEST_REVIEWS
 from storage.reviews import NOW as REVIEWS_NOW
 from storage.sites import Site, list_sites
@@ -219,31 +216,6 @@ def reports(
               {"WHERE " + " AND ".join(where) if where else ""}
               ORDER BY r.site_id, r.year, r.id"""
     return [ReportRow(**row) for row in db.query(sql, params)]
-
-
-def open_history(
-    db: Database, *, weeks: int = 12, today: date | None = None, severity: str | None = "error"
-) -> list[WeekCount]:
-    """Open findings (of ``severity``) at the end of each of the last ``weeks`` weeks, oldest first.
-
-    Computed from ``finding_events``, so a finding resolved and reopened counts
-    only in the weeks it was open.
-    """
-    today = today or datetime.now(CST).date()
-    monday = today - timedelta(days=today.weekday())
-    out = []
-    for back in range(weeks - 1, -1, -1):
-        start = monday - timedelta(weeks=back)
-        end = start + timedelta(days=7)
-        cutoff = iso(datetime.combine(end, time(0), CST))
-        (count,) = db.execute(
-            """SELECT count(*) FROM findings f WHERE (? IS NULL OR f.severity = ?) AND
-                 (SELECT e.event FROM finding_events e WHERE e.finding_id = f.id AND e.at < ?
-                  ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ('opened', 'reopened')""",
-            [severity, severity, cutoff],
-        ).fetchone()
-        out.append(WeekCount(start.isoformat(), (end - timedelta(days=1)).isoformat(), int(count)))
-    return out
 
 
 def sites(db: Database, *, enabled_only: bool = True) -> list[Site]:

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from nianbao.digest import resolve_period
+from nianbao.digest.queries import open_history
 from storage import queries
 from storage.archive import Archive
 from tests.support.batch import batch_command, make_batch
@@ -34,7 +36,7 @@ def test_readers_while_a_writer_runs(tmp_path, cli: Cli):
             while writer.poll() is None:
                 # A long-lived connection (the digest) and fresh ones (the command line).
                 rows = queries.findings(long_lived.db, status="all")
-                queries.open_history(long_lived.db, weeks=4, severity=None)
+                open_history(long_lived.db, resolve_period(), weeks=4, severity=None)
                 queries.latest_runs(long_lived.db, kind=None)
                 queries.reports(long_lived.db)
                 result = cli("findings", "--json", "--status", "all", "--data", data)

@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 
 from monitor.model import Finding, Report
+from nianbao.digest import resolve_period
+from nianbao.digest.queries import open_history
 from storage import queries
 from storage.runs import start_run
 from tests.support.archive import ManualArchive, add_site
@@ -48,14 +50,15 @@ def test_weekly_history_and_changes(archive):
     clock.advance(days=7)
     crawl(archive, "a", ["CALC.T3_BALANCE", "CALC.T4_TOTAL"])  # week 3: T4 back -> 3
 
-    history = queries.open_history(archive.db, weeks=4, today=date(2024, 2, 21))
+    wednesday = resolve_period(None, date(2024, 2, 21))
+    history = open_history(archive.db, wednesday, weeks=4)
     assert [(w.week_start, w.open) for w in history] == [
         ("2024-01-29", 0),
         ("2024-02-05", 3),
         ("2024-02-12", 2),
         ("2024-02-19", 3),
     ]
-    assert queries.open_history(archive.db, weeks=1, today=date(2024, 2, 21), severity=None)[0].open == 3
+    assert open_history(archive.db, wednesday, weeks=1, severity=None)[0].open == 3
 
     week3 = queries.finding_changes(archive.db, "2024-02-19", "2024-02-26")
     assert [f.code for f in week3["reopened"]] == ["CALC.T4_TOTAL"]
