@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -296,6 +297,101 @@ def test_page_counts_of_thousands_of_digits_are_no_count() -> None:
         f"<script>var pageCount = {nines}; siteId: '1', pageSize: {nines}</script>",
     ):
         adapters.parse(url, page, params={"scope": "http://h/col/"})  # no exception
+
+
+GK = "http://h/yjzjj/gkmlpt/api/all/5?page=1&sid=2"
+GK_PARAMS = {"page_url": "http://h/yjzjj/gkmlpt/index#5", "cat": "5", "sid": "2", "page": 1, "scope": None}
+TRS_API = "https://h/fjdzapp/search"
+TRS_MODEL = {
+    "max_static": 1,
+    "prepage": 10,
+    "record_count": 30,
+    "channelid": "1",
+    "classsql": "",
+    "sortfield": "",
+}
+TRS_PARAMS = {"column_url": "https://h/zfxxgk/", "list_model": {**TRS_MODEL, "last_planned": 2}, "page": 3}
+UNIT_PARAMS = {"column_url": "https://h/col/col9/index.html", "api": "/unit", "query_data": "", "page": 1}
+NINES = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("url", "answer", "kind", "params"),
+    [
+        # Broken or hostile answers of the JSON list services: wrong types, absurd numbers, deep nesting.
+        (GK, answer, "gkmlpt_api", GK_PARAMS)
+        for answer in (
+            "null",
+            "[]",
+            "[" * 100_000,
+            '{"articles": "x"}',
+            '{"articles": [null, 1, {"title": "x", "url": 5}]}',
+            '{"total": "abc", "articles": [{"title": "x"}]}',
+            '{"total": Infinity, "articles": [{"title": "x"}]}',
+            '{"total": NaN, "articles": [{"title": "x"}]}',
+            '{"total": ' + NINES + ', "articles": [{"title": "x"}]}',
+            '{"total": {"a": 1}, "articles": [{"title": "x"}]}',
+            '{"articles": [{"title": "x", "url": "/a.html", "create_time": ' + NINES + "}]}",
+            '{"articles": [{"title": "x", "url": "/a.html", "create_time": "nan"}]}',
+            '{"articles": [{"title": "x", "url": "/a.html", "create_time": 1e18}]}',
+        )
+    ]
+    + [
+        (TRS_API, answer, "trs_api", TRS_PARAMS)
+        for answer in (
+            "[" * 100_000,
+            '{"pageCount": "NaN"}',
+            '{"pageCount": Infinity}',
+            '{"data": 5}',
+            '{"data": [{"doctitle": "x", "chnldocurl": ["/a.html"]}]}',
+            '{"data": [{"doctitle": "x", "chnldocurl": "/a", "docreltime": 1e20}]}',
+            '{"data": [{"doctitle": "&#' + "9" * 5000 + ';", "chnldocurl": "/a"}]}',
+        )
+    ]
+    + [
+        ("https://h/unit", answer, "unitbuild", UNIT_PARAMS)
+        for answer in ("[" * 100_000, '{"data": {"html": 1.5}}', '{"data": {"html": ["<a>"]}}')
+    ]
+    + [
+        # Page markup real portals do print: a comment between a link and its date, full-width
+        # punctuation in a host, a bracket that is no IPv6 address, JSON query data that is not.
+        ("http://h/col/index.html", page, None, None)
+        for page in (
+            '<ul><li><a href="/t20240101_1.html">某局2023年政府信息公开工作年度报告</a><!--date-->'
+            "<span>2024-01-02</span></li></ul>",
+            '<a href="a.html">x</a><?php echo 1 ?>',
+            '<a href="http://www.gov.cn：8080/a.html">x</a><a href="http://[::1">y</a><a href="http://[v1]/">z</a>',
+            '<script src="unitbuild.js" url="http://[x"></script>',
+            '<script src="unitbuild.js" url="/u" queryData=\'' + "[" * 100_000 + "'></script>",
+            '<script src="unitbuild.js" url="/u" queryData=\'{"a":"\\ud800"}\'></script>',
+        )
+    ],
+)
+def test_broken_answers_are_no_crash(
+    url: str, answer: str, kind: str | None, params: dict[str, Any] | None
+) -> None:
+    """What a broken or hostile portal serves is read for what it holds, never an exception (which
+    would lose the whole list page)."""
+    if kind is None:
+        adapters.parse(url, answer, params={"scope": "http://h/col/"})
+    else:
+        adapters.parse(url, answer, kind, {**(params or {}), "scope": None})
+
+
+def test_a_comment_between_a_link_and_its_date_keeps_the_date() -> None:
+    page = (
+        '<ul><li><a href="/t20240101_1.html">某局2023年政府信息公开工作年度报告</a><!-- 日期 -->'
+        "<span>2024-01-02</span></li></ul>"
+    )
+    (entry,) = adapters.parse("http://h/col/index.html", page, params={"scope": "http://h/"}).entries
+    assert entry.list_date == date(2024, 1, 2)
+
+
+def test_a_host_in_full_width_punctuation_is_read_as_a_browser_reads_it() -> None:
+    page = '<a href="http://h：8080/t20240101_1.html">某局2023年政府信息公开工作年度报告</a>'
+    (entry,) = adapters.parse("http://h/col/index.html", page, params={"scope": "http://h:8080/"}).entries
+    assert entry.url == "http://h:8080/t20240101_1.html"
+    assert parse_detail(f'<img src="a.png" width="{"9" * 5000}">', "http://h/a.html").body_images
 
 
 def test_hanweb_inline_datastore_and_dataproxy() -> None:

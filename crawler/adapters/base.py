@@ -8,6 +8,8 @@ requests; tests call adapters directly on fixture bytes.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +23,35 @@ from monitor.portal.page import parse_html
 from monitor.portal.titles import classify_title, is_column_name, is_subcolumn_name, normalize_title
 
 MAX_PAGES = 200  # portals.md §3: cap the pages walked per column
+
+
+def json_answer(text: str) -> Any:
+    """A JSON answer as Python, or None when it is not JSON (or nests deeper than the parser goes)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def json_count(value: Any) -> int | None:
+    """A count or page number from a JSON field: 12, 12.0, "12"; None for anything else or absurd."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 12):
+            return None
+        value = float(value)
+    if isinstance(value, int):
+        return value if 0 <= value < 10**9 else None
+    if isinstance(value, float) and math.isfinite(value) and 0 <= value < 1e9:
+        return int(value)
+    return None
+
+
+def url_safe(text: str) -> str:
+    """``text`` that can be URL-encoded: a lone surrogate (from a JSON "\\ud800") becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass
@@ -83,7 +114,9 @@ def date_near(anchor: Any) -> tuple[date | None, str]:
     sibling = anchor.getnext()
     hops = 0
     while sibling is not None and hops < 3:
-        text = sibling.text_content() or ""
+        # A comment or processing instruction between the link and its date holds no date (and
+        # lxml's text_content() refuses one).
+        text = (sibling.text_content() or "") if isinstance(sibling.tag, str) else ""
         m = _BRACKETED.search(text) or _DATE_NEAR.search(re.sub(r"\s+", "", text))
         if m and parse_date(m.group(1)):
             return parse_date(m.group(1)), m.group(0).strip()

@@ -23,7 +23,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, html_listing, static_listing
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, html_listing, static_listing, url_safe
 from monitor.portal.page import parse_html
 
 LABEL_PATH = "/site/label/8888"
@@ -89,7 +89,8 @@ def label_params(url: str, text: str) -> dict[str, str] | None:
 
 def label_fetch(column_url: str, label: dict[str, str], page: int, scope: str | None) -> Fetch:
     parts = urlsplit(column_url)
-    query = urlencode({"IsAjax": "1", "dataType": "html", **label, "pageIndex": str(page)})
+    fields = {"IsAjax": "1", "dataType": "html", **label, "pageIndex": str(page)}
+    query = urlencode({key: url_safe(value) for key, value in fields.items()})
     return Fetch(
         f"{parts.scheme}://{parts.netloc}{LABEL_PATH}?{query}",
         kind="epoint_label",

@@ -9,13 +9,12 @@ from ``{prefix}/gkmlpt/api/all/{catId}?page=N&sid={SID}``: JSON with
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, column_hint
+from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, column_hint, json_answer, json_count
 from monitor.portal.dates import date_from_timestamp
 from monitor.portal.links import absolute
 from monitor.portal.page import parse_html
@@ -66,12 +65,15 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
 def parse_api(url: str, text: str, params: dict[str, Any]) -> Listing:
     """One API page: its articles; page 1 also schedules the remaining pages."""
     listing = Listing("gkmlpt", column_hint=True)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        listing.notes.append("gkmlpt API answered with something that is not JSON")
+    data = json_answer(text)
+    if not isinstance(data, dict):
+        listing.notes.append("gkmlpt API answered with something that is not a JSON object")
         return listing
-    articles = data.get("articles") or []
+    articles = (
+        [a for a in data.get("articles") or [] if isinstance(a, dict)]
+        if isinstance(data.get("articles"), list)
+        else []
+    )
     listing.empty = not articles and int(params.get("page", 1)) == 1
     page_url = params.get("page_url", url)
     for article in articles:
@@ -95,7 +97,7 @@ def parse_api(url: str, text: str, params: dict[str, Any]) -> Listing:
                 )
             )
     if int(params.get("page", 1)) == 1 and articles:
-        total = int(data.get("total") or len(articles))
+        total = json_count(data.get("total")) or len(articles)
         pages = min(math.ceil(total / len(articles)), MAX_PAGES)
         for n in range(2, pages + 1):
             listing.fetches.append(

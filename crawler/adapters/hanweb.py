@@ -15,7 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing, json_answer, url_safe
+from monitor.portal.links import absolute
 from monitor.portal.page import parse_html
 
 _DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
@@ -120,7 +121,7 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
     unit = _UNITBUILD.search(text)
     if unit and not store:
         attrs = {k.lower(): a or b for k, a, b in _ATTR.findall(unit.group(0))}
-        if attrs.get("url"):
+        if attrs.get("url") and absolute(url, attrs["url"]):
             listing.fetches.append(unitbuild_fetch(url, attrs["url"], attrs.get("querydata", ""), 1, scope))
             return listing
     if store or "dataproxy.jsp" in text or "jpage" in text:
@@ -164,12 +165,13 @@ def parse_proxy(url: str, text: str, params: dict[str, Any]) -> Listing:
 
 def unitbuild_fetch(column_url: str, api: str, query_data: str, page: int, scope: str | None) -> Fetch:
     query: dict[str, str] = {}
-    try:
-        loaded = json.loads(query_data) if query_data else {}
-        if isinstance(loaded, dict):
-            query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in loaded.items()}
-    except ValueError:
+    loaded = json_answer(query_data) if query_data else {}
+    if isinstance(loaded, dict):
+        query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in loaded.items()}
+    elif loaded is None:
         query = dict(p.split("=", 1) for p in query_data.split("&") if "=" in p)
+    # A lone surrogate ("\ud800" in the page's JSON) cannot be URL-encoded: replaced, as a browser does.
+    query = {url_safe(k): url_safe(v) for k, v in query.items()}
     page_json = {"pageNo": page, "pageSize": 15}
     query["paramJson"] = json.dumps(page_json, separators=(",", ":"))
     return Fetch(
@@ -182,11 +184,10 @@ def unitbuild_fetch(column_url: str, api: str, query_data: str, page: int, scope
 
 def parse_unitbuild(url: str, text: str, params: dict[str, Any]) -> Listing:
     """A JPaaS unit page: JSON whose data.html holds the list; an empty page ends the series."""
-    try:
-        data = json.loads(text)
-        fragment = (data.get("data") or {}).get("html") or ""
-    except (ValueError, AttributeError):
-        fragment = ""
+    data = json_answer(text)
+    inner = data.get("data") if isinstance(data, dict) else None
+    fragment = inner.get("html") if isinstance(inner, dict) else None
+    fragment = fragment if isinstance(fragment, str) else ""
     doc = parse_html("<div>" + fragment + "</div>")
     listing = html_listing("hanweb", params.get("column_url", url), doc, params.get("scope"))
     has_links = bool(doc.xpath("//a[@href]"))

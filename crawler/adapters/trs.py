@@ -27,13 +27,12 @@ use, and the mock portal serves that shape.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, static_listing
+from crawler.adapters.base import MAX_PAGES, Entry, Fetch, Listing, json_answer, json_count, static_listing
 from monitor.portal.dates import date_from_timestamp, parse_date
 from monitor.portal.links import absolute
 from monitor.portal.titles import classify_title
@@ -50,6 +49,12 @@ _STRING = re.compile(r"""'([^']*)'|"([^"]*)\"""")
 _CHNL_META = re.compile(r"""<meta\s+name=["']ChnlId["']\s+content=["'](\d+)["']""", re.I)
 _STATIC_NAME = re.compile(r"/(index)(?:_(\d{1,9}))?\.(s?html?)$")
 _TAGS = re.compile(r"<[^>]+>")
+# A numeric character reference longer than any code point (html.unescape would int() its digits).
+_ABSURD_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*\d{8,});?")
+
+
+def unescape(text: str) -> str:
+    return html.unescape(_ABSURD_CHARREF.sub("\ufffd", text))
 
 
 def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
@@ -179,21 +184,19 @@ def api_fetch(column_url: str, model: dict[str, Any], page: int, *, probe: bool 
 def parse_api(url: str, text: str, params: dict[str, Any]) -> Listing:
     """One page of the TRS search service: its documents; a full last page asks for the next one."""
     listing = Listing("trs", column_hint=True)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        listing.notes.append("TRS list API answered with something that is not JSON")
-        return listing
+    data = json_answer(text)
     if not isinstance(data, dict):
+        listing.notes.append("TRS list API answered with something that is not a JSON object")
         return listing
-    rows = data.get("data") or []
+    found = data.get("data")
+    rows: list[Any] = found if isinstance(found, list) else []
     column_url = params.get("column_url", url)
     model = params.get("list_model") or {}
     page = int(params.get("page", 1))
-    for row in rows if isinstance(rows, list) else []:
+    for row in rows:
         if not isinstance(row, dict):
             continue
-        title = html.unescape(_TAGS.sub("", str(row.get("doctitle") or ""))).strip()
+        title = unescape(_TAGS.sub("", str(row.get("doctitle") or ""))).strip()
         target = absolute(column_url, row.get("chnldocurl") or row.get("docpuburl") or row.get("url"))
         if not (title and target):
             continue
@@ -204,7 +207,7 @@ def parse_api(url: str, text: str, params: dict[str, Any]) -> Listing:
         if info.kind in ("report", "interpretation"):
             quote = f"docreltime={raw}" if listed else ""
             listing.entries.append(Entry(target, title, url, listed, quote, {"docid": row.get("docid2")}))
-    stated = int(data.get("pageCount") or 0)
+    stated = json_count(data.get("pageCount")) or 0
     full = bool(rows) and len(rows) >= int(model.get("prepage") or 1)
     planned = (
         int(model.get("last_planned", 0)) + 1

@@ -77,13 +77,15 @@ def parse_date(text: str) -> date | None:
 
 def date_from_timestamp(value: Any) -> date | None:
     """A unix timestamp (seconds or milliseconds, as gkmlpt's create_time) read in China time."""
+    if isinstance(value, bool):
+        return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if seconds > 1e11:  # milliseconds
         seconds /= 1000
-    if seconds <= 0:
+    if not 0 < seconds < 4_102_444_800:  # before 2100 (and not NaN)
         return None
     return datetime.fromtimestamp(seconds, UTC).astimezone(CST).date()
 

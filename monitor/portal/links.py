@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from monitor.text import halfwidth
+
 DOCUMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "ofd", "et", "txt", "rtf")
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:", "about:")
@@ -11,12 +13,20 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:", "about:")
 
 def absolute(base: str, href: str | None) -> str | None:
     """The absolute http(s) URL of a link, or None for javascript:, mailto:, anchors and junk."""
-    if not href:
+    if not href or not isinstance(href, str):  # JSON answers carry numbers and lists too
         return None
     href = href.strip().replace("\\", "/")
     if not href or href.lower().startswith(_SKIP_SCHEMES):
         return None
-    url = urljoin(base, href)
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        # A host Python refuses ("http://[::1", "www.gov.cn：8080"): a browser reads full-width
+        # punctuation in a host as ASCII, so try that once; anything else is junk, not a link.
+        try:
+            url = urljoin(base, halfwidth(href))
+        except ValueError:
+            return None
     return url if url.startswith(("http://", "https://")) else None
 
 

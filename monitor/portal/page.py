@@ -399,7 +399,7 @@ def _body_images(body: Any, url: str) -> list[str]:
         if not src or _ICON.search(src.rsplit("/", 1)[-1]):
             continue
         width = re.sub(r"\D", "", img.get("width") or "")
-        if width and int(width) < 100:
+        if width and len(width) <= 3 and int(width) < 100:  # more digits: wide, and no int() of them
             continue
         if src not in images:
             images.append(src)
