@@ -101,6 +101,20 @@ def _text(el: Any) -> str:
     return _WS.sub(" ", el.text_content() if el is not None else "").strip()
 
 
+def _short_text(el: Any, limit: int = 400) -> str | None:
+    """The element's text when it has at most ``limit`` characters, else None -- found without reading
+    all of a large element: every link of a list asks this of its row, and a page of ten thousand links
+    in one element would otherwise read that element ten thousand times."""
+    parts = []
+    size = 0
+    for text in el.itertext():  # comments and processing instructions hold none
+        size += len(text)
+        if size > limit:
+            return None
+        parts.append(text)
+    return "".join(parts)
+
+
 def date_near(anchor: Any) -> tuple[date | None, str]:
     """The date printed with a list link: inside the anchor (Hubei), in a following span, in the row.
 
@@ -115,8 +129,8 @@ def date_near(anchor: Any) -> tuple[date | None, str]:
     hops = 0
     while sibling is not None and hops < 3:
         # A comment or processing instruction between the link and its date holds no date (and
-        # lxml's text_content() refuses one).
-        text = (sibling.text_content() or "") if isinstance(sibling.tag, str) else ""
+        # lxml's text_content() refuses one); a date is printed in a short element.
+        text = (_short_text(sibling) or "") if isinstance(sibling.tag, str) else ""
         m = _BRACKETED.search(text) or _DATE_NEAR.search(re.sub(r"\s+", "", text))
         if m and parse_date(m.group(1)):
             return parse_date(m.group(1)), m.group(0).strip()
@@ -126,10 +140,10 @@ def date_near(anchor: Any) -> tuple[date | None, str]:
     for _ in range(3):
         if row is None:
             break
-        text = row.text_content() or ""
-        if len(text) > 400:
+        row_text = _short_text(row)
+        if row_text is None:
             break
-        rest = text.replace(own, " ")
+        rest = row_text.replace(own, " ")
         m = _BRACKETED.search(rest) or _DATE_NEAR.search(rest) or _DATE_NEAR.search(re.sub(r"\s+", "", rest))
         if m and parse_date(m.group(1)):
             return parse_date(m.group(1)), m.group(0).strip()

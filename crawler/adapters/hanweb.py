@@ -19,8 +19,8 @@ from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_l
 from monitor.portal.links import absolute
 from monitor.portal.page import parse_html
 
-_DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
-_RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</record>", re.S | re.I)
+_DATASTORE_TAGS = (re.compile(r"<datastore>", re.I), re.compile(r"</datastore>", re.I))
+_RECORD_TAGS = (re.compile(r"<record>", re.I), re.compile(r"</record>", re.I))
 _TOTAL = re.compile(r"<totalrecord>\s*(\d{1,9})\s*</totalrecord>", re.I)
 _CFG_INT = {
     "per_page": re.compile(r"perPage\s*:\s*['\"]?(\d{1,9})(?!\d)"),
@@ -39,9 +39,30 @@ _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
 
 
+def _elements(text: str, tags: tuple[re.Pattern[str], re.Pattern[str]]) -> list[tuple[int, int, int, int]]:
+    """(start, inner start, inner end, end) of each ``<tag>…</tag>``, as a lazy ``<tag>(.*?)</tag>``
+    would find them, in one pass: the regex retried every unclosed opening to the end (quadratic)."""
+    opening, closing = tags
+    found = []
+    pos = 0
+    while (start := opening.search(text, pos)) and (end := closing.search(text, start.end())):
+        found.append((start.start(), start.end(), end.start(), end.end()))
+        pos = end.end()
+    return found
+
+
+def _records(xml_text: str) -> list[str]:
+    records = []
+    for _, inner, end, _ in _elements(xml_text, _RECORD_TAGS):
+        body = xml_text[inner:end].strip()
+        body = body.removeprefix("<![CDATA[")
+        records.append(body.removesuffix("]]>").strip() if body.endswith("]]>") else body)
+    return records
+
+
 def records_listing(url: str, xml_text: str, params: dict[str, Any]) -> tuple[Listing, int]:
     """Entries of a datastore's records; returns the listing and how many records there were."""
-    records = _RECORD.findall(xml_text)
+    records = _records(xml_text)
     doc = parse_html("<div>" + "".join(records) + "</div>")
     listing = html_listing("hanweb", url, doc, params.get("scope"))
     listing.dated_items = max(listing.dated_items, len(records) if records else 0)
@@ -105,26 +126,26 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
     """A Hanweb column page: its inline records, then dataproxy calls (or unitbuild pages) for the rest."""
     doc = parse_html(text)
     scope = params.get("scope")
-    store = _DATASTORE.search(text)
-    if store:
-        listing, count = records_listing(url, store.group(1), params)
+    stores = _elements(text, _DATASTORE_TAGS)
+    if stores:
+        listing, count = records_listing(url, text[stores[0][1] : stores[0][2]], params)
     else:
         listing, count = html_listing("hanweb", url, doc, scope, params.get("start_page", False)), 0
     # Links outside the datastore (sub-columns, a column named on a start page) still count.
-    outside = html_listing(
-        "hanweb", url, parse_html(_DATASTORE.sub("", text)), scope, params.get("start_page", False)
-    )
+    bounds = [0, *(edge for start, _, _, end in stores for edge in (start, end)), len(text)]
+    rest = "".join(text[bounds[k] : bounds[k + 1]] for k in range(0, len(bounds), 2))
+    outside = html_listing("hanweb", url, parse_html(rest), scope, params.get("start_page", False))
     listing.subcolumns = outside.subcolumns
     listing.columns = outside.columns
     listing.column_hint = column_hint(url, doc)
 
     unit = _UNITBUILD.search(text)
-    if unit and not store:
+    if unit and not stores:
         attrs = {k.lower(): a or b for k, a, b in _ATTR.findall(unit.group(0))}
         if attrs.get("url") and absolute(url, attrs["url"]):
             listing.fetches.append(unitbuild_fetch(url, attrs["url"], attrs.get("querydata", ""), 1, scope))
             return listing
-    if store or "dataproxy.jsp" in text or "jpage" in text:
+    if stores or "dataproxy.jsp" in text or "jpage" in text:
         cfg = {k: int(m.group(1)) for k, p in _CFG_INT.items() if (m := p.search(text))}
         total = cfg.get("total")
         if total is None and (t := _TOTAL.search(text)):
