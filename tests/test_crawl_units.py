@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from crawler import adapters
+from crawler.adapters import hanweb
 from crawler.adapters.base import pager_links, trs_pages
 from crawler.detect import classify_failure, detect_family
 from crawler.urls import canonical, domain_allowed, is_wap_copy, looks_like_column, looks_like_detail
@@ -402,6 +403,15 @@ def test_a_list_of_sixty_thousand_links_in_one_element_is_read() -> None:
     )
     listing = adapters.parse("http://h/col/index.html", page + "</div>", params={"scope": "http://h/"})
     assert len(listing.entries) == 60_000
+
+
+def test_a_hanweb_proxy_address_python_refuses_is_read_as_a_browser_reads_it() -> None:
+    column = "http://h/col/col1/index.html"
+    page = "<script>var jpage; proxyUrl:'http://www.gov.cn：8080/p.jsp'</script>"
+    (fetch,) = hanweb.parse_list(column, page, {"scope": "http://h/col/"}).fetches
+    assert fetch.url.startswith("http://www.gov.cn:8080/p.jsp?startrecord=1")
+    (fetch,) = hanweb.parse_list(column, "<script>var jpage; proxyUrl:'http://[x'</script>", {}).fetches
+    assert fetch.url.startswith("http://h/module/web/jpage/dataproxy.jsp?")  # the platform's usual one
 
 
 def test_a_comment_between_a_link_and_its_date_keeps_the_date() -> None:

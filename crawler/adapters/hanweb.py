@@ -154,6 +154,9 @@ def parse_list(url: str, text: str, params: dict[str, Any]) -> Listing:
         step = per_page * cfg.get("group", 3)
         proxy_match = _PROXY_URL.search(text)
         proxy = proxy_match.group(1) if proxy_match else DEFAULT_PROXY
+        if absolute(url, proxy) is None:  # "http://[x", javascript:…: the platform's usual address
+            proxy = DEFAULT_PROXY
+        proxy = absolute(url, proxy) or proxy  # a full-width host read as a browser reads it
         if total is None or count < total:
             listing.fetches.append(
                 _proxy_fetch(url, proxy, _form(text, url), count + 1, step, per_page, total, scope)
