@@ -414,6 +414,19 @@ def test_a_hanweb_proxy_address_python_refuses_is_read_as_a_browser_reads_it() -
     assert fetch.url.startswith("http://h/module/web/jpage/dataproxy.jsp?")  # the platform's usual one
 
 
+@pytest.mark.parametrize("control", ["\x01", "\x0b", "\x0c", "\x1f", "\ufffe"])
+def test_a_control_character_after_the_body_is_no_parse_error(control: str) -> None:
+    """A form feed pasted from Word after the report's body once made the page unreadable."""
+    page = (
+        "<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body>"
+        '<div class="header">发布时间：2024-01-20</div>'
+        '<div class="TRS_Editor"><p>一、总体情况</p><p>二、主动公开</p></div>'
+        f"附{control}件<div>x</div></body></html>"
+    )
+    detail = parse_detail(page, "http://h/a.html")
+    assert detail.dates[0].date == date(2024, 1, 20) and detail.dates[0].source == "text:发布时间"
+
+
 def test_a_comment_between_a_link_and_its_date_keeps_the_date() -> None:
     page = (
         '<ul><li><a href="/t20240101_1.html">某局2023年政府信息公开工作年度报告</a><!-- 日期 -->'

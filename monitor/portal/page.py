@@ -360,12 +360,13 @@ def _text_without(root: Any, body: Any) -> str:
     parent = body.getparent()
     if parent is None or not _contains(root, body):
         return str(root.text_content() or "")
-    index, tail = parent.index(body), body.tail
-    parent.remove(body)  # lxml moves the tail with the element; both are restored below
+    index = parent.index(body)
+    # lxml moves the tail with the element, and back on insert. (Setting the tail again would
+    # refuse a control character the HTML parser let into the page.)
+    parent.remove(body)
     try:
         return str(root.text_content() or "")
     finally:
-        body.tail = tail
         parent.insert(index, body)
 
 
