@@ -131,7 +131,7 @@ def classify_failure(status: int, body: bytes, url: str) -> Verdict | None:
         if len(body) < 2048 and _SOFT404.search(body):
             evidence["quote"] = _snippet(body, _SOFT404)
             return Verdict("not_found", "soft404", "页面返回 200 但内容为“页面不存在”（软 404）", evidence)
-        if _WAF.search(body) and visible_text_length(body) < 200 and len(body) < 20_000:
+        if len(body) < 20_000 and _WAF.search(body) and visible_text_length(body) < 200:
             evidence["quote"] = _snippet(body, _WAF)
             return Verdict("CRAWL.BLOCKED", "waf", "站点返回人机验证或拦截页面，未尝试绕过", evidence)
     return None

@@ -15,7 +15,7 @@ import pytest
 
 from crawler import adapters
 from crawler.adapters import hanweb
-from crawler.adapters.base import pager_links, trs_pages
+from crawler.adapters.base import MAX_PAGES, pager_links, trs_pages
 from crawler.detect import classify_failure, detect_family
 from crawler.urls import canonical, domain_allowed, is_wap_copy, looks_like_column, looks_like_detail
 from monitor.model import DateSeen
@@ -403,6 +403,21 @@ def test_a_list_of_sixty_thousand_links_in_one_element_is_read() -> None:
     )
     listing = adapters.parse("http://h/col/index.html", page + "</div>", params={"scope": "http://h/"})
     assert len(listing.entries) == 60_000
+    # Image links have no text to stop at: the row is set aside by its size in elements.
+    images = "".join(f"<a href='/a/{n}.html' title='t{n}'><img src='/i/{n}.jpg'></a>" for n in range(20_000))
+    adapters.parse("http://h/col/index.html", f"<div>{images}</div>", params={"scope": "http://h/"})
+
+
+def test_a_pager_of_twenty_thousand_numbered_links_stays_within_the_cap() -> None:
+    page = "".join(f'<a href="index_{n}.html">{n}</a>' for n in range(1, 20_000))
+    fetches = adapters.parse("http://h/col/index.html", page, params={"scope": "http://h/"}).fetches
+    assert 100 < len(fetches) <= MAX_PAGES
+
+
+def test_a_lone_surrogate_in_a_json_url_is_replaced() -> None:
+    answer = '{"data":[{"doctitle":"某局2023年政府信息公开工作年度报告","chnldocurl":"/t20240101_1.htm?a=\\ud800"}]}'
+    (entry,) = adapters.parse(TRS_API, answer, "trs_api", {**TRS_PARAMS, "scope": None}).entries
+    assert entry.url == "https://h/t20240101_1.htm?a=?" and canonical(entry.url)
 
 
 def test_a_hanweb_proxy_address_python_refuses_is_read_as_a_browser_reads_it() -> None:

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from crawler.urls import looks_like_column, looks_like_detail
@@ -101,10 +102,13 @@ def _text(el: Any) -> str:
     return _WS.sub(" ", el.text_content() if el is not None else "").strip()
 
 
-def _short_text(el: Any, limit: int = 400) -> str | None:
-    """The element's text when it has at most ``limit`` characters, else None -- found without reading
-    all of a large element: every link of a list asks this of its row, and a page of ten thousand links
-    in one element would otherwise read that element ten thousand times."""
+def _short_text(el: Any, limit: int = 400, nodes: int = 200) -> str | None:
+    """The element's text when it has at most ``limit`` characters and ``nodes`` elements, else None --
+    found without reading all of a large element: every link of a list asks this of its row, and a
+    page of ten thousand links (or image links, without text) in one element would otherwise read that
+    element ten thousand times."""
+    if next(islice(el.iter(), nodes, None), None) is not None:
+        return None
     parts = []
     size = 0
     for text in el.itertext():  # comments and processing instructions hold none
@@ -293,8 +297,10 @@ def pager_links(url: str, doc: Any, text: str) -> list[str]:
             n = int(mp.group(2))
             if n > param_max:
                 param_max, param_template = n, target
-        if m or mp or looks_like_column(target) or re.search(r"/\d{1,3}\.s?html?$", path):
-            pages.add(target)
+        if len(pages) < MAX_PAGES and (
+            m or mp or looks_like_column(target) or re.search(r"/\d{1,3}\.s?html?$", path)
+        ):
+            pages.add(target)  # a pager of twenty thousand numbered links stays within the cap
     if index_template and highest_index:
         prefix, name, ext = index_template
         for k in range(1, min(highest_index, MAX_PAGES) + 1):

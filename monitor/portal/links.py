@@ -27,7 +27,10 @@ def absolute(base: str, href: str | None) -> str | None:
             url = urljoin(base, halfwidth(href))
         except ValueError:
             return None
-    return url if url.startswith(("http://", "https://")) else None
+    if not url.startswith(("http://", "https://")):
+        return None
+    # A lone surrogate (a JSON "\\ud800") cannot be encoded in a request: replaced, as a browser does.
+    return url.encode("utf-8", "replace").decode("utf-8")
 
 
 def extension(url: str) -> str:
