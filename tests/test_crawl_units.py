@@ -408,8 +408,8 @@ def test_a_list_of_sixty_thousand_links_in_one_element_is_read() -> None:
     adapters.parse("http://h/col/index.html", f"<div>{images}</div>", params={"scope": "http://h/"})
 
 
-def test_a_pager_of_twenty_thousand_numbered_links_stays_within_the_cap() -> None:
-    page = "".join(f'<a href="index_{n}.html">{n}</a>' for n in range(1, 20_000))
+def test_a_pager_of_two_thousand_numbered_links_stays_within_the_cap() -> None:
+    page = "".join(f'<a href="index_{n}.html">{n}</a>' for n in range(1, 2_000))
     fetches = adapters.parse("http://h/col/index.html", page, params={"scope": "http://h/"}).fetches
     assert 100 < len(fetches) <= MAX_PAGES
 
