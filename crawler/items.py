@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.model import DateSeen, Publication
-from nianbao.crawl_ledger import Listed, SiteDone
+from nianbao.crawl_ledger import Listed, Problem, SiteDone
 from nianbao.intake import LOOKED_AT, Incoming, Role, Submission
 
 
@@ -99,25 +99,8 @@ class ReportItem:
         }
 
 
-@dataclass
-class ProblemItem:
-    site_id: str
-    code: str  # CRAWL.UNREACHABLE | CRAWL.BLOCKED | CRAWL.NO_REPORT_COLUMN | CRAWL.DOCUMENT_FAILED
-    message: str  # Chinese, one line, for the supervisor
-    url: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    listing: bool = True  # the problem hit the listing (so the site's listing is incomplete)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "problem",
-            "site_id": self.site_id,
-            "code": self.code,
-            "message": self.message,
-            "url": self.url,
-            "evidence": self.evidence,
-            "listing": self.listing,
-        }
+class ProblemItem(Problem):
+    """A crawl problem (CRAWL.*) the spider found: the ledger's ``Problem`` itself, yielded as an item."""
 
 
 @dataclass

@@ -293,7 +293,7 @@ class StreamPipeline:
         if isinstance(item, ReportItem):
             self._background(item.site_id, self._send_report(item))
         elif isinstance(item, ProblemItem):
-            self._background(item.site_id, asyncio.to_thread(self.sender.problem, problem_of(item)))
+            self._background(item.site_id, asyncio.to_thread(self.sender.problem, item))
         elif isinstance(item, SiteDoneItem):
             self.closing.add(asyncio.ensure_future(self._done_when_sent(item)))
         return item
@@ -368,9 +368,3 @@ class StreamPipeline:
         self.sender.close()
         if self.summary_path:
             write_summary(self.summary_path, self.batch, self.done)
-
-
-def problem_of(item: ProblemItem) -> Any:
-    from nianbao.crawl_ledger import Problem
-
-    return Problem(item.site_id, item.code, item.message, item.url, item.evidence, item.listing)

@@ -154,12 +154,14 @@ def check_report(
     today: date | None = None,
     peer_limit: int = PEER_LIMIT,
     pending: Sequence[tuple[str | None, Report]] = (),
+    codes: set[str] | None = None,
 ) -> list[Finding]:
-    """Run every rule on ``report`` with its context from the archive (and a run's ``pending`` reports)."""
+    """Run every rule (or those of ``codes``) on ``report`` with its context from the archive (and a
+    run's ``pending`` reports)."""
     ctx = rule_context(
         db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
     )
-    return run_rules(report, ctx)
+    return run_rules(report, ctx, codes=codes)
 
 
 def check_copies(
@@ -173,7 +175,13 @@ def check_copies(
     pending: Sequence[tuple[str | None, Report]] = (),
 ) -> list[Finding]:
     """XREF.COPIED alone, with the archive as it is now (other sites' reports written since the check)."""
-    ctx = rule_context(
-        db, site, report, publication=publication, today=today, peer_limit=peer_limit, pending=pending
+    return check_report(
+        db,
+        site,
+        report,
+        publication=publication,
+        today=today,
+        peer_limit=peer_limit,
+        pending=pending,
+        codes={"XREF.COPIED"},
     )
-    return run_rules(report, ctx, codes={"XREF.COPIED"})

@@ -50,11 +50,6 @@ def json_count(value: Any) -> int | None:
     return None
 
 
-def url_safe(text: str) -> str:
-    """``text`` that can be URL-encoded: a lone surrogate (from a JSON "\\ud800") becomes "?"."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
 @dataclass
 class Entry:
     """A link on a list page, with the date printed beside it."""

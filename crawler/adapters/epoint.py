@@ -23,7 +23,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, html_listing, static_listing, url_safe
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, html_listing, static_listing
+from monitor.portal.links import url_safe
 from monitor.portal.page import parse_html
 
 LABEL_PATH = "/site/label/8888"

@@ -15,8 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing, json_answer, url_safe
-from monitor.portal.links import absolute
+from crawler.adapters.base import MAX_PAGES, Fetch, Listing, column_hint, html_listing, json_answer
+from monitor.portal.links import absolute, url_safe
 from monitor.portal.page import parse_html
 
 _DATASTORE_TAGS = (re.compile(r"<datastore>", re.I), re.compile(r"</datastore>", re.I))

@@ -11,6 +11,11 @@ IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:", "about:")
 
 
+def url_safe(text: str) -> str:
+    """``text`` that can be URL-encoded: a lone surrogate (from a JSON "\\ud800") becomes "?", as a browser does."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def absolute(base: str, href: str | None) -> str | None:
     """The absolute http(s) URL of a link, or None for javascript:, mailto:, anchors and junk."""
     if not href or not isinstance(href, str):  # JSON answers carry numbers and lists too
@@ -27,10 +32,7 @@ def absolute(base: str, href: str | None) -> str | None:
             url = urljoin(base, halfwidth(href))
         except ValueError:
             return None
-    if not url.startswith(("http://", "https://")):
-        return None
-    # A lone surrogate (a JSON "\\ud800") cannot be encoded in a request: replaced, as a browser does.
-    return url.encode("utf-8", "replace").decode("utf-8")
+    return url_safe(url) if url.startswith(("http://", "https://")) else None
 
 
 def extension(url: str) -> str:
